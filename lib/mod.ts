@@ -1,0 +1,8 @@
+/**
+ * BNN+ Lab: binary neural networks on TensorFlow.js in Deno.
+ *
+ * @module
+ */
+export { tf } from "./tf.ts";
+export * from "./quantizers.ts";
+export * from "./regularizers.ts";
