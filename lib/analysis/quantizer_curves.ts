@@ -1,0 +1,133 @@
+/**
+ * Curves of the binarizing quantizers over x, computed with the library's own quantizers
+ * (`lib/quantizers.ts`): forward surrogates, the pseudo-gradients autodiff actually uses, the
+ * SignSwish zero crossing (±2.3994/β) and the area under each pseudo-gradient (2 for all of them).
+ *
+ * @module
+ */
+import { tf } from "../tf.ts";
+import { quantize, type QuantizerName, signSwish } from "../quantizers.ts";
+
+/** One named curve y(x). */
+export interface Curve {
+  name: string;
+  x: number[];
+  y: number[];
+}
+
+/** The quantizers drawn in notebooks: the library's names plus plain `sign`. */
+export type CurveQuantizer = QuantizerName | "sign";
+
+/** `n` evenly spaced points on [lo, hi]. */
+export function linspace(lo: number, hi: number, n: number): number[] {
+  if (!(n >= 2) || !Number.isInteger(n)) {
+    throw new Error(`linspace: n must be an integer ≥ 2, got ${n}`);
+  }
+  return Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+}
+
+function label(name: CurveQuantizer, beta: number): string {
+  if (name === "swish_sign") return `SignSwish β=${beta}`;
+  return { sign: "sign", ste_sign: "STE (hardtanh)", approx_sign: "ApproxSign" }[name];
+}
+
+/**
+ * The smooth function whose derivative each quantizer uses in the backward pass: sign itself for
+ * `sign`, hardtanh for STE, Bi-Real's piecewise quadratic for ApproxSign and SS_β for SignSwish.
+ */
+export function surrogateCurve(name: CurveQuantizer, xs: number[], beta = 5): Curve {
+  const y = tf.tidy(() => {
+    const x = tf.tensor1d(xs);
+    switch (name) {
+      case "sign":
+        return quantize(x, "ste_sign").arraySync() as number[];
+      case "ste_sign":
+        return tf.clipByValue(x, -1, 1).arraySync() as number[];
+      case "approx_sign": {
+        const c = tf.clipByValue(x, -1, 1);
+        return tf.sub(tf.mul(2, c), tf.mul(tf.square(c), tf.sign(c))).arraySync() as number[];
+      }
+      case "swish_sign":
+        return signSwish(x, beta).arraySync() as number[];
+      default:
+        throw new Error(`surrogateCurve: unknown quantizer ${JSON.stringify(name)}`);
+    }
+  });
+  return { name: label(name, beta), x: xs, y };
+}
+
+/**
+ * The pseudo-gradient d q(x)/dx that training uses, obtained by autodiff through the library
+ * quantizer (`sign` has the true gradient 0).
+ */
+export function pseudoGradientCurve(name: CurveQuantizer, xs: number[], beta = 5): Curve {
+  const y = tf.tidy(() => {
+    const x = tf.tensor1d(xs);
+    if (name === "sign") return tf.zerosLike(x).arraySync() as number[];
+    const g = tf.grad((t: tf.Tensor) => tf.sum(quantize(t, name, { beta })));
+    return g(x).arraySync() as number[];
+  });
+  return { name: label(name, beta), x: xs, y };
+}
+
+/** The pseudo-gradient at one point x (autodiff through the library quantizer). */
+function gradAt(name: QuantizerName, x: number, beta: number): number {
+  return tf.tidy(() => {
+    const g = tf.grad((t: tf.Tensor) => tf.sum(quantize(t, name, { beta })));
+    return g(tf.tensor1d([x])).dataSync()[0];
+  });
+}
+
+/**
+ * The positive x where the SignSwish pseudo-gradient changes sign (it is negative beyond), found by
+ * bisection on the library's swishSign gradient. Theory: 2.3994/β (root of 2 = t·tanh(t/2)).
+ */
+export function swishZeroCrossing(beta: number): number {
+  if (!(beta > 0)) throw new Error(`swishZeroCrossing: beta must be > 0, got ${beta}`);
+  let lo = 0, hi = 10 / beta;
+  if (!(gradAt("swish_sign", lo, beta) > 0 && gradAt("swish_sign", hi, beta) < 0)) {
+    throw new Error(`swishZeroCrossing: no sign change of the gradient on [0, ${hi}]`);
+  }
+  for (let i = 0; i < 50; i++) {
+    const mid = (lo + hi) / 2;
+    if (gradAt("swish_sign", mid, beta) > 0) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/**
+ * ∫ q'(x) dx over [−range, range] by the trapezoid rule on `n` points, q' being the library's
+ * pseudo-gradient. It is 2 (= sign(+∞) − sign(−∞)) for STE, ApproxSign and SignSwish: every
+ * estimator transports the same total gradient, distributed differently. Default range 40/β ∨ 4.
+ */
+export function pseudoGradientArea(
+  name: QuantizerName,
+  options: { beta?: number; range?: number; n?: number } = {},
+): number {
+  const beta = options.beta ?? 5;
+  const range = options.range ?? Math.max(4, 40 / beta);
+  const xs = linspace(-range, range, options.n ?? 20001);
+  const y = pseudoGradientCurve(name, xs, beta).y;
+  let area = 0;
+  for (let i = 1; i < xs.length; i++) area += ((y[i] + y[i - 1]) / 2) * (xs[i] - xs[i - 1]);
+  return area;
+}
+
+/** Summary row per β: peak gradient (= β), zero crossing, area. */
+export interface SwishStats {
+  beta: number;
+  peak: number;
+  zeroCrossing: number;
+  area: number;
+}
+
+/** {@link SwishStats} for each β, all computed through the library's swishSign. */
+export function swishStats(betas: number[]): SwishStats[] {
+  return betas.map((beta) => ({
+    beta,
+    peak: gradAt("swish_sign", 0, beta),
+    zeroCrossing: swishZeroCrossing(beta),
+    area: pseudoGradientArea("swish_sign", { beta }),
+  }));
+}
