@@ -6,3 +6,6 @@
 export { tf } from "./tf.ts";
 export * from "./quantizers.ts";
 export * from "./regularizers.ts";
+export * from "./plots/mod.ts";
+export * from "./analysis/mod.ts";
+export * from "./notebooks/mod.ts";

@@ -9,7 +9,7 @@ import { tf } from "../tf.ts";
 import { quantize, type QuantizerName, signSwish } from "../quantizers.ts";
 
 /** One named curve y(x). */
-export interface Curve {
+export interface XYCurve {
   name: string;
   x: number[];
   y: number[];
@@ -35,7 +35,7 @@ function label(name: CurveQuantizer, beta: number): string {
  * The smooth function whose derivative each quantizer uses in the backward pass: sign itself for
  * `sign`, hardtanh for STE, Bi-Real's piecewise quadratic for ApproxSign and SS_β for SignSwish.
  */
-export function surrogateCurve(name: CurveQuantizer, xs: number[], beta = 5): Curve {
+export function surrogateCurve(name: CurveQuantizer, xs: number[], beta = 5): XYCurve {
   const y = tf.tidy(() => {
     const x = tf.tensor1d(xs);
     switch (name) {
@@ -60,7 +60,7 @@ export function surrogateCurve(name: CurveQuantizer, xs: number[], beta = 5): Cu
  * The pseudo-gradient d q(x)/dx that training uses, obtained by autodiff through the library
  * quantizer (`sign` has the true gradient 0).
  */
-export function pseudoGradientCurve(name: CurveQuantizer, xs: number[], beta = 5): Curve {
+export function pseudoGradientCurve(name: CurveQuantizer, xs: number[], beta = 5): XYCurve {
   const y = tf.tidy(() => {
     const x = tf.tensor1d(xs);
     if (name === "sign") return tf.zerosLike(x).arraySync() as number[];
@@ -97,7 +97,7 @@ export function swishZeroCrossing(beta: number): number {
 }
 
 /**
- * ∫ q'(x) dx over [−range, range] by the trapezoid rule on `n` points, q' being the library's
+ * ∫ q'(x) dx over [−range, range] by the midpoint rule on `n` cells, q' being the library's
  * pseudo-gradient. It is 2 (= sign(+∞) − sign(−∞)) for STE, ApproxSign and SignSwish: every
  * estimator transports the same total gradient, distributed differently. Default range 40/β ∨ 4.
  */
@@ -107,27 +107,37 @@ export function pseudoGradientArea(
 ): number {
   const beta = options.beta ?? 5;
   const range = options.range ?? Math.max(4, 40 / beta);
-  const xs = linspace(-range, range, options.n ?? 20001);
-  const y = pseudoGradientCurve(name, xs, beta).y;
-  let area = 0;
-  for (let i = 1; i < xs.length; i++) area += ((y[i] + y[i - 1]) / 2) * (xs[i] - xs[i - 1]);
-  return area;
+  const n = options.n ?? 20000;
+  const h = (2 * range) / n;
+  const mids = Array.from({ length: n }, (_, i) => -range + (i + 0.5) * h);
+  return pseudoGradientCurve(name, mids, beta).y.reduce((s, v) => s + v * h, 0);
 }
 
-/** Summary row per β: peak gradient (= β), zero crossing, area. */
+/** Summary row per β: peak gradient (= β), zero crossing x₀, β·x₀ (≈ 2.3994), area (≈ 2). */
 export interface SwishStats {
   beta: number;
   peak: number;
   zeroCrossing: number;
+  betaTimesCrossing: number;
   area: number;
 }
 
 /** {@link SwishStats} for each β, all computed through the library's swishSign. */
 export function swishStats(betas: number[]): SwishStats[] {
-  return betas.map((beta) => ({
-    beta,
-    peak: gradAt("swish_sign", 0, beta),
-    zeroCrossing: swishZeroCrossing(beta),
-    area: pseudoGradientArea("swish_sign", { beta }),
-  }));
+  return betas.map((beta) => {
+    const zeroCrossing = swishZeroCrossing(beta);
+    return {
+      beta,
+      peak: gradAt("swish_sign", 0, beta),
+      zeroCrossing,
+      betaTimesCrossing: beta * zeroCrossing,
+      area: pseudoGradientArea("swish_sign", { beta }),
+    };
+  });
+}
+
+/** Area under each estimator's pseudo-gradient (all ≈ 2), one row per quantizer. */
+export function quantizerAreas(beta = 5): { quantizer: QuantizerName; area: number }[] {
+  const names: QuantizerName[] = ["ste_sign", "approx_sign", "swish_sign"];
+  return names.map((quantizer) => ({ quantizer, area: pseudoGradientArea(quantizer, { beta }) }));
 }

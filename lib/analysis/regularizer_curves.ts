@@ -7,7 +7,7 @@
  */
 import { tf } from "../tf.ts";
 import { euclidean, manhattan } from "../regularizers.ts";
-import type { Curve } from "./quantizer_curves.ts";
+import type { XYCurve } from "./quantizer_curves.ts";
 
 /** The regularizers with a non-trivial curve. */
 export type PenaltyName = "manhattan" | "euclidean";
@@ -21,14 +21,14 @@ function penaltyFn(name: PenaltyName): (w: tf.Tensor, a: number | tf.Tensor) => 
 }
 
 /** R(w) for a single weight w at each point of `ws`, for scale α. */
-export function penaltyCurve(name: PenaltyName, ws: number[], alpha: number): Curve {
+export function penaltyCurve(name: PenaltyName, ws: number[], alpha: number): XYCurve {
   const fn = penaltyFn(name);
   const y = tf.tidy(() => ws.map((w) => tf.tidy(() => fn(tf.scalar(w), alpha).dataSync()[0])));
   return { name: `${name} α=${alpha}`, x: ws, y };
 }
 
 /** ∂R/∂w at each point of `ws` (autodiff through the library regularizer), for scale α. */
-export function penaltyGradientCurve(name: PenaltyName, ws: number[], alpha: number): Curve {
+export function penaltyGradientCurve(name: PenaltyName, ws: number[], alpha: number): XYCurve {
   const fn = penaltyFn(name);
   const y = tf.tidy(() => {
     const g = tf.grad((w: tf.Tensor) => fn(w, alpha));
@@ -45,7 +45,7 @@ export interface AlphaOptimum {
   meanAbs: number;
   medianAbs: number;
   /** Total penalty Σ R(w; α) over the scan grid (for plotting). */
-  curve: Curve;
+  curve: XYCurve;
 }
 
 /**

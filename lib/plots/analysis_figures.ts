@@ -18,7 +18,7 @@ import {
   penaltyGradientCurve,
   type PenaltyName,
 } from "../analysis/regularizer_curves.ts";
-import { type Figure, lineFigure, type Series, withVerticalLines } from "./figure.ts";
+import { type Figure, lineFigure, type LineSeries, withVerticalLines } from "./figure.ts";
 
 const ALL: CurveQuantizer[] = ["sign", "ste_sign", "approx_sign", "swish_sign"];
 
@@ -37,7 +37,7 @@ export interface QuantizerFigureOptions {
 /** Forward surrogates of the quantizers (what each backward pass differentiates). */
 export function surrogateFigure(options: QuantizerFigureOptions = {}): Figure {
   const xs = linspace(-(options.range ?? 2.5), options.range ?? 2.5, options.points ?? 401);
-  const series: Series[] = (options.quantizers ?? ALL).map((q) =>
+  const series: LineSeries[] = (options.quantizers ?? ALL).map((q) =>
     surrogateCurve(q, xs, options.beta ?? 5)
   );
   return lineFigure(series, { title: "Forward surrogates q(x)", xTitle: "x", yTitle: "q(x)" });
@@ -46,7 +46,7 @@ export function surrogateFigure(options: QuantizerFigureOptions = {}): Figure {
 /** Pseudo-gradients dq/dx of the quantizers as used in training (autodiff through lib/). */
 export function pseudoGradientFigure(options: QuantizerFigureOptions = {}): Figure {
   const xs = linspace(-(options.range ?? 2.5), options.range ?? 2.5, options.points ?? 401);
-  const series: Series[] = (options.quantizers ?? ALL).map((q) =>
+  const series: LineSeries[] = (options.quantizers ?? ALL).map((q) =>
     pseudoGradientCurve(q, xs, options.beta ?? 5)
   );
   return lineFigure(series, {
@@ -107,7 +107,7 @@ export function regularizerFigure(
 /** Total penalty against α for a weight sample, marking mean|w|, median|w| and the scan minimum. */
 export function alphaOptimumFigure(results: AlphaOptimum[]): Figure {
   if (results.length === 0) throw new Error("alphaOptimumFigure: results must not be empty");
-  const series: Series[] = results.map((r) => {
+  const series: LineSeries[] = results.map((r) => {
     const max = Math.max(...r.curve.y);
     return { name: r.curve.name, x: r.curve.x, y: r.curve.y.map((v) => v / (max || 1)) };
   });

@@ -38,7 +38,7 @@ export interface LayoutOptions {
 }
 
 /** One line series for {@link lineFigure}. */
-export interface Series {
+export interface LineSeries {
   name: string;
   x: number[];
   y: number[];
@@ -49,7 +49,7 @@ export interface Series {
 }
 
 /** One bar for {@link barFigure}: a category, its value and an optional ± error. */
-export interface Bar {
+export interface BarSpec {
   category: string;
   value: number;
   error?: number;
@@ -58,11 +58,11 @@ export interface Bar {
 /** One named group of bars for {@link barFigure}. */
 export interface BarGroup {
   name: string;
-  bars: Bar[];
+  bars: BarSpec[];
 }
 
 /** One sample for {@link histogramFigure}. */
-export interface Sample {
+export interface HistogramSample {
   name: string;
   values: ArrayLike<number>;
 }
@@ -95,7 +95,7 @@ function finiteArray(name: string, values: ArrayLike<number>): number[] {
 }
 
 /** A line chart with one trace per series. Non-finite y values become gaps. */
-export function lineFigure(series: Series[], options: LayoutOptions = {}): Figure {
+export function lineFigure(series: LineSeries[], options: LayoutOptions = {}): Figure {
   if (!Array.isArray(series) || series.length === 0) {
     throw new Error("lineFigure: series must be a non-empty array of {name, x, y}");
   }
@@ -143,7 +143,7 @@ export function barFigure(groups: BarGroup[], options: LayoutOptions = {}): Figu
 
 /** Overlaid histograms, one per sample, with `bins` equal-width bins over the common range. */
 export function histogramFigure(
-  samples: Sample[],
+  samples: HistogramSample[],
   options: LayoutOptions & { bins?: number } = {},
 ): Figure {
   if (!Array.isArray(samples) || samples.length === 0) {

@@ -7,7 +7,7 @@
 import type { Figure } from "./figure.ts";
 import { figureBundle } from "./show.ts";
 import { inKernel } from "./render.ts";
-import { type EpochSeries, learningCurvesFigure } from "./training_figures.ts";
+import { type CurveSeries, learningCurvesFigure } from "./training_figures.ts";
 
 /** A figure displayed once and then replaced in place by {@link LiveFigure.update}. */
 export class LiveFigure {
@@ -40,7 +40,7 @@ export class LiveFigure {
 }
 
 /** One epoch's metrics as reported by a training loop (any extra fields are ignored). */
-export interface EpochMetrics {
+export interface LiveEpoch {
   epoch: number;
   [metric: string]: number | string | undefined;
 }
@@ -57,9 +57,9 @@ export interface LiveCurvesOptions {
 /** The callback returned by {@link liveCurves}, plus the recorded history. */
 export interface LiveCurves {
   /** Call once per epoch with that epoch's metrics; redraws the figure in place. */
-  onEpoch: (metrics: EpochMetrics) => Promise<void>;
+  onEpoch: (metrics: LiveEpoch) => Promise<void>;
   /** Everything received so far. */
-  history: EpochMetrics[];
+  history: LiveEpoch[];
   /** The figure of the current history. */
   figure: () => Figure;
   live: LiveFigure;
@@ -71,10 +71,10 @@ export interface LiveCurves {
  */
 export function liveCurves(options: LiveCurvesOptions = {}): LiveCurves {
   const metrics = options.metrics ?? ["trainAccuracy", "testAccuracy"];
-  const history: EpochMetrics[] = [];
+  const history: LiveEpoch[] = [];
   const live = new LiveFigure();
   const figure = (): Figure => {
-    const series: EpochSeries[] = metrics.map((m) => ({
+    const series: CurveSeries[] = metrics.map((m) => ({
       name: m,
       epochs: history.map((h) => h.epoch),
       values: history.map((h) => Number(h[m] ?? NaN)),
@@ -88,7 +88,7 @@ export function liveCurves(options: LiveCurvesOptions = {}): LiveCurves {
     history,
     figure,
     live,
-    onEpoch: async (m: EpochMetrics) => {
+    onEpoch: async (m: LiveEpoch) => {
       history.push({ ...m });
       await live.update(figure());
     },

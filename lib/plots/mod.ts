@@ -11,3 +11,4 @@ export * from "./show.ts";
 export * from "./live.ts";
 export * from "./analysis_figures.ts";
 export * from "./training_figures.ts";
+export * from "./png.ts";

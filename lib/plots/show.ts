@@ -64,7 +64,7 @@ export async function show(fig: Figure): Promise<void> {
 }
 
 /** Writes `data` to `path` atomically (temp file in the same directory, then rename). */
-export async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
+async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   try {
     if (typeof data === "string") await Deno.writeTextFile(tmp, data);

@@ -10,12 +10,12 @@ import {
   type Figure,
   histogramFigure,
   lineFigure,
-  type Series,
+  type LineSeries,
   withVerticalLines,
 } from "./figure.ts";
 
 /** One curve of a learning-curve figure: values per epoch. */
-export interface EpochSeries {
+export interface CurveSeries {
   name: string;
   epochs: number[];
   values: number[];
@@ -23,11 +23,11 @@ export interface EpochSeries {
 
 /** Learning curves (e.g. test accuracy or loss per epoch), one line per run or group. */
 export function learningCurvesFigure(
-  series: EpochSeries[],
+  series: CurveSeries[],
   options: { metric?: string; title?: string } = {},
 ): Figure {
   const metric = options.metric ?? "test accuracy";
-  const lines: Series[] = series.map((s) => ({ name: s.name, x: s.epochs, y: s.values }));
+  const lines: LineSeries[] = series.map((s) => ({ name: s.name, x: s.epochs, y: s.values }));
   return lineFigure(lines, {
     title: options.title ?? `Learning curves: ${metric}`,
     xTitle: "epoch",
@@ -36,7 +36,7 @@ export function learningCurvesFigure(
 }
 
 /** One bar: a group label, mean and standard deviation over seeds. */
-export interface MeanStd {
+export interface BarStat {
   label: string;
   mean: number;
   std: number;
@@ -46,7 +46,7 @@ export interface MeanStd {
 
 /** Accuracy bars with ± std error bars, one bar per level of an ablation factor. */
 export function accuracyBarsFigure(
-  rows: MeanStd[],
+  rows: BarStat[],
   options: { factor?: string; metric?: string; title?: string } = {},
 ): Figure {
   if (rows.length === 0) throw new Error("accuracyBarsFigure: rows must not be empty");
@@ -66,14 +66,14 @@ export function accuracyBarsFigure(
 }
 
 /** One weight snapshot: a label (e.g. "epoch 3") and the latent weights. */
-export interface WeightSnapshot {
+export interface WeightHistogramInput {
   label: string;
   weights: ArrayLike<number>;
 }
 
 /** Overlaid histograms of latent weights, with dotted lines at ±α when `alpha` is given. */
 export function weightHistogramFigure(
-  snapshots: WeightSnapshot[],
+  snapshots: WeightHistogramInput[],
   options: { alpha?: number; bins?: number; title?: string } = {},
 ): Figure {
   const fig = histogramFigure(

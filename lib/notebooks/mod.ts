@@ -1,0 +1,7 @@
+/**
+ * Notebook support: tables, the kernelspec, and the helpers notebooks call.
+ *
+ * @module
+ */
+export * from "./table.ts";
+export * from "./kernelspec.ts";

@@ -1,0 +1,65 @@
+/**
+ * Tables for notebooks and reports: an array of row objects shown as Markdown (Jupyter), HTML
+ * (reports, nbconvert) and plain text.
+ *
+ * @module
+ */
+
+/** A table row: column name → value. */
+export type Row = Record<string, string | number | boolean | null | undefined>;
+
+/** Options of {@link dataTable}. */
+export interface TableOptions {
+  /** Column order (default: keys of the first row, then any others). */
+  columns?: string[];
+  /** Significant decimals of non-integer numbers; default 4. */
+  digits?: number;
+  caption?: string;
+}
+
+/** A displayable table (last expression of a cell → rendered as Markdown/HTML). */
+export interface DataTable {
+  rows: Row[];
+  columns: string[];
+  markdown: string;
+  html: string;
+}
+
+function cell(v: Row[string], digits: number): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "number") {
+    if (Number.isInteger(v)) return String(v);
+    return Number.isFinite(v) ? v.toFixed(digits) : String(v);
+  }
+  return String(v);
+}
+
+function escapeHtml(s: string): string {
+  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+}
+
+/** Builds a {@link DataTable} from rows; displayed by the Deno kernel when it ends a cell. */
+export function dataTable(rows: Row[], options: TableOptions = {}): DataTable {
+  if (!Array.isArray(rows)) throw new Error("dataTable: rows must be an array of objects");
+  const digits = options.digits ?? 4;
+  const columns = options.columns ??
+    [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const text = rows.map((r) => columns.map((c) => cell(r[c], digits)));
+  const md = [
+    ...(options.caption ? [`**${options.caption}**`, ""] : []),
+    `| ${columns.join(" | ")} |`,
+    `|${columns.map(() => "---").join("|")}|`,
+    ...text.map((t) => `| ${t.map((s) => s.replaceAll("|", "\\|")).join(" | ")} |`),
+  ].join("\n");
+  const html = `<table>${
+    options.caption ? `<caption>${escapeHtml(options.caption)}</caption>` : ""
+  }<thead><tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr></thead><tbody>${
+    text.map((t) => `<tr>${t.map((s) => `<td>${escapeHtml(s)}</td>`).join("")}</tr>`).join("")
+  }</tbody></table>`;
+  const table = { rows, columns, markdown: md, html };
+  Object.defineProperty(table, Symbol.for("Jupyter.display"), {
+    value: () => ({ "text/markdown": md, "text/html": html, "text/plain": md }),
+    enumerable: false,
+  });
+  return table;
+}

@@ -1,0 +1,22 @@
+import assert from "node:assert/strict";
+import { dataTable } from "../../lib/notebooks/table.ts";
+
+Deno.test("dataTable renders Markdown, HTML and a Jupyter display bundle", () => {
+  const t = dataTable([{ a: 1, b: 0.123456, c: "x|y" }, { a: 2, d: "<i>" }], {
+    digits: 2,
+    caption: "Cap",
+  });
+  assert.deepEqual(t.columns, ["a", "b", "c", "d"]);
+  const lines = t.markdown.split("\n");
+  assert.equal(lines[0], "**Cap**");
+  assert.equal(lines[2], "| a | b | c | d |");
+  assert.equal(lines[4], "| 1 | 0.12 | x\\|y |  |");
+  assert.equal(lines[5], "| 2 |  |  | <i> |");
+  assert.ok(t.html.includes("<td>&lt;i&gt;</td>"));
+  const display = (t as unknown as Record<symbol, () => Record<string, string>>)[
+    Symbol.for("Jupyter.display")
+  ]();
+  assert.deepEqual(Object.keys(display).sort(), ["text/html", "text/markdown", "text/plain"]);
+  assert.equal(display["text/markdown"], t.markdown);
+  assert.throws(() => dataTable("x" as unknown as []), /rows must be an array/);
+});
