@@ -12,28 +12,40 @@ export function jupyterPython(): string {
   return Deno.env.get("BNN_PYTHON") ?? "/usr/bin/python3";
 }
 
-/** Runs the notebook executor with `args`; resolves to its exit code. */
+/** Options of {@link runNotebooks}. */
+export interface RunNotebooksOptions {
+  /** Extra environment of the executor and its kernels (e.g. `BNN_PRESET`). */
+  env?: Record<string, string>;
+  /** Capture stdout+stderr into the result instead of printing them. */
+  capture?: boolean;
+}
+
+/** Runs the notebook executor with `args`; resolves to its exit code (and output if captured). */
 export async function runNotebooks(
   args: string[],
-  options: { env?: Record<string, string>; cwd?: string } = {},
-): Promise<number> {
+  options: RunNotebooksOptions = {},
+): Promise<{ code: number; output: string }> {
   const tool = new URL("../../tools/run_notebooks.py", import.meta.url).pathname;
+  const io = options.capture ? "piped" : "inherit";
   const cmd = new Deno.Command(jupyterPython(), {
     args: [tool, "--deno", Deno.execPath(), ...args],
     env: { NO_COLOR: "1", PYDEVD_DISABLE_FILE_VALIDATION: "1", ...options.env },
-    cwd: options.cwd,
-    stdout: "inherit",
-    stderr: "inherit",
+    stdout: io,
+    stderr: io,
   });
+  let out: Deno.CommandOutput;
   try {
-    return (await cmd.output()).code;
+    out = await cmd.output();
   } catch (e) {
     throw new Error(
       `notebooks: cannot run ${jupyterPython()} (install Debian python3-nbclient): ${e}`,
     );
   }
+  const dec = new TextDecoder();
+  const output = options.capture ? dec.decode(out.stdout) + dec.decode(out.stderr) : "";
+  return { code: out.code, output };
 }
 
 if (import.meta.main) {
-  Deno.exit(await runNotebooks(Deno.args));
+  Deno.exit((await runNotebooks(Deno.args)).code);
 }

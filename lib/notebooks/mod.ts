@@ -5,3 +5,4 @@
  */
 export * from "./table.ts";
 export * from "./kernelspec.ts";
+export * from "./lint.ts";
