@@ -7,7 +7,10 @@ Deno.test("syntheticDataset: shapes, labels, determinism", () => {
   assert.equal(a.n, 25);
   assert.deepEqual([...a.labels].slice(0, 9), [0, 1, 2, 3, 4, 5, 6, 0, 1]);
   assert.deepEqual(classCounts(a), [4, 4, 4, 4, 3, 3, 3]);
-  assert.deepEqual(syntheticDataset(25, { shape: [5, 4, 3], numClasses: 7, seed: 3 }).images, a.images);
+  assert.deepEqual(
+    syntheticDataset(25, { shape: [5, 4, 3], numClasses: 7, seed: 3 }).images,
+    a.images,
+  );
   assert.notDeepEqual(syntheticDataset(25, { shape: [5, 4, 3], seed: 4 }).images, a.images);
   // Pixels use the whole byte range (mean near 127.5).
   const mean = a.images.reduce((s, v) => s + v, 0) / a.images.length;

@@ -42,7 +42,10 @@ async function listDir(dir: string): Promise<string[]> {
 const ds = syntheticDataset(23, { seed: 5 });
 const cifarFiles = [0, 1, 2, 3, 4].map((k) => ({
   name: `cifar-10-batches-bin/data_batch_${k + 1}.bin`,
-  data: encodeCifar(ds.images.subarray(k * 4 * 3072, (k + 1) * 4 * 3072), ds.labels.subarray(k * 4, k * 4 + 4)),
+  data: encodeCifar(
+    ds.images.subarray(k * 4 * 3072, (k + 1) * 4 * 3072),
+    ds.labels.subarray(k * 4, k * 4 + 4),
+  ),
 }));
 const testData = encodeCifar(ds.images.subarray(20 * 3072), ds.labels.subarray(20));
 const tarball = await gzip(tar([
@@ -58,7 +61,10 @@ corrupt[corrupt.length >> 1] ^= 1;
 function cifarSpec(md5: string): DatasetSpec {
   return {
     ...DATASETS.cifar10,
-    remote: { archive: { name: "cifar-10-binary.tar.gz", md5 }, archiveDir: "cifar-10-batches-bin" },
+    remote: {
+      archive: { name: "cifar-10-binary.tar.gz", md5 },
+      archiveDir: "cifar-10-batches-bin",
+    },
   };
 }
 
@@ -108,8 +114,10 @@ Deno.test("downloadDataset: checksum mismatch, HTTP error and cut connection lea
   try {
     await assert.rejects(
       downloadDataset(spec, root, { url: `${url}/corrupt/`, quiet: true }),
-      new RegExp(`MD5 mismatch: expected ${digest("md5", tarball)} \\(published\\), got ` +
-        digest("md5", corrupt)),
+      new RegExp(
+        `MD5 mismatch: expected ${digest("md5", tarball)} \\(published\\), got ` +
+          digest("md5", corrupt),
+      ),
     );
     assert.deepEqual(await listDir(root), []);
     await assert.rejects(
@@ -147,7 +155,10 @@ Deno.test("downloadDataset: individual IDX files; one bad file discards them all
   try {
     const badFiles = files.map((f, i) => i === 3 ? { ...f, md5: "0".repeat(32) } : f);
     const bad: DatasetSpec = { ...spec, remote: { files: badFiles } };
-    await assert.rejects(downloadDataset(bad, root, { url: `${url}/ok`, quiet: true }), /MD5 mismatch/);
+    await assert.rejects(
+      downloadDataset(bad, root, { url: `${url}/ok`, quiet: true }),
+      /MD5 mismatch/,
+    );
     assert.deepEqual(await listDir(root), []);
     await downloadDataset(spec, root, { url: `${url}/ok`, quiet: false });
     const d = await loadDataset("fashion-mnist", { dataDir: root, strict: false, split: "test" });

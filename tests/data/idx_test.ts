@@ -39,7 +39,10 @@ Deno.test("decodeIdx: wrong magic number", () => {
     () => decodeIdx(img, "t10k-images", 3),
     /^Error: t10k-images: at byte offset 0: wrong magic number 0x00000d03, expected 0x00000803/,
   );
-  assert.throws(() => decodeIdx(rawIdx([3], [1, 2, 3]), "lab", 3), /0x00000801, expected 0x00000803/);
+  assert.throws(
+    () => decodeIdx(rawIdx([3], [1, 2, 3]), "lab", 3),
+    /0x00000801, expected 0x00000803/,
+  );
   assert.throws(() => decodeIdx(new Uint8Array(2), "tiny", 1), /tiny: at byte offset 2: truncated/);
 });
 
@@ -69,7 +72,10 @@ Deno.test("decodeIdxPair: bad label and count mismatch", () => {
 
 Deno.test("gunzip: corrupt or truncated stream names the file", async () => {
   const gz = await gzip(rawIdx([3, 2, 4], pixels));
-  await assert.rejects(gunzip(gz.subarray(0, gz.length - 6), "x.gz"), /x\.gz: corrupt or truncated/);
+  await assert.rejects(
+    gunzip(gz.subarray(0, gz.length - 6), "x.gz"),
+    /x\.gz: corrupt or truncated/,
+  );
   const bad = gz.slice();
   bad[12] ^= 0xff;
   await assert.rejects(gunzip(bad, "y.gz"), /y\.gz: corrupt or truncated/);

@@ -19,5 +19,8 @@ Deno.test("every spec is consistent", () => {
 });
 
 Deno.test("unknown dataset names are rejected with the known ones listed", () => {
-  assert.throws(() => datasetSpec("cifar100"), /unknown dataset "cifar100".*cifar10, fashion-mnist/);
+  assert.throws(
+    () => datasetSpec("cifar100"),
+    /unknown dataset "cifar100".*cifar10, fashion-mnist/,
+  );
 });

@@ -5,7 +5,9 @@ const enc = new TextEncoder();
 
 async function run(args: string[], cwd: string): Promise<string> {
   const out = await new Deno.Command("tar", { args, cwd }).output();
-  if (!out.success) throw new Error(`tar ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  if (!out.success) {
+    throw new Error(`tar ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  }
   return new TextDecoder().decode(out.stdout);
 }
 
@@ -64,5 +66,8 @@ Deno.test("untar: corrupt header, truncated member, missing end marker", () => {
     () => untar(good.subarray(0, 800), "t.tar"),
     /t\.tar: at byte offset 800: truncated tar member \(expected 600 bytes from offset 512\)/,
   );
-  assert.throws(() => untar(good.subarray(0, 1536), "e.tar"), /e\.tar: at byte offset 1536: truncated tar/);
+  assert.throws(
+    () => untar(good.subarray(0, 1536), "e.tar"),
+    /e\.tar: at byte offset 1536: truncated tar/,
+  );
 });
