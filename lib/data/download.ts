@@ -105,6 +105,36 @@ async function tryUrls(
   throw new Error(errors.join("; "));
 }
 
+function workPrefix(name: string): string {
+  return `.${name}.download-${Deno.hostname()}-${Deno.pid}-`;
+}
+
+/**
+ * Removes work directories left in `root` by downloads of `name` whose process was killed (same
+ * host, process gone). Work directories of live processes or other hosts are left alone.
+ */
+export async function removeStaleDownloads(root: string, name: string): Promise<string[]> {
+  const removed: string[] = [];
+  const re = new RegExp(`^\\.${name.replace(/[^\w]/g, "\\$&")}\\.download-(.+)-(\\d+)-[^-]+$`);
+  const hasProc = await Deno.stat("/proc/self").then(() => true, () => false);
+  let entries: Deno.DirEntry[];
+  if (!hasProc) return removed; // cannot tell whether a process is alive
+  try {
+    entries = [...Deno.readDirSync(root)];
+  } catch {
+    return removed;
+  }
+  for (const e of entries) {
+    const m = re.exec(e.name);
+    if (!m || !e.isDirectory || m[1] !== Deno.hostname()) continue;
+    const alive = await Deno.stat(`/proc/${m[2]}`).then(() => true, () => false);
+    if (alive) continue;
+    await Deno.remove(`${root}/${e.name}`, { recursive: true }).catch(() => {});
+    removed.push(`${root}/${e.name}`);
+  }
+  return removed;
+}
+
 /**
  * Downloads dataset `spec` into `<root>/<spec.name>/` (created atomically: everything is built in
  * a temporary directory under `root` and renamed at the end). Returns the final directory.
@@ -119,7 +149,8 @@ export async function downloadDataset(
   const bases = options.url ? [options.url] : spec.urls;
   const final = `${root}/${spec.name}`;
   await Deno.mkdir(root, { recursive: true });
-  const work = await Deno.makeTempDir({ dir: root, prefix: `.${spec.name}.download-` });
+  await removeStaleDownloads(root, spec.name);
+  const work = await Deno.makeTempDir({ dir: root, prefix: workPrefix(spec.name) });
   try {
     const out = `${work}/${spec.name}`;
     await Deno.mkdir(out);

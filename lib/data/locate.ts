@@ -45,7 +45,7 @@ export function candidateDirs(spec: DatasetSpec, dataDir?: string): Candidate[] 
   const out: Candidate[] = [];
   const fromEnv = env("BNN_DATA_DIR");
   if (fromEnv) out.push(...expand(fromEnv, spec, "env BNN_DATA_DIR"));
-  out.push(...spec.dirNames.map((d) => ({ dir: `${PROJECT_DATA_DIR}/${d}`, origin: "project" })));
+  out.push(...expand(PROJECT_DATA_DIR, spec, "project").slice(1));
   const shared = `${PROJECT_ROOT.replace(/\/[^/]*$/, "")}/shared/data`;
   out.push(...spec.dirNames.map((d) => ({ dir: `${shared}/${d}`, origin: "shared" })));
   out.push(...spec.systemDirs.map((dir) => ({ dir, origin: "system" })));

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { digest } from "../../lib/data/checksum.ts";
 import { encodeCifar } from "../../lib/data/cifar10.ts";
 import { syntheticDataset } from "../../lib/data/dataset.ts";
-import { downloadDataset, downloadFile } from "../../lib/data/download.ts";
+import { downloadDataset, downloadFile, removeStaleDownloads } from "../../lib/data/download.ts";
 import { encodeIdx } from "../../lib/data/idx.ts";
 import { loadDataset } from "../../lib/data/load.ts";
 import { DATASETS, type DatasetSpec } from "../../lib/data/specs.ts";
@@ -167,6 +167,30 @@ Deno.test("downloadDataset: individual IDX files; one bad file discards them all
     assert.deepEqual(d.images, img.subarray(16));
   } finally {
     await server.shutdown();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("removeStaleDownloads: work dirs of killed processes go, live ones stay", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const host = Deno.hostname();
+    const dead = `.cifar10.download-${host}-2147483646-abc123`;
+    const live = `.cifar10.download-${host}-${Deno.pid}-def456`;
+    const other = `.cifar10.download-otherhost-2147483646-aaa`;
+    const unrelated = `.mnist.download-${host}-2147483646-bbb`;
+    for (const d of [dead, live, other, unrelated]) {
+      await Deno.mkdir(`${root}/${d}/cifar10`, { recursive: true });
+    }
+    assert.deepEqual(await removeStaleDownloads(root, "cifar10"), [`${root}/${dead}`]);
+    assert.deepEqual(await listDir(root), [live, unrelated, other].sort());
+    // A failing download also clears what a killed earlier attempt left behind.
+    await Deno.mkdir(`${root}/${dead}`);
+    await assert.rejects(
+      downloadDataset(cifarSpec("0".repeat(32)), root, { url: "http://127.0.0.1:9/", quiet: true }),
+    );
+    assert.deepEqual(await listDir(root), [live, unrelated, other].sort());
+  } finally {
     await Deno.remove(root, { recursive: true });
   }
 });
