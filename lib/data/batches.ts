@@ -169,6 +169,7 @@ export function* batches(ds: Dataset, options: BatchOptions = {}): Generator<Bat
   if (options.shuffle ?? true) shuffleInPlace(order, mulberry32(seedFrom([seed, epoch, 1])));
   const aug = options.augment ?? false;
   const pad = aug === false ? 0 : aug === true ? 4 : aug.pad ?? 4;
+  if (!(Number.isInteger(pad) && pad >= 0)) throw new Error(`augment.pad must be ≥ 0, got ${pad}`);
   const flipOn = aug === false ? false : aug === true ? true : aug.flip ?? true;
   const lut = lutFor(ds, options.normalize);
   const shape: [number, number, number] = [...ds.shape];

@@ -57,6 +57,9 @@ Deno.test("augmentation keeps shapes and labels, and changes pixels", () => {
   );
   assert.notDeepEqual(aug[0].x, plain[0].x);
   assert.ok(aug.every((b) => b.x.every(Number.isFinite)));
+  assert.throws(() => all(ds, { augment: { pad: -1 } }), /augment\.pad must be ≥ 0/);
+  // pad 0 without flip is the identity.
+  assert.deepEqual(all(ds, { ...o, augment: { pad: 0, flip: false } }), plain);
 });
 
 Deno.test("crop offsets uniform in 0..8 and flips half the time (recovered from the pixels)", () => {
