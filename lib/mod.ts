@@ -9,3 +9,13 @@ export * from "./regularizers.ts";
 export * from "./plots/mod.ts";
 export * from "./analysis/mod.ts";
 export * from "./notebooks/mod.ts";
+export {
+  batches,
+  type BatchOptions,
+  benchIterator,
+  type Dataset,
+  loadDataset,
+  type LoadOptions,
+  syntheticDataset,
+  toTensors,
+} from "./data/mod.ts";
