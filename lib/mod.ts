@@ -19,3 +19,4 @@ export {
   syntheticDataset,
   toTensors,
 } from "./data/mod.ts";
+export * from "./results/mod.ts";

@@ -1,0 +1,103 @@
+/**
+ * Aggregation of runs into ablation rows (mean ± std over seeds) and mean learning curves.
+ *
+ * @module
+ */
+import type { EpochRecordView, RunView } from "./runs.ts";
+
+/** One row of an ablation table. */
+export interface AblationRow {
+  /** The row's label on this axis (e.g. "reg=manhattan"). */
+  label: string;
+  configKey: string;
+  /** Mean and sample std of the final test accuracy over finished seeds (std 0 for one seed). */
+  mean: number;
+  std: number;
+  /** Finished seeds / all seeds of the row. */
+  n: number;
+  runs: number;
+  epochs: number;
+  /** Mean training wall time per run, seconds. */
+  seconds: number;
+  backend: string;
+}
+
+/** Mean and sample standard deviation (0 for fewer than 2 values; NaN for none). */
+export function meanStd(values: number[]): { mean: number; std: number } {
+  if (values.length === 0) return { mean: NaN, std: NaN };
+  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+  if (values.length < 2) return { mean, std: 0 };
+  const v = values.reduce((s, x) => s + (x - mean) ** 2, 0) / (values.length - 1);
+  return { mean, std: Math.sqrt(v) };
+}
+
+function labelOn(run: RunView, axis: string): string | null {
+  const i = (run.record.axes ?? []).indexOf(axis);
+  return i < 0 ? null : run.record.labels[i] ?? run.record.labels[0];
+}
+
+/** Groups the runs of one axis by config (row), keeping grid order. */
+export function groupRows(runs: RunView[], axis: string): Map<string, RunView[]> {
+  const groups = new Map<string, RunView[]>();
+  for (const r of runs) {
+    const label = labelOn(r, axis);
+    if (label === null) continue;
+    const list = groups.get(label) ?? [];
+    list.push(r);
+    groups.set(label, list);
+  }
+  return groups;
+}
+
+/** The ablation table of `axis`: one row per config, final test accuracy mean ± std over seeds. */
+export function ablationRows(runs: RunView[], axis: string): AblationRow[] {
+  const rows: AblationRow[] = [];
+  for (const [label, group] of groupRows(runs, axis)) {
+    const done = group.filter((r) =>
+      r.summary?.status === "done" && r.summary.finalTestAcc !== null
+    );
+    const { mean, std } = meanStd(done.map((r) => r.summary!.finalTestAcc as number));
+    rows.push({
+      label,
+      configKey: group[0].record.configKey,
+      mean,
+      std,
+      n: done.length,
+      runs: group.length,
+      epochs: Math.max(0, ...done.map((r) => r.summary!.epochs)),
+      seconds: meanStd(done.map((r) => Number(r.summary!.trainSeconds ?? NaN))).mean,
+      backend: [...new Set(done.map((r) => r.summary!.backend ?? "?"))].join("+"),
+    });
+  }
+  return rows;
+}
+
+/** A mean learning curve of one row. */
+export interface MeanCurve {
+  name: string;
+  epochs: number[];
+  values: number[];
+}
+
+/** Mean per-epoch `metric` (default `testAcc`) over each row's seeds, for one axis. */
+export function meanCurves(
+  runs: RunView[],
+  axis: string,
+  metric: keyof EpochRecordView & string = "testAcc",
+): MeanCurve[] {
+  const out: MeanCurve[] = [];
+  for (const [label, group] of groupRows(runs, axis)) {
+    const byEpoch = new Map<number, number[]>();
+    for (const r of group) {
+      for (const m of r.metrics) {
+        const v = Number(m[metric]);
+        if (!Number.isFinite(v)) continue;
+        byEpoch.set(m.epoch, [...(byEpoch.get(m.epoch) ?? []), v]);
+      }
+    }
+    const epochs = [...byEpoch.keys()].sort((a, b) => a - b);
+    if (epochs.length === 0) continue;
+    out.push({ name: label, epochs, values: epochs.map((e) => meanStd(byEpoch.get(e)!).mean) });
+  }
+  return out;
+}

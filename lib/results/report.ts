@@ -1,0 +1,118 @@
+/**
+ * `results/<preset>/report.html`: one self-contained page (no scripts, no external files) with the
+ * paper comparison, every ablation table and its figures as embedded PNGs, for sharing.
+ *
+ * @module
+ */
+import type { Figure } from "../plots/figure.ts";
+import { closeRenderer, renderFigure } from "../plots/render.ts";
+import { toBase64 } from "../plots/show.ts";
+import { axesOf, readRuns, resultsRoot, type RunView } from "./runs.ts";
+import { ablationBars, ablationCurves, ablationTable, AXIS_TITLES, paperTable } from "./views.ts";
+
+/** Options of {@link reportHtml} / {@link writeReport}. */
+export interface ReportOptions {
+  resultsDir?: string;
+  /** Runs to report (default: read from the results folder). */
+  runs?: RunView[];
+  /** Extra lines shown under the title (e.g. what the numbers are and are not). */
+  notes?: string[];
+}
+
+const esc = (s: string) =>
+  s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+
+async function img(fig: Figure, alt: string): Promise<string> {
+  const png = await renderFigure(fig, { format: "png" });
+  return `<img alt="${esc(alt)}" src="data:image/png;base64,${toBase64(png)}">`;
+}
+
+function presetNotes(resultsDir: string, preset: string): string[] {
+  try {
+    const table = JSON.parse(Deno.readTextFileSync(`${resultsDir}/${preset}/table.json`));
+    const notes = table?.notes ?? table?.header?.notes;
+    return Array.isArray(notes) ? notes.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The report page of `preset` as an HTML string (figures rendered by headless Chromium). */
+export async function reportHtml(preset: string, options: ReportOptions = {}): Promise<string> {
+  const resultsDir = options.resultsDir ?? resultsRoot();
+  const runs = options.runs ?? readRuns(preset, { resultsDir });
+  if (runs.length === 0) {
+    throw new Error(
+      `report: no runs for preset "${preset}" in ${resultsDir}/${preset}/runs ` +
+        `(run \`deno task reproduce --preset ${preset}\` first)`,
+    );
+  }
+  const done = runs.filter((r) => r.summary?.status === "done").length;
+  const failed = runs.filter((r) => r.summary?.status === "failed");
+  const notes = [...(options.notes ?? presetNotes(resultsDir, preset))];
+  const parts: string[] = [
+    `<h1>BNN+ Lab: results of preset <code>${esc(preset)}</code></h1>`,
+    `<p>${runs.length} runs, ${done} finished, ${failed.length} failed. Generated ` +
+    `${new Date().toISOString()} from <code>results/${
+      esc(preset)
+    }/runs/</code>. Accuracy = final ` +
+    `test accuracy, mean ± sample std over seeds.</p>`,
+    ...notes.map((n) => `<p class="note">${esc(n)}</p>`),
+    `<h2>Against the paper</h2>`,
+    paperTable(runs).html,
+  ];
+  for (const axis of axesOf(runs)) {
+    const title = AXIS_TITLES[axis] ?? axis;
+    parts.push(`<h2>${esc(title)}</h2>`, ablationTable(runs, axis).html);
+    try {
+      parts.push(
+        `<div class="figs">${await img(ablationBars(runs, axis), `${title}: accuracy`)}${await img(
+          ablationCurves(runs, axis),
+          `${title}: learning curves`,
+        )}</div>`,
+      );
+    } catch (e) {
+      parts.push(`<p class="note">No figure: ${esc((e as Error).message)}</p>`);
+    }
+  }
+  if (failed.length) {
+    parts.push(
+      `<h2>Failed runs</h2><ul>${
+        failed.map((r) =>
+          `<li><code>${esc(r.record.runId)}</code> ${esc(r.record.labels.join(", "))}: ${
+            esc(String(r.summary?.reason ?? "?"))
+          }</li>`
+        ).join("")
+      }</ul>`,
+    );
+  }
+  const css = "body{font-family:sans-serif;max-width:1320px;margin:2em auto;padding:0 1em}" +
+    "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;" +
+    "text-align:left}caption{font-weight:bold;text-align:left}.note{color:#a15c00}" +
+    ".figs img{max-width:49%;margin-right:1%}";
+  return `<!doctype html>\n<html><head><meta charset="utf-8"><title>BNN+ Lab: ${esc(preset)}` +
+    `</title><style>${css}</style></head><body>\n${parts.join("\n")}\n</body></html>\n`;
+}
+
+/** Writes `<resultsDir>/<preset>/report.html` atomically and returns its path. */
+export async function writeReport(preset: string, options: ReportOptions = {}): Promise<string> {
+  const resultsDir = options.resultsDir ?? resultsRoot();
+  const html = await reportHtml(preset, { ...options, resultsDir });
+  const path = `${resultsDir}/${preset}/report.html`;
+  const tmp = `${path}.${Deno.pid}.tmp`;
+  await Deno.writeTextFile(tmp, html);
+  await Deno.rename(tmp, path);
+  return path;
+}
+
+/** {@link writeReport}, then closes the renderer (for scripts). */
+export async function writeReportAndClose(
+  preset: string,
+  options: ReportOptions = {},
+): Promise<string> {
+  try {
+    return await writeReport(preset, options);
+  } finally {
+    await closeRenderer();
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * What the ablation notebooks and the report show: the results of a preset (running the `smoke`
+ * grid when none exist, with a visible banner), ablation tables, accuracy bars with error bars and
+ * mean learning curves per axis.
+ *
+ * @module
+ */
+import { type DataTable, dataTable } from "../notebooks/table.ts";
+import type { Figure } from "../plots/figure.ts";
+import { accuracyBarsFigure, learningCurvesFigure } from "../plots/training_figures.ts";
+import { ablationRows, meanCurves } from "./aggregate.ts";
+import { paperComparison } from "./paper.ts";
+import { notebookPreset, readRuns, resultsRoot, type RunView } from "./runs.ts";
+
+/** Human names of the grid's axes. */
+export const AXIS_TITLES: Record<string, string> = {
+  baseline: "baselines",
+  regularizer: "regularizer type",
+  scale: "scale factor α (mode/shape)",
+  backward: "backward pass (estimator, β)",
+  lambda: "regularization strength λ",
+  model: "network",
+};
+
+/** The results of one preset, as shown by notebooks. */
+export interface OpenResults {
+  preset: string;
+  resultsDir: string;
+  runs: RunView[];
+  /** True when the smoke grid was run (or used) because the requested preset had no results. */
+  fallback: boolean;
+  /** A Markdown banner saying what is shown (displayed when it ends a cell). */
+  banner: { markdown: string };
+}
+
+function pct(v: number | null | undefined): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? "–" : (100 * v).toFixed(2);
+}
+
+function banner(markdown: string): { markdown: string } {
+  const b = { markdown };
+  Object.defineProperty(b, Symbol.for("Jupyter.display"), {
+    value: () => ({ "text/markdown": markdown, "text/plain": markdown }),
+  });
+  return b;
+}
+
+async function runSmoke(resultsDir: string): Promise<string> {
+  const root = new URL("../../", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "reproduce", "--preset", "smoke"],
+    cwd: root,
+    env: { NO_COLOR: "1", BNN_RESULTS_DIR: resultsDir },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  return out.code === 0 ? "" : `\`deno task reproduce --preset smoke\` exited ${out.code}: ` +
+    text.trim().split("\n").slice(-3).join(" / ");
+}
+
+/**
+ * Opens the results of `preset` (default `$BNN_PRESET`, else `quick`). When it has no finished
+ * run, the `smoke` results are used instead, running `deno task reproduce --preset smoke` first
+ * if needed (≈ 1–2 min), and the banner says so in bold.
+ */
+export async function openResults(
+  preset: string = notebookPreset(),
+  options: { resultsDir?: string } = {},
+): Promise<OpenResults> {
+  const resultsDir = options.resultsDir ?? resultsRoot();
+  const done = (rs: RunView[]) => rs.filter((r) => r.summary?.status === "done").length;
+  let runs = readRuns(preset, { resultsDir });
+  if (done(runs) > 0) {
+    return {
+      preset,
+      resultsDir,
+      runs,
+      fallback: false,
+      banner: banner(
+        `Results of preset **${preset}**: ${runs.length} runs (${done(runs)} finished) from ` +
+          `\`${resultsDir}/${preset}/\`.`,
+      ),
+    };
+  }
+  runs = readRuns("smoke", { resultsDir });
+  let problem = "";
+  if (done(runs) === 0) {
+    problem = await runSmoke(resultsDir);
+    runs = readRuns("smoke", { resultsDir });
+  }
+  const why = preset === "smoke"
+    ? "No smoke results existed"
+    : `No results for preset **${preset}**`;
+  return {
+    preset: "smoke",
+    resultsDir,
+    runs,
+    fallback: true,
+    banner: banner(
+      `> ⚠️ **${why}: showing the \`smoke\` grid** (${done(runs)} finished runs, tiny synthetic ` +
+        `data, 2 epochs). **These accuracies mean nothing**; run \`deno task reproduce\` for ` +
+        `real numbers.${problem ? `\n>\n> ${problem}` : ""}`,
+    ),
+  };
+}
+
+/** The ablation table of `axis` (accuracy in %, mean ± std over seeds). */
+export function ablationTable(runs: RunView[], axis: string): DataTable {
+  return dataTable(
+    ablationRows(runs, axis).map((r) => ({
+      [AXIS_TITLES[axis] ?? axis]: r.label,
+      "test acc %": `${pct(r.mean)} ± ${pct(r.std)}`,
+      seeds: `${r.n}/${r.runs}`,
+      epochs: r.epochs,
+      "train s/run": Number.isFinite(r.seconds) ? Math.round(r.seconds) : null,
+      backend: r.backend,
+    })),
+    { caption: `Ablation: ${AXIS_TITLES[axis] ?? axis}` },
+  );
+}
+
+/** Accuracy bars (± std over seeds) for each row of `axis`. */
+export function ablationBars(runs: RunView[], axis: string): Figure {
+  const rows = ablationRows(runs, axis).filter((r) => r.n > 0);
+  if (rows.length === 0) throw new Error(`ablationBars: no finished runs on axis "${axis}"`);
+  const fig = accuracyBarsFigure(
+    rows.map((r) => ({ label: r.label, mean: r.mean, std: r.std, n: r.n })),
+    { factor: AXIS_TITLES[axis] ?? axis, metric: "final test accuracy" },
+  );
+  fig.layout.yaxis = { ...(fig.layout.yaxis as object), rangemode: "tozero" };
+  return fig;
+}
+
+/** Mean learning curves (default test accuracy per epoch) for each row of `axis`. */
+export function ablationCurves(
+  runs: RunView[],
+  axis: string,
+  metric: "testAcc" | "trainAcc" | "loss" | "testLoss" = "testAcc",
+): Figure {
+  const curves = meanCurves(runs, axis, metric);
+  if (curves.length === 0) throw new Error(`ablationCurves: no metrics on axis "${axis}"`);
+  return learningCurvesFigure(curves, {
+    metric,
+    title: `${AXIS_TITLES[axis] ?? axis}: ${metric} per epoch (mean over seeds)`,
+  });
+}
+
+/** Our BNN+ default against the paper's published numbers. */
+export function paperTable(runs: RunView[]): DataTable {
+  return dataTable(
+    paperComparison(runs).map((r) => ({
+      paper: r.version,
+      network: r.network,
+      "paper %": pct(r.paper),
+      "ours %": r.ours === null ? "–" : `${pct(r.ours)} ± ${pct(r.oursStd)}`,
+      seeds: r.seeds,
+      "gap (pts)": r.gap === null ? "–" : (100 * r.gap).toFixed(2),
+      note: r.note,
+    })),
+    { caption: "BNN+ default vs the paper's published CIFAR-10 numbers" },
+  );
+}

@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { ablationRows, meanCurves, meanStd } from "../../lib/results/aggregate.ts";
+import { readRuns } from "../../lib/results/runs.ts";
+import { standardRuns, writeFakeStore } from "./_fixture.ts";
+
+Deno.test("meanStd: sample standard deviation, edge cases", () => {
+  const { mean, std } = meanStd([2, 4, 4, 4, 5, 5, 7, 9]);
+  assert.equal(mean, 5);
+  assert.ok(Math.abs(std - Math.sqrt(32 / 7)) < 1e-12);
+  assert.deepEqual(meanStd([3]), { mean: 3, std: 0 });
+  assert.ok(Number.isNaN(meanStd([]).mean));
+});
+
+Deno.test("ablationRows: one row per config of the axis, failed runs excluded from the mean", () => {
+  const dir = writeFakeStore(Deno.makeTempDirSync(), "p", standardRuns());
+  try {
+    const runs = readRuns("p", { resultsDir: dir });
+    const rows = ablationRows(runs, "regularizer");
+    assert.deepEqual(rows.map((r) => r.label), ["reg=euclidean", "reg=none", "reg=manhattan"]);
+    const eu = rows[0];
+    assert.ok(Math.abs(eu.mean - 0.61) < 1e-12);
+    assert.ok(Math.abs(eu.std - Math.sqrt(2 * 0.01 ** 2)) < 1e-12);
+    assert.deepEqual([eu.n, eu.runs, eu.epochs, eu.backend], [2, 2, 2, "wasm"]);
+    assert.deepEqual([rows[2].n, rows[2].runs], [0, 1]);
+    assert.ok(Number.isNaN(rows[2].mean));
+    // The shared default row shows up under its baseline label on the baseline axis.
+    assert.deepEqual(ablationRows(runs, "baseline").map((r) => r.label), ["BNN+ (default)"]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("meanCurves averages each epoch over seeds", () => {
+  const dir = writeFakeStore(Deno.makeTempDirSync(), "p", standardRuns());
+  try {
+    const curves = meanCurves(readRuns("p", { resultsDir: dir }), "regularizer");
+    const none = curves.find((c) => c.name === "reg=none")!;
+    assert.deepEqual(none.epochs, [1, 2]);
+    assert.ok(Math.abs(none.values[0] - 0.4) < 1e-12 && Math.abs(none.values[1] - 0.52) < 1e-12);
+    const loss = meanCurves(readRuns("p", { resultsDir: dir }), "scale", "loss");
+    assert.ok(Math.abs(loss[0].values[1] - 1.55) < 1e-12);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import { reportHtml, writeReport } from "../../lib/results/report.ts";
+import { closeRenderer } from "../../lib/plots/render.ts";
+import { decodePng, pngSize } from "../../lib/plots/png.ts";
+import { standardRuns, writeFakeStore } from "./_fixture.ts";
+
+Deno.test("writeReport: self-contained HTML with every table and PNG figures", async () => {
+  const dir = writeFakeStore(Deno.makeTempDirSync(), "p", standardRuns());
+  try {
+    const path = await writeReport("p", { resultsDir: dir, notes: ["Reduced <scale>."] });
+    assert.equal(path, `${dir}/p/report.html`);
+    const html = await Deno.readTextFile(path);
+    assert.doesNotMatch(html, /<script|<link|src="(?!data:)/, "no scripts or external files");
+    assert.match(html, /Reduced &lt;scale&gt;\./);
+    for (
+      const h of ["Against the paper", "baselines", "regularizer type", "scale factor", "network"]
+    ) {
+      assert.ok(html.includes(h), `section ${h}`);
+    }
+    assert.match(html, /reg=manhattan.*loss is NaN/s);
+    const imgs = [...html.matchAll(/src="data:image\/png;base64,([^"]+)"/g)];
+    assert.equal(imgs.length, 8, "bars + curves for each of the 4 axes");
+    const png = Uint8Array.from(atob(imgs[0][1]), (c) => c.charCodeAt(0));
+    assert.deepEqual(pngSize(png), { width: 640, height: 400 });
+    assert.ok((await decodePng(png)).rgba.length > 0);
+    await assert.rejects(
+      () => reportHtml("none", { resultsDir: dir }),
+      /no runs for preset "none"/,
+    );
+  } finally {
+    await closeRenderer();
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import {
+  ablationBars,
+  ablationCurves,
+  ablationTable,
+  openResults,
+  paperTable,
+} from "../../lib/results/views.ts";
+import { readRuns } from "../../lib/results/runs.ts";
+import { standardRuns, writeFakeStore } from "./_fixture.ts";
+
+Deno.test("openResults returns the preset's runs with a banner naming it", async () => {
+  const dir = writeFakeStore(Deno.makeTempDirSync(), "quick", standardRuns());
+  try {
+    const res = await openResults("quick", { resultsDir: dir });
+    assert.equal(res.preset, "quick");
+    assert.equal(res.fallback, false);
+    assert.equal(res.runs.length, standardRuns().length);
+    assert.match(res.banner.markdown, /preset \*\*quick\*\*: 8 runs \(7 finished\)/);
+    const display = (res.banner as unknown as Record<symbol, () => Record<string, string>>)[
+      Symbol.for("Jupyter.display")
+    ]();
+    assert.equal(display["text/markdown"], res.banner.markdown);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("openResults falls back to existing smoke results with a warning banner", async () => {
+  const dir = writeFakeStore(Deno.makeTempDirSync(), "smoke", standardRuns());
+  try {
+    const res = await openResults("quick", { resultsDir: dir });
+    assert.equal(res.preset, "smoke");
+    assert.equal(res.fallback, true);
+    assert.match(res.banner.markdown, /No results for preset \*\*quick\*\*: showing the `smoke`/);
+    assert.match(res.banner.markdown, /mean nothing/);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("ablation table, bars and curves agree with the runs", () => {
+  const dir = writeFakeStore(Deno.makeTempDirSync(), "p", standardRuns());
+  try {
+    const runs = readRuns("p", { resultsDir: dir });
+    const t = ablationTable(runs, "regularizer");
+    assert.equal(t.rows.length, 3);
+    assert.equal(t.rows[0]["test acc %"], "61.00 ± 1.41");
+    assert.equal(t.rows[2]["test acc %"], "– ± –");
+    const bars = ablationBars(runs, "regularizer");
+    assert.deepEqual(bars.data[0].x, ["reg=euclidean", "reg=none"]); // failed-only row has no bar
+    assert.deepEqual((bars.data[0].error_y as { array: number[] }).array.map((v) => v.toFixed(4)), [
+      "0.0141",
+      "0.0283",
+    ]);
+    const curves = ablationCurves(runs, "regularizer");
+    assert.deepEqual(curves.data.map((d) => d.name), [
+      "reg=euclidean",
+      "reg=none",
+      "reg=manhattan",
+    ]);
+    assert.throws(() => ablationBars(runs, "nope"), /no finished runs on axis "nope"/);
+    const p = paperTable(runs);
+    assert.equal(p.rows.find((r) => r.network === "VGG")!["ours %"], "61.00 ± 1.41");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
