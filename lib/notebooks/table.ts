@@ -5,8 +5,8 @@
  * @module
  */
 
-/** A table row: column name → value. */
-export type Row = Record<string, string | number | boolean | null | undefined>;
+/** A table row: column name → value (objects and arrays are shown as JSON). */
+export type Row = Record<string, unknown>;
 
 /** Options of {@link dataTable}. */
 export interface TableOptions {
@@ -25,12 +25,13 @@ export interface DataTable {
   html: string;
 }
 
-function cell(v: Row[string], digits: number): string {
+function cell(v: unknown, digits: number): string {
   if (v === null || v === undefined) return "";
   if (typeof v === "number") {
     if (Number.isInteger(v)) return String(v);
     return Number.isFinite(v) ? v.toFixed(digits) : String(v);
   }
+  if (typeof v === "object") return JSON.stringify(v);
   return String(v);
 }
 

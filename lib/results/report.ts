@@ -7,7 +7,7 @@
 import type { Figure } from "../plots/figure.ts";
 import { closeRenderer, renderFigure } from "../plots/render.ts";
 import { toBase64 } from "../plots/show.ts";
-import { axesOf, readRuns, resultsRoot, type RunView } from "./runs.ts";
+import { axesOf, displayPath, readRuns, resultsRoot, type RunView } from "./runs.ts";
 import { ablationBars, ablationCurves, ablationTable, AXIS_TITLES, paperTable } from "./views.ts";
 
 /** Options of {@link reportHtml} / {@link writeReport}. */
@@ -115,4 +115,23 @@ export async function writeReportAndClose(
   } finally {
     await closeRenderer();
   }
+}
+
+/**
+ * Writes the report of opened results (see `openResults`) and returns a displayable Markdown line
+ * naming the file relative to the repository (or absolute when outside it) and its size.
+ */
+export async function exportReport(
+  res: { preset: string; resultsDir: string; runs: RunView[] },
+): Promise<{ path: string; markdown: string }> {
+  const path = await writeReport(res.preset, { resultsDir: res.resultsDir, runs: res.runs });
+  const shown = displayPath(path);
+  const kb = Math.round((await Deno.stat(path)).size / 1024);
+  const markdown = `Report written to \`${shown}\` (${kb} KiB, self-contained: open it in any ` +
+    `browser or send it as is).`;
+  const out = { path, markdown };
+  Object.defineProperty(out, Symbol.for("Jupyter.display"), {
+    value: () => ({ "text/markdown": markdown, "text/plain": markdown }),
+  });
+  return out;
 }

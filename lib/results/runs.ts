@@ -108,3 +108,9 @@ export function readRuns(preset: string, options: { resultsDir?: string } = {}):
 export function axesOf(runs: RunView[]): string[] {
   return [...new Set(runs.flatMap((r) => r.record.axes ?? []))];
 }
+
+/** `path` relative to the repository root when inside it (for notebook outputs), else as is. */
+export function displayPath(path: string): string {
+  const root = new URL("../../", import.meta.url).pathname;
+  return path.startsWith(root) ? path.slice(root.length) : path;
+}

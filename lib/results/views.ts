@@ -10,7 +10,14 @@ import type { Figure } from "../plots/figure.ts";
 import { accuracyBarsFigure, learningCurvesFigure } from "../plots/training_figures.ts";
 import { ablationRows, meanCurves } from "./aggregate.ts";
 import { paperComparison } from "./paper.ts";
-import { notebookPreset, readRuns, resultsRoot, type RunView } from "./runs.ts";
+import {
+  axesOf,
+  displayPath,
+  notebookPreset,
+  readRuns,
+  resultsRoot,
+  type RunView,
+} from "./runs.ts";
 
 /** Human names of the grid's axes. */
 export const AXIS_TITLES: Record<string, string> = {
@@ -35,6 +42,10 @@ export interface OpenResults {
 
 function pct(v: number | null | undefined): string {
   return v === null || v === undefined || !Number.isFinite(v) ? "–" : (100 * v).toFixed(2);
+}
+
+function acc(mean: number | null, std: number | null): string {
+  return mean === null || !Number.isFinite(mean) ? "–" : `${pct(mean)} ± ${pct(std)}`;
 }
 
 function banner(markdown: string): { markdown: string } {
@@ -79,7 +90,7 @@ export async function openResults(
       fallback: false,
       banner: banner(
         `Results of preset **${preset}**: ${runs.length} runs (${done(runs)} finished) from ` +
-          `\`${resultsDir}/${preset}/\`.`,
+          `\`${displayPath(`${resultsDir}/${preset}`)}/\`.`,
       ),
     };
   }
@@ -110,7 +121,7 @@ export function ablationTable(runs: RunView[], axis: string): DataTable {
   return dataTable(
     ablationRows(runs, axis).map((r) => ({
       [AXIS_TITLES[axis] ?? axis]: r.label,
-      "test acc %": `${pct(r.mean)} ± ${pct(r.std)}`,
+      "test acc %": acc(r.mean, r.std),
       seeds: `${r.n}/${r.runs}`,
       epochs: r.epochs,
       "train s/run": Number.isFinite(r.seconds) ? Math.round(r.seconds) : null,
@@ -153,11 +164,27 @@ export function paperTable(runs: RunView[]): DataTable {
       paper: r.version,
       network: r.network,
       "paper %": pct(r.paper),
-      "ours %": r.ours === null ? "–" : `${pct(r.ours)} ± ${pct(r.oursStd)}`,
+      "ours %": acc(r.ours, r.oursStd),
       seeds: r.seeds,
       "gap (pts)": r.gap === null ? "–" : (100 * r.gap).toFixed(2),
       note: r.note,
     })),
     { caption: "BNN+ default vs the paper's published CIFAR-10 numbers" },
   );
+}
+
+/** Every row of every axis in one table (axis, row, accuracy mean ± std, seeds, epochs, time). */
+export function fullTable(runs: RunView[]): DataTable {
+  const rows = axesOf(runs).flatMap((axis) =>
+    ablationRows(runs, axis).map((r) => ({
+      factor: AXIS_TITLES[axis] ?? axis,
+      row: r.label,
+      "test acc %": acc(r.mean, r.std),
+      seeds: `${r.n}/${r.runs}`,
+      epochs: r.epochs,
+      "train s/run": Number.isFinite(r.seconds) ? Math.round(r.seconds) : null,
+      backend: r.backend,
+    }))
+  );
+  return dataTable(rows, { caption: "All ablation rows (final test accuracy, mean ± std)" });
 }

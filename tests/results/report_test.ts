@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { reportHtml, writeReport } from "../../lib/results/report.ts";
+import { exportReport, reportHtml, writeReport } from "../../lib/results/report.ts";
+import { readRuns } from "../../lib/results/runs.ts";
 import { closeRenderer } from "../../lib/plots/render.ts";
 import { decodePng, pngSize } from "../../lib/plots/png.ts";
 import { standardRuns, writeFakeStore } from "./_fixture.ts";

@@ -3,6 +3,7 @@ import {
   ablationBars,
   ablationCurves,
   ablationTable,
+  fullTable,
   openResults,
   paperTable,
 } from "../../lib/results/views.ts";
@@ -46,7 +47,7 @@ Deno.test("ablation table, bars and curves agree with the runs", () => {
     const t = ablationTable(runs, "regularizer");
     assert.equal(t.rows.length, 3);
     assert.equal(t.rows[0]["test acc %"], "61.00 ± 1.41");
-    assert.equal(t.rows[2]["test acc %"], "– ± –");
+    assert.equal(t.rows[2]["test acc %"], "–");
     const bars = ablationBars(runs, "regularizer");
     assert.deepEqual(bars.data[0].x, ["reg=euclidean", "reg=none"]); // failed-only row has no bar
     assert.deepEqual((bars.data[0].error_y as { array: number[] }).array.map((v) => v.toFixed(4)), [
@@ -60,6 +61,16 @@ Deno.test("ablation table, bars and curves agree with the runs", () => {
       "reg=manhattan",
     ]);
     assert.throws(() => ablationBars(runs, "nope"), /no finished runs on axis "nope"/);
+    const full = fullTable(runs);
+    assert.deepEqual(full.rows.map((r) => r.row), [
+      "BNN+ (default)",
+      "reg=euclidean",
+      "reg=none",
+      "reg=manhattan",
+      "α=none",
+      "AlexNet: BNN+ (default)",
+    ]);
+    assert.equal(full.rows[2]["test acc %"], "52.00 ± 2.83");
     const p = paperTable(runs);
     assert.equal(p.rows.find((r) => r.network === "VGG")!["ours %"], "61.00 ± 1.41");
   } finally {
