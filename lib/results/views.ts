@@ -77,7 +77,10 @@ async function runSmoke(resultsDir: string): Promise<string> {
  */
 export async function openResults(
   preset: string = notebookPreset(),
-  options: { resultsDir?: string } = {},
+  options: {
+    resultsDir?: string; /** Run the smoke grid when needed; default true. */
+    run?: boolean;
+  } = {},
 ): Promise<OpenResults> {
   const resultsDir = options.resultsDir ?? resultsRoot();
   const done = (rs: RunView[]) => rs.filter((r) => r.summary?.status === "done").length;
@@ -96,9 +99,15 @@ export async function openResults(
   }
   runs = readRuns("smoke", { resultsDir });
   let problem = "";
-  if (done(runs) === 0) {
+  if (done(runs) === 0 && (options.run ?? true)) {
     problem = await runSmoke(resultsDir);
     runs = readRuns("smoke", { resultsDir });
+  }
+  if (done(runs) === 0) {
+    throw new Error(
+      `openResults: no finished runs for preset "${preset}" nor "smoke" in ${resultsDir}` +
+        (problem ? `; ${problem}` : ""),
+    );
   }
   const why = preset === "smoke"
     ? "No smoke results existed"

@@ -40,6 +40,18 @@ Deno.test("openResults falls back to existing smoke results with a warning banne
   }
 });
 
+Deno.test("openResults without any results (and not allowed to run) names both presets", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    await assert.rejects(
+      () => openResults("quick", { resultsDir: dir, run: false }),
+      /no finished runs for preset "quick" nor "smoke"/,
+    );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
 Deno.test("ablation table, bars and curves agree with the runs", () => {
   const dir = writeFakeStore(Deno.makeTempDirSync(), "p", standardRuns());
   try {
