@@ -28,11 +28,20 @@ export function learningCurvesFigure(
 ): Figure {
   const metric = options.metric ?? "test accuracy";
   const lines: LineSeries[] = series.map((s) => ({ name: s.name, x: s.epochs, y: s.values }));
-  return lineFigure(lines, {
+  const fig = lineFigure(lines, {
     title: options.title ?? `Learning curves: ${metric}`,
     xTitle: "epoch",
     yTitle: metric,
   });
+  for (const t of fig.data) t.mode = "lines+markers";
+  // Whole epochs only on the x axis.
+  fig.layout.xaxis = { ...(fig.layout.xaxis as object), tickformat: "d", dtick: epochTick(series) };
+  return fig;
+}
+
+function epochTick(series: CurveSeries[]): number {
+  const max = Math.max(1, ...series.flatMap((s) => s.epochs));
+  return Math.max(1, Math.ceil(max / 10));
 }
 
 /** One bar: a group label, mean and standard deviation over seeds. */

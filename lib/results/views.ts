@@ -140,19 +140,27 @@ export function ablationTable(runs: RunView[], axis: string): DataTable {
   );
 }
 
-/** Accuracy bars (± std over seeds) for each row of `axis`. */
+/** Readable names of the per-epoch metrics. */
+export const METRIC_TITLES: Record<string, string> = {
+  testAcc: "test accuracy %",
+  trainAcc: "train accuracy %",
+  loss: "train loss",
+  testLoss: "test loss",
+};
+
+/** Accuracy bars (%, ± std over seeds) for each row of `axis`. */
 export function ablationBars(runs: RunView[], axis: string): Figure {
   const rows = ablationRows(runs, axis).filter((r) => r.n > 0);
   if (rows.length === 0) throw new Error(`ablationBars: no finished runs on axis "${axis}"`);
   const fig = accuracyBarsFigure(
-    rows.map((r) => ({ label: r.label, mean: r.mean, std: r.std, n: r.n })),
-    { factor: AXIS_TITLES[axis] ?? axis, metric: "final test accuracy" },
+    rows.map((r) => ({ label: r.label, mean: 100 * r.mean, std: 100 * r.std, n: r.n })),
+    { factor: AXIS_TITLES[axis] ?? axis, metric: "final test accuracy %" },
   );
   fig.layout.yaxis = { ...(fig.layout.yaxis as object), rangemode: "tozero" };
   return fig;
 }
 
-/** Mean learning curves (default test accuracy per epoch) for each row of `axis`. */
+/** Mean learning curves (default test accuracy % per epoch) for each row of `axis`. */
 export function ablationCurves(
   runs: RunView[],
   axis: string,
@@ -160,10 +168,15 @@ export function ablationCurves(
 ): Figure {
   const curves = meanCurves(runs, axis, metric);
   if (curves.length === 0) throw new Error(`ablationCurves: no metrics on axis "${axis}"`);
-  return learningCurvesFigure(curves, {
-    metric,
-    title: `${AXIS_TITLES[axis] ?? axis}: ${metric} per epoch (mean over seeds)`,
-  });
+  const scale = metric.endsWith("Acc") ? 100 : 1;
+  const fig = learningCurvesFigure(
+    curves.map((c) => ({ ...c, values: c.values.map((v) => scale * v) })),
+    {
+      metric: METRIC_TITLES[metric],
+      title: `${AXIS_TITLES[axis] ?? axis}: ${METRIC_TITLES[metric]} per epoch (mean over seeds)`,
+    },
+  );
+  return fig;
 }
 
 /** Our BNN+ default against the paper's published numbers. */

@@ -62,10 +62,11 @@ Deno.test("ablation table, bars and curves agree with the runs", () => {
     assert.equal(t.rows[2]["test acc %"], "–");
     const bars = ablationBars(runs, "regularizer");
     assert.deepEqual(bars.data[0].x, ["reg=euclidean", "reg=none"]); // failed-only row has no bar
-    assert.deepEqual((bars.data[0].error_y as { array: number[] }).array.map((v) => v.toFixed(4)), [
-      "0.0141",
-      "0.0283",
+    assert.deepEqual((bars.data[0].error_y as { array: number[] }).array.map((v) => v.toFixed(2)), [
+      "1.41",
+      "2.83",
     ]);
+    assert.deepEqual((bars.data[0].y as number[]).map((v) => v.toFixed(2)), ["61.00", "52.00"]);
     const curves = ablationCurves(runs, "regularizer");
     assert.deepEqual(curves.data.map((d) => d.name), [
       "reg=euclidean",
