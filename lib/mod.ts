@@ -7,3 +7,4 @@ export { tf } from "./tf.ts";
 export * from "./quantizers.ts";
 export * from "./regularizers.ts";
 export * from "./layers/mod.ts";
+export * from "./io.ts";
