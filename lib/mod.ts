@@ -8,3 +8,4 @@ export * from "./quantizers.ts";
 export * from "./regularizers.ts";
 export * from "./layers/mod.ts";
 export * from "./io.ts";
+export * from "./train.ts";
