@@ -51,7 +51,10 @@ export interface QuantOptions {
   regularizer?: RegularizerName;
   /** Regularization strength λ (penalty = λ·ΣR). Default 1e-4. */
   lambda?: number;
-  /** Latent kernel clip bound for {@link clipLatentWeights}; null disables. Default 1. */
+  /**
+   * Latent kernel clip bound applied by {@link clipLatentWeights} (binary kernels only; a
+   * full-precision kernel is never clipped); null disables. Default 1.
+   */
   kernelClip?: number | null;
   /** Activation after the bias. Default `"linear"`. */
   activation?: ActivationName;
@@ -366,4 +369,17 @@ export function quantLayers(model: tf.LayersModel | tf.layers.Layer): QuantLayer
  */
 export function clipLatentWeights(model: tf.LayersModel | tf.layers.Layer): void {
   for (const l of quantLayers(model)) l.clipKernel();
+}
+
+/**
+ * A `model.fit` callback that runs {@link clipLatentWeights} after every batch (tfjs' own
+ * training loop does not clip): `model.fit(x, y, {callbacks: [clipCallback(model)]})`.
+ */
+export function clipCallback(model: tf.LayersModel): tf.CustomCallback {
+  return new tf.CustomCallback({
+    onBatchEnd: () => {
+      clipLatentWeights(model);
+      return Promise.resolve();
+    },
+  });
 }

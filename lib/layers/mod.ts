@@ -6,6 +6,7 @@
  */
 export {
   type ActivationName,
+  clipCallback,
   clipLatentWeights,
   type InitializerSpec,
   isQuantLayer,

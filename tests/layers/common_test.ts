@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tf.ts";
 import {
+  clipCallback,
   clipLatentWeights,
   isQuantLayer,
   quantConv2d,
@@ -84,4 +85,32 @@ Deno.test("scale 'layer' gives a scalar α = mean|W| over the whole kernel", () 
   assert.ok(Math.abs(alpha.dataSync()[0] - mean) < 1e-6);
   const wb = l.binaryKernel().dataSync();
   wb.forEach((v, i) => assert.ok(Math.abs(v - mean * (w[i] >= 0 ? 1 : -1)) < 1e-6));
+});
+
+Deno.test("model.fit includes the BNN+ penalty in its loss, and clipCallback clips", async () => {
+  const layer = quantDense({
+    inputShape: [3],
+    units: 2,
+    kernelQuantizer: "ste_sign",
+    scale: "trainable",
+    regularizer: "euclidean",
+    lambda: 0.5,
+    activation: "softmax",
+  });
+  const model = tf.sequential({ layers: [layer] });
+  model.compile({ optimizer: tf.train.sgd(0), loss: "categoricalCrossentropy" });
+  const x = tf.tensor2d([[0.5, -1, 2], [1, 0.2, -0.3]]);
+  const y = tf.tensor2d([[1, 0], [0, 1]]);
+  const p = (model.predict(x) as tf.Tensor).arraySync() as number[][];
+  const ce = -(Math.log(p[0][0]) + Math.log(p[1][1])) / 2;
+  const pen = layer.penalty().dataSync()[0];
+  assert.ok(pen > 0);
+  const h = await model.fit(x, y, { batchSize: 2, epochs: 1, verbose: 0 });
+  const loss = h.history.loss[0] as number;
+  assert.ok(Math.abs(loss - (ce + pen)) < 1e-5, `fit loss ${loss} vs ce ${ce} + penalty ${pen}`);
+  // clipCallback: a big SGD step pushes kernels out of [−1, 1]; the callback pulls them back.
+  model.compile({ optimizer: tf.train.sgd(100), loss: "categoricalCrossentropy" });
+  await model.fit(x, y, { batchSize: 2, epochs: 1, verbose: 0, callbacks: [clipCallback(model)] });
+  const k = layer.kernelWeight.read().dataSync();
+  assert.ok(k.every((v) => Math.abs(v) <= 1) && k.some((v) => Math.abs(v) === 1));
 });
