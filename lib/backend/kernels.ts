@@ -1,0 +1,44 @@
+/**
+ * Registers the project's wasm training kernels with TensorFlow.js (idempotent).
+ *
+ * | kernel | why |
+ * |---|---|
+ * | `Conv2DBackpropFilter` | missing in tfjs-backend-wasm |
+ * | `Conv2DBackpropInput` | wasm's own is a naive loop (several × the forward conv) |
+ * | `DepthwiseConv2dNativeBackpropFilter` / `…Input` | missing in tfjs-backend-wasm |
+ *
+ * It also replaces tfjs-core's `FusedBatchNorm` gradient by a leaner one (no full-size `Tile`),
+ * see `batchnorm_grad.ts`; that one applies to every backend.
+ *
+ * @module
+ */
+import { tf } from "../tf.ts";
+import { conv2DBackpropFilter, conv2DBackpropInput } from "./conv_backprop.ts";
+import { depthwiseBackpropFilter, depthwiseBackpropInput } from "./depthwise_backprop.ts";
+import { registerBatchNormGrad } from "./batchnorm_grad.ts";
+
+/** The kernel functions the project registers for the wasm backend, by kernel name. */
+export const PROJECT_WASM_KERNELS: Readonly<Record<string, tf.KernelFunc>> = {
+  Conv2DBackpropFilter: conv2DBackpropFilter as unknown as tf.KernelFunc,
+  Conv2DBackpropInput: conv2DBackpropInput as unknown as tf.KernelFunc,
+  DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter as unknown as tf.KernelFunc,
+  DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput as unknown as tf.KernelFunc,
+};
+
+/**
+ * Registers {@link PROJECT_WASM_KERNELS} for backend "wasm" (replacing wasm's own version where
+ * one exists) and the lean batch-norm gradient. Safe to call
+ * more than once. Returns the kernel names registered.
+ */
+export function registerWasmTrainingKernels(): string[] {
+  const names = Object.keys(PROJECT_WASM_KERNELS);
+  for (const kernelName of names) {
+    const kernelFunc = PROJECT_WASM_KERNELS[kernelName];
+    const existing = tf.getKernel(kernelName, "wasm");
+    if (existing?.kernelFunc === kernelFunc) continue;
+    if (existing !== undefined) tf.unregisterKernel(kernelName, "wasm");
+    tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc });
+  }
+  registerBatchNormGrad();
+  return [...names, "FusedBatchNorm (gradient)"];
+}
