@@ -80,8 +80,12 @@ async function useWasm(): Promise<string[] | null> {
 
 async function useCpu(): Promise<void> {
   if (!(await tf.setBackend("cpu"))) throw new Error("initBackend: the cpu backend failed");
-  // The cpu backend prints a banner recommending tfjs-node; the notice above already covers it.
-  (tf.findBackend("cpu") as unknown as { firstUse: boolean }).firstUse = false;
+}
+
+/** The cpu backend prints a banner recommending tfjs-node on first use; our notice covers it. */
+function silenceCpuBanner(): void {
+  const cpu = tf.findBackend("cpu") as unknown as { firstUse?: boolean } | null;
+  if (cpu) cpu.firstUse = false;
 }
 
 /**
@@ -139,6 +143,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     }
   }
   current = info;
+  silenceCpuBanner();
   log(`backend: ${info.name} (${info.reason})`);
   return info;
 }

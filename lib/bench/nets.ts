@@ -35,6 +35,11 @@ export function benchVggFlops(options: BenchVggOptions = {}): number {
   return flops + 2 * hw * hw * cin * classes;
 }
 
+/** Whether the binary twin can be built (it needs the binary layers of `lib/layers/`). */
+export function binaryTwinAvailable(): boolean {
+  return false;
+}
+
 /** Builds bench-vgg (or its binary twin) as a tf.LayersModel producing logits. */
 export function benchVgg(options: BenchVggOptions = {}): tf.LayersModel {
   if (options.binary) {
