@@ -20,3 +20,6 @@ export {
   toTensors,
 } from "./data/mod.ts";
 export * from "./results/mod.ts";
+export * from "./layers/mod.ts";
+export * from "./io.ts";
+export * from "./train.ts";
