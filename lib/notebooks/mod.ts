@@ -6,3 +6,5 @@
 export * from "./table.ts";
 export * from "./kernelspec.ts";
 export * from "./lint.ts";
+export * from "./demos.ts";
+export * from "./setup.ts";

@@ -104,21 +104,34 @@ export function regularizerFigure(
   });
 }
 
-/** Total penalty against α for a weight sample, marking mean|w|, median|w| and the scan minimum. */
+const OPTIMUM_COLORS: Record<PenaltyName, string> = { euclidean: "#d62728", manhattan: "#1f77b4" };
+
+/**
+ * Total penalty against α for a weight sample (each curve normalised to max 1), with a dotted line
+ * in the curve's colour at its closed-form minimiser: mean|w| (Euclidean), median|w| (Manhattan).
+ */
 export function alphaOptimumFigure(results: AlphaOptimum[]): Figure {
   if (results.length === 0) throw new Error("alphaOptimumFigure: results must not be empty");
   const series: LineSeries[] = results.map((r) => {
     const max = Math.max(...r.curve.y);
-    return { name: r.curve.name, x: r.curve.x, y: r.curve.y.map((v) => v / (max || 1)) };
+    return {
+      name: r.curve.name,
+      x: r.curve.x,
+      y: r.curve.y.map((v) => v / (max || 1)),
+      color: OPTIMUM_COLORS[r.name],
+    };
   });
-  const fig = lineFigure(series, {
-    title: "Optimal α: Euclidean → mean|w| (dotted red), Manhattan → median|w| (dotted blue)",
+  let fig = lineFigure(series, {
+    title: "Optimal α: Euclidean at mean|w|, Manhattan at median|w|",
     xTitle: "α",
     yTitle: "Σ R(w; α) (normalised)",
   });
-  return withVerticalLines(
-    withVerticalLines(fig, [results[0].meanAbs], "#d62728"),
-    [results[0].medianAbs],
-    "#1f77b4",
-  );
+  for (const r of results) {
+    fig = withVerticalLines(
+      fig,
+      [r.name === "euclidean" ? r.meanAbs : r.medianAbs],
+      OPTIMUM_COLORS[r.name],
+    );
+  }
+  return fig;
 }
