@@ -84,6 +84,11 @@ export function baseLayout(options: LayoutOptions = {}): Record<string, unknown>
   };
 }
 
+/** `v` rounded to 7 significant digits (float32 precision), keeping notebook JSON small. */
+export function round7(v: number): number {
+  return Number.isFinite(v) && v !== 0 ? Number(v.toPrecision(7)) : v;
+}
+
 function finiteArray(name: string, values: ArrayLike<number>): number[] {
   const out = Array.from(values);
   for (const v of out) {
@@ -110,9 +115,9 @@ export function lineFigure(series: LineSeries[], options: LayoutOptions = {}): F
       type: "scatter",
       mode: "lines",
       name: s.name,
-      x: finiteArray(`lineFigure series "${s.name}"`, s.x),
+      x: finiteArray(`lineFigure series "${s.name}"`, s.x).map(round7),
       // JSON has no NaN: a null makes Plotly draw a gap.
-      y: y.map((v) => (Number.isFinite(v) ? v : null)) as number[],
+      y: y.map((v) => (Number.isFinite(v) ? round7(v) : null)) as number[],
       line: { dash: s.dash ? "dash" : "solid", ...(s.color ? { color: s.color } : {}) },
     };
   });
@@ -141,7 +146,10 @@ export function barFigure(groups: BarGroup[], options: LayoutOptions = {}): Figu
   };
 }
 
-/** Overlaid histograms, one per sample, with `bins` equal-width bins over the common range. */
+/**
+ * Overlaid histograms, one per sample, binned here (not by plotly, so the spec stays small however
+ * many values there are): `bins` equal-width bins over the common range, heights as densities.
+ */
 export function histogramFigure(
   samples: HistogramSample[],
   options: LayoutOptions & { bins?: number } = {},
@@ -153,29 +161,37 @@ export function histogramFigure(
   if (!Number.isInteger(bins) || bins < 1) {
     throw new Error(`histogramFigure: bins must be a positive integer, got ${bins}`);
   }
+  const all = samples.map((s) => finiteArray(`histogramFigure sample "${s.name}"`, s.values));
   let lo = Infinity, hi = -Infinity;
-  for (const s of samples) {
-    for (const v of finiteArray(`histogramFigure sample "${s.name}"`, s.values)) {
+  for (const vs of all) {
+    for (const v of vs) {
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
   }
   if (!(hi > lo)) hi = lo + 1;
   const size = (hi - lo) / bins;
-  const data = samples.map((s): Trace => ({
-    type: "histogram",
-    name: s.name,
-    x: Array.from(s.values),
-    opacity: samples.length > 1 ? 0.6 : 1,
-    xbins: { start: lo, end: hi + size * 1e-6, size },
-    histnorm: "probability density",
-  }));
+  const centers = Array.from({ length: bins }, (_, i) => round7(lo + (i + 0.5) * size));
+  const data = samples.map((s, k): Trace => {
+    const counts = new Array(bins).fill(0);
+    for (const v of all[k]) counts[Math.min(bins - 1, Math.floor((v - lo) / size))]++;
+    const n = all[k].length || 1;
+    return {
+      type: "bar",
+      name: s.name,
+      x: centers,
+      y: counts.map((c) => round7(c / (n * size))),
+      width: size,
+      opacity: samples.length > 1 ? 0.6 : 1,
+      marker: { line: { width: 0 } },
+    };
+  });
   return {
     data,
     layout: baseLayout({
       yTitle: "density",
       ...options,
-      layout: { barmode: "overlay", ...options.layout },
+      layout: { barmode: "overlay", bargap: 0, ...options.layout },
     }),
   };
 }

@@ -5,6 +5,7 @@ import {
   figureSize,
   histogramFigure,
   lineFigure,
+  round7,
   withVerticalLines,
 } from "../../lib/plots/figure.ts";
 
@@ -41,19 +42,29 @@ Deno.test("barFigure: error bars carry the given errors, hidden when all are zer
   assert.equal((flat.data[0].error_y as { visible: boolean }).visible, false);
 });
 
-Deno.test("histogramFigure: common bins cover every sample", () => {
-  const fig = histogramFigure([{ name: "a", values: [-1, 0, 2] }, {
-    name: "b",
-    values: new Float32Array([3, 4]),
-  }], { bins: 10 });
+Deno.test("histogramFigure: common bins, densities integrate to 1 per sample", () => {
+  const a = [-1, 0, 2, 2, 1.99];
+  const b = new Float32Array([3, 4]);
+  const fig = histogramFigure([{ name: "a", values: a }, { name: "b", values: b }], { bins: 10 });
   for (const t of fig.data) {
-    const b = t.xbins as { start: number; end: number; size: number };
-    assert.equal(b.start, -1);
-    assert.ok(b.end >= 4);
-    assert.ok(Math.abs(b.size - 0.5) < 1e-12);
+    assert.equal(t.type, "bar");
+    assert.equal(t.width, 0.5);
+    assert.deepEqual((t.x as number[]).slice(0, 2), [-0.75, -0.25]);
+    const area = (t.y as number[]).reduce((s, v) => s + v * 0.5, 0);
+    assert.ok(Math.abs(area - 1) < 1e-6, `area ${area}`);
   }
-  assert.deepEqual(fig.data[1].x, [3, 4]);
+  // Bin [1.5, 2) holds 1.99; bin [2, 2.5) holds both 2s; the maximum (4) lands in the last bin.
+  const ya = fig.data[0].y as number[];
+  assert.deepEqual([ya[5], ya[6]].map((v) => v * 5 * 0.5), [1, 2]);
+  assert.equal((fig.data[1].y as number[])[9] * 2 * 0.5, 1);
   assert.throws(() => histogramFigure([{ name: "a", values: [1] }], { bins: 0 }), /bins/);
+});
+
+Deno.test("round7 keeps 7 significant digits", () => {
+  assert.equal(round7(0.12345678912), 0.1234568);
+  assert.equal(round7(-2.4924999999999997), -2.4925);
+  assert.equal(round7(0), 0);
+  assert.ok(Number.isNaN(round7(NaN)));
 });
 
 Deno.test("withVerticalLines adds one shape per x and keeps the old ones", () => {

@@ -38,7 +38,7 @@ Deno.test("weightHistogramFigure: one histogram per snapshot, dotted lines at ±
     { label: "epoch 5", weights: new Float32Array([0.5, -0.5]) },
   ], { alpha: 0.5 });
   assert.deepEqual(fig.data.map((t) => t.name), ["epoch 0", "epoch 5"]);
-  assert.ok(fig.data.every((t) => t.type === "histogram"));
+  assert.ok(fig.data.every((t) => t.type === "bar"));
   assert.deepEqual((fig.layout.shapes as { x0: number }[]).map((s) => s.x0), [-0.5, 0.5]);
   assert.equal(weightHistogramFigure([{ label: "a", weights: [1] }]).layout.shapes, undefined);
 });
