@@ -46,6 +46,23 @@ export async function runNotebooks(
   return { code: out.code, output };
 }
 
+/**
+ * `deno task` runs in the project root; relative paths the user typed are meant relative to where
+ * they were (`INIT_CWD`). Rewrites arguments that name an existing file or folder there.
+ */
+export function resolveUserPaths(args: string[], initCwd = Deno.env.get("INIT_CWD")): string[] {
+  if (!initCwd) return args;
+  return args.map((a) => {
+    if (a.startsWith("-") || a.startsWith("/")) return a;
+    try {
+      Deno.statSync(`${initCwd}/${a}`);
+      return `${initCwd}/${a}`;
+    } catch {
+      return a;
+    }
+  });
+}
+
 if (import.meta.main) {
-  Deno.exit((await runNotebooks(Deno.args)).code);
+  Deno.exit((await runNotebooks(resolveUserPaths(Deno.args))).code);
 }

@@ -108,3 +108,20 @@ Deno.test({
     }
   },
 });
+
+Deno.test("resolveUserPaths rewrites existing relative paths against INIT_CWD only", async () => {
+  const { resolveUserPaths } = await import("../../lib/cli/notebooks.ts");
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/a.ipynb`, "{}");
+    assert.deepEqual(resolveUserPaths(["--write", "a.ipynb", "600", "/abs.ipynb"], dir), [
+      "--write",
+      `${dir}/a.ipynb`,
+      "600",
+      "/abs.ipynb",
+    ]);
+    assert.deepEqual(resolveUserPaths(["a.ipynb"], undefined), ["a.ipynb"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
