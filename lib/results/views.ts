@@ -105,7 +105,9 @@ export async function openResults(
   }
   if (done(runs) === 0) {
     throw new Error(
-      `openResults: no finished runs for preset "${preset}" nor "smoke" in ${resultsDir}` +
+      `openResults: no finished runs for preset "${preset}"${
+        preset === "smoke" ? "" : ' nor "smoke"'
+      } in ${resultsDir}` +
         (problem ? `; ${problem}` : ""),
     );
   }
