@@ -64,3 +64,36 @@ export function dataTable(rows: Row[], options: TableOptions = {}): DataTable {
   });
   return table;
 }
+
+/** Several tables (or other `{markdown, html}` items) displayed as one output, in order. */
+export function stackTables(...tables: { markdown: string; html: string }[]): {
+  markdown: string;
+  html: string;
+} {
+  const markdown = tables.map((t) => t.markdown).join("\n\n");
+  const html = tables.map((t) => t.html).join("\n");
+  const out = { markdown, html };
+  Object.defineProperty(out, Symbol.for("Jupyter.display"), {
+    value: () => ({ "text/markdown": markdown, "text/html": html, "text/plain": markdown }),
+  });
+  return out;
+}
+
+/**
+ * A bit-aware model summary (the `summary(model)` data of lib/summary.ts: per-layer rows and
+ * totals) as two tables: layers, then totals.
+ */
+export function summaryTables(
+  s: { name?: string; layers: Row[]; totals: Row },
+): { markdown: string; html: string } {
+  const layers = s.layers.map((l) => ({
+    ...l,
+    outputShape: Array.isArray(l.outputShape)
+      ? `[${l.outputShape.map((d) => d ?? "N").join(", ")}]`
+      : l.outputShape,
+  }));
+  return stackTables(
+    dataTable(layers, { caption: `Layers of ${s.name ?? "the model"}`, digits: 2 }),
+    dataTable([s.totals], { caption: "Totals", digits: 3 }),
+  );
+}
