@@ -14,6 +14,7 @@ const NOTEBOOKS = [...Deno.readDirSync(`${REPO}notebooks`)]
   .filter((e) => e.name.endsWith(".ipynb")).map((e) => e.name).sort();
 
 type Output = { output_type: string; data?: Record<string, unknown>; ename?: string };
+type Trace = { x: unknown[] };
 
 function b64(s: unknown): Uint8Array {
   const text = Array.isArray(s) ? s.join("") : String(s);
@@ -48,6 +49,12 @@ Deno.test({
             if (!/\b(show|showLive|live\w*)\s*\(/.test(cellSource(cell))) return;
             const figs = outs.filter((o) => o.data && "application/vnd.plotly.v1+json" in o.data);
             assert.ok(figs.length > 0, `cell ${i} shows a figure but has no plotly output`);
+            if (/\bliveCurves\s*\(/.test(cellSource(cell))) {
+              // One output, redrawn in place (update_display_data): it ends with every epoch.
+              assert.equal(figs.length, 1, `cell ${i}: live figure must be a single output`);
+              const live = figs[0].data!["application/vnd.plotly.v1+json"] as { data: Trace[] };
+              assert.ok(live.data[0].x.length >= 2, `cell ${i}: live figure was not updated`);
+            }
             for (const o of figs) {
               assert.ok(o.data && "image/png" in o.data, `cell ${i}: figure without PNG`);
               const png = b64(o.data["image/png"]);
