@@ -65,3 +65,15 @@ Deno.test("lintNotebook requireOutputs: figures need a PNG, no inlined plotly.js
     "cell 3: output inlines plotly.js",
   ]);
 });
+
+Deno.test("every committed notebook is clean and carries its figure outputs (PNG, no plotly.js)", () => {
+  const dir = new URL("../../notebooks/", import.meta.url).pathname;
+  const names = [...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".ipynb"));
+  assert.ok(names.length >= 7, `expected the 7 notebooks, found ${names.length}`);
+  for (const e of names) {
+    const nb = JSON.parse(Deno.readTextFileSync(`${dir}${e.name}`)) as NotebookJson;
+    assert.deepEqual(lintNotebook(nb, { requireOutputs: true }), [], e.name);
+    const size = Deno.statSync(`${dir}${e.name}`).size;
+    assert.ok(size < 2_000_000, `${e.name} is ${size} bytes`);
+  }
+});
