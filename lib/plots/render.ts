@@ -69,6 +69,8 @@ export function inKernel(): boolean {
   }
 }
 
+let liveBrowser: Browser | null = null;
+
 async function start(): Promise<State> {
   const exe = chromiumPath();
   if (!exe) {
@@ -90,6 +92,14 @@ async function start(): Promise<State> {
     await Deno.writeTextFile(`${dir}/render.html`, html);
     await page.goto(`file://${dir}/render.html`);
     await page.waitForFunction(() => "Plotly" in globalThis);
+    // A crashed or killed browser is relaunched by the next render.
+    browser.on("disconnected", () => {
+      if (liveBrowser === browser) {
+        liveBrowser = null;
+        state = null;
+      }
+    });
+    liveBrowser = browser;
     return { browser, page, dir };
   } catch (e) {
     await browser.close();
@@ -107,12 +117,27 @@ function scheduleIdleClose(): void {
   }, 1000);
 }
 
+async function toImage(spec: unknown, opts: Record<string, unknown>): Promise<string> {
+  if (!state) {
+    state = start();
+    state.catch(() => (state = null));
+  }
+  const { page } = await state;
+  return await page.evaluate(
+    ({ spec, opts }) =>
+      // deno-lint-ignore no-explicit-any
+      (globalThis as any).Plotly.toImage(spec, opts) as Promise<string>,
+    { spec, opts },
+  );
+}
+
 /** Closes the shared browser (if open). Safe to call any time; the next render relaunches it. */
 export async function closeRenderer(): Promise<void> {
   if (idleTimer !== undefined) clearTimeout(idleTimer);
   idleTimer = undefined;
   const s = state;
   state = null;
+  liveBrowser = null;
   if (!s) return;
   try {
     const st = await s;
@@ -144,20 +169,17 @@ export async function renderFigure(
   const height = options.height ?? size.height;
   pending++;
   try {
-    if (!state) {
-      state = start();
-      state.catch(() => (state = null));
+    const spec = JSON.parse(JSON.stringify(fig));
+    const opts = { format, width, height, scale: options.scale ?? 1 };
+    let url: string;
+    try {
+      url = await toImage(spec, opts);
+    } catch (e) {
+      // Plotly rejected the spec: report it. Otherwise the browser or page died: relaunch once.
+      if (!/closed|crash|disconnected/i.test(String(e))) throw e;
+      await closeRenderer();
+      url = await toImage(spec, opts);
     }
-    const { page } = await state;
-    const url = await page.evaluate(
-      ({ fig, opts }) =>
-        // deno-lint-ignore no-explicit-any
-        (globalThis as any).Plotly.toImage(fig, opts) as Promise<string>,
-      {
-        fig: JSON.parse(JSON.stringify(fig)),
-        opts: { format, width, height, scale: options.scale ?? 1 },
-      },
-    );
     const comma = url.indexOf(",");
     const head = url.slice(0, comma);
     const body = url.slice(comma + 1);

@@ -54,3 +54,18 @@ Deno.test("renderFigure: PNG of the requested size with the trace drawn, SVG tex
     await closeRenderer();
   }
 });
+
+Deno.test("renderFigure relaunches Chromium after the browser process dies", async () => {
+  try {
+    await renderFigure(red(), { format: "png" });
+    const out = await new Deno.Command("pgrep", { args: ["-P", String(Deno.pid)] }).output();
+    const pids = new TextDecoder().decode(out.stdout).trim().split("\n").filter(Boolean);
+    assert.ok(pids.length > 0, "the browser runs as a child process");
+    for (const pid of pids) Deno.kill(Number(pid), "SIGKILL");
+    await new Promise((r) => setTimeout(r, 300));
+    const img = await decodePng(await renderFigure(red(), { format: "png" }));
+    assert.ok(redPixels(img) > 100);
+  } finally {
+    await closeRenderer();
+  }
+});
