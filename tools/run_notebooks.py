@@ -159,7 +159,7 @@ def main():
     ap.add_argument("--deno", default=None, help="deno executable for the kernel")
     ap.add_argument("--write", action="store_true", help="store outputs back into the notebooks")
     ap.add_argument("--out", default=None, help="write executed copies into this folder")
-    ap.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds")
+    ap.add_argument("--timeout", type=int, default=1200, help="per-cell timeout in seconds")
     ap.add_argument("--grace", type=float, default=0.2, help="seconds to listen after idle")
     args = ap.parse_args()
 
