@@ -4,7 +4,8 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { activate, QuantLayer, type QuantOptions } from "./common.ts";
+import { QuantLayer } from "./common.ts";
+import { activate, type QuantOptions } from "./options.ts";
 
 /** Arguments of {@link quantConv2d}: tf.layers.conv2d's (NHWC) plus the BNN+ options. */
 export interface QuantConv2DArgs extends QuantOptions {

@@ -4,7 +4,8 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { activate, QuantLayer, type QuantOptions } from "./common.ts";
+import { QuantLayer } from "./common.ts";
+import { activate, type QuantOptions } from "./options.ts";
 
 /** Arguments of {@link quantDense}: tf.layers.dense's plus the BNN+ options. */
 export interface QuantDenseArgs extends QuantOptions {
