@@ -31,9 +31,12 @@ export abstract class QuantLayer extends tf.layers.Layer {
   protected alpha: tf.LayerVariable | null = null;
   /** β (when trainableBeta): shape `[]`. */
   protected betaVar: tf.LayerVariable | null = null;
+  /** Kernel initializer. */
   protected kernelInit: Initializer;
+  /** Bias initializer. */
   protected biasInit: Initializer;
 
+  /** Validates the BNN+ options (see {@link QuantOptions}). */
   constructor(
     args: QuantOptions & { name?: string; trainable?: boolean },
     defaultKernelInit: string,
@@ -139,6 +142,7 @@ export abstract class QuantLayer extends tf.layers.Layer {
     return this.betaVar;
   }
 
+  /** Throws unless `build` has run. */
   protected assertBuilt(): void {
     if (!this.kernel) throw new Error(`${this.name}: layer is not built yet (apply it first)`);
   }

@@ -68,16 +68,27 @@ export interface QuantOptions {
 
 /** The validated, fully defaulted form of {@link QuantOptions} (the BNN+ part). */
 export interface QuantSettings {
+  /** Input quantizer. */
   inputQuantizer: QuantizerName | "none";
+  /** Kernel quantizer. */
   kernelQuantizer: QuantizerName | "none";
+  /** β of the swish_sign quantizers (initial value when trainable). */
   beta: number;
+  /** Whether β is a trainable weight. */
   trainableBeta: boolean;
+  /** α mode. */
   scale: ScaleMode;
+  /** α per channel or per layer. */
   scaleShape: ScaleShape;
+  /** BNN+ regularizer. */
   regularizer: RegularizerName;
+  /** Regularization strength λ. */
   lambda: number;
+  /** Latent kernel clip bound, or null. */
   kernelClip: number | null;
+  /** Activation after the bias. */
   activation: ActivationName;
+  /** Whether the layer has a bias. */
   useBias: boolean;
 }
 

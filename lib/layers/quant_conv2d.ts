@@ -50,14 +50,20 @@ function outLength(n: number | null, k: number, s: number, d: number, pad: strin
 
 /** Binary Conv2D layer (class name "QuantConv2D"); see {@link QuantOptions}. */
 export class QuantConv2D extends QuantLayer {
-  /** @nocollapse */
+  /** The tfjs serialization class name. */
   static className = "QuantConv2D";
+  /** Output channels. */
   readonly filters: number;
+  /** Kernel height and width. */
   readonly kernelSize: [number, number];
+  /** Strides (height, width). */
   readonly strides: [number, number];
+  /** Padding mode. */
   readonly padding: "same" | "valid";
+  /** Dilation (height, width). */
   readonly dilationRate: [number, number];
 
+  /** Validates the arguments; weights are created in `build`. */
   constructor(args: QuantConv2DArgs) {
     super(args, "glorotNormal");
     const name = "QuantConv2D";
@@ -78,6 +84,7 @@ export class QuantConv2D extends QuantLayer {
     this.dilationRate = pair(name, "dilationRate", args.dilationRate, 1);
   }
 
+  /** Creates kernel, bias, α and β for an NHWC input shape. */
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
     if (shape.length !== 4 || shape[3] === null) {
@@ -108,6 +115,7 @@ export class QuantConv2D extends QuantLayer {
     this.built = true;
   }
 
+  /** Output shape for 'same' / 'valid' padding, strides and dilation. */
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
     const [kh, kw] = this.kernelSize;
@@ -119,6 +127,7 @@ export class QuantConv2D extends QuantLayer {
     ];
   }
 
+  /** Forward pass: act(conv2d(q_in(x), α·q_k(W)) + b). */
   // deno-lint-ignore no-explicit-any
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Record<string, any>): tf.Tensor {
     return tf.tidy(() => {
@@ -147,6 +156,7 @@ export class QuantConv2D extends QuantLayer {
     });
   }
 
+  /** Every constructor option, for serialization. */
   override getConfig(): tf.serialization.ConfigDict {
     return {
       ...super.getConfig(),
