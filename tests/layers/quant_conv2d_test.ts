@@ -179,3 +179,19 @@ Deno.test("QuantConv2D: bad arguments give one clear error", () => {
   const l = quantConv2d({ filters: 2, kernelSize: 3 });
   assert.throws(() => l.apply(tf.zeros([2, 4, 4])), /NHWC/);
 });
+
+Deno.test("QuantConv2D: quantized activations take only ±1 (1×1 identity kernel exposes them)", () => {
+  const layer = quantConv2d({
+    filters: 3,
+    kernelSize: 1,
+    inputQuantizer: "swish_sign",
+    useBias: false,
+  });
+  const x = tf.randomNormal([2, 4, 4, 3], 0, 1, "float32", 8);
+  layer.apply(x);
+  layer.setWeights([tf.eye(3).reshape([1, 1, 3, 3])]);
+  const y = (layer.apply(x) as tf.Tensor).dataSync();
+  const xs = x.dataSync();
+  assert.ok(y.every((v) => v === 1 || v === -1));
+  y.forEach((v, i) => assert.equal(v, xs[i] >= 0 ? 1 : -1));
+});
