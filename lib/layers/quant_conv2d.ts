@@ -48,6 +48,28 @@ function outLength(n: number | null, k: number, s: number, d: number, pad: strin
   return Math.floor((len + s - 1) / s);
 }
 
+/**
+ * Inserts d−1 zeros between kernel taps, so that a dilation-1 convolution with the result equals
+ * the dilated convolution. tfjs has no gradient for dilated convolutions; this keeps training
+ * possible (pad / reshape / slice are differentiable) at the cost of a larger effective kernel.
+ */
+function dilateKernel(w: tf.Tensor4D, [dh, dw]: [number, number]): tf.Tensor4D {
+  const [kh, kw, c, f] = w.shape;
+  const padded = tf.pad(tf.reshape(w, [kh, 1, kw, 1, c, f]), [
+    [0, 0],
+    [0, dh - 1],
+    [0, 0],
+    [0, dw - 1],
+    [0, 0],
+    [0, 0],
+  ]);
+  return tf.slice(
+    tf.reshape(padded, [kh * dh, kw * dw, c, f]),
+    [0, 0, 0, 0],
+    [(kh - 1) * dh + 1, (kw - 1) * dw + 1, c, f],
+  ) as tf.Tensor4D;
+}
+
 /** Binary Conv2D layer (class name "QuantConv2D"); see {@link QuantOptions}. */
 export class QuantConv2D extends QuantLayer {
   /** The tfjs serialization class name. */
@@ -136,7 +158,10 @@ export class QuantConv2D extends QuantLayer {
         throw new Error(`${this.name}: input must be a rank-4 NHWC tensor; got [${x.shape}]`);
       }
       const xq = this.quantizeInput(x) as tf.Tensor4D;
-      const w = this.quantizedKernel() as tf.Tensor4D;
+      let w = this.quantizedKernel() as tf.Tensor4D;
+      if (this.dilationRate[0] > 1 || this.dilationRate[1] > 1) {
+        w = dilateKernel(w, this.dilationRate);
+      }
       const act = this.quant.activation;
       if (act === "linear" || act === "relu") {
         return tf.fused.conv2d({
@@ -145,12 +170,11 @@ export class QuantConv2D extends QuantLayer {
           strides: this.strides,
           pad: this.padding,
           dataFormat: "NHWC",
-          dilations: this.dilationRate,
           bias: this.bias ? this.bias.read() : undefined,
           activation: act,
         });
       }
-      let y: tf.Tensor = tf.conv2d(xq, w, this.strides, this.padding, "NHWC", this.dilationRate);
+      let y: tf.Tensor = tf.conv2d(xq, w, this.strides, this.padding, "NHWC");
       if (this.bias) y = tf.add(y, this.bias.read());
       return activate(y, act);
     });
