@@ -17,6 +17,12 @@ import {
 } from "./options.ts";
 
 /**
+ * Lower bound kept on a trainable β by {@link QuantLayer.clipKernel}: with β ≤ 0 the SignSwish
+ * pseudo-gradient vanishes or flips sign, so an optimizer step must not take β there.
+ */
+export const BETA_MIN = 1e-3;
+
+/**
  * Base of the binary layers. Subclasses create `kernel` (last axis = output channels) and `bias`
  * in `build` and then call {@link QuantLayer.buildQuant}.
  */
@@ -116,8 +122,17 @@ export abstract class QuantLayer extends tf.layers.Layer {
     });
   }
 
-  /** Clips the latent kernel to [−kernelClip, kernelClip] (binary kernels only). */
+  /**
+   * Clips the latent kernel to [−kernelClip, kernelClip] (binary kernels only) and keeps a
+   * trainable β ≥ {@link BETA_MIN}.
+   */
   clipKernel(): void {
+    const b = this.betaVar;
+    if (b) {
+      tf.tidy(() => {
+        b.write(tf.maximum(b.read(), BETA_MIN));
+      });
+    }
     const c = this.quant.kernelClip;
     if (c === null || this.quant.kernelQuantizer === "none" || !this.kernel) return;
     const k = this.kernel;

@@ -12,7 +12,7 @@ export {
   type ScaleMode,
   type ScaleShape,
 } from "./options.ts";
-export { isQuantLayer, QuantLayer } from "./common.ts";
+export { BETA_MIN, isQuantLayer, QuantLayer } from "./common.ts";
 export { clipCallback, clipLatentWeights, quantLayers } from "./clip.ts";
 export { QuantConv2D, quantConv2d, type QuantConv2DArgs } from "./quant_conv2d.ts";
 export { QuantDense, quantDense, type QuantDenseArgs } from "./quant_dense.ts";

@@ -7,7 +7,7 @@ import {
   quantDense,
   quantLayers,
 } from "../../lib/layers/mod.ts";
-import { isQuantLayer } from "../../lib/layers/common.ts";
+import { BETA_MIN, isQuantLayer } from "../../lib/layers/common.ts";
 
 Deno.test("isQuantLayer / quantLayers find binary layers, nested models included", () => {
   const inner = tf.sequential({
@@ -69,4 +69,20 @@ Deno.test("model.fit includes the BNN+ penalty in its loss, and clipCallback cli
   await model.fit(x, y, { batchSize: 2, epochs: 1, verbose: 0, callbacks: [clipCallback(model)] });
   const k = layer.kernelWeight.read().dataSync();
   assert.ok(k.every((v) => Math.abs(v) <= 1) && k.some((v) => Math.abs(v) === 1));
+});
+
+Deno.test("clipLatentWeights keeps a trainable β at or above BETA_MIN and leaves a valid β alone", () => {
+  const a = quantDense({
+    inputShape: [2],
+    units: 2,
+    inputQuantizer: "swish_sign",
+    trainableBeta: true,
+  });
+  const b = quantDense({ units: 2, inputQuantizer: "swish_sign", trainableBeta: true, beta: 3 });
+  const model = tf.sequential({ layers: [a, b] });
+  model.predict(tf.zeros([1, 2]));
+  a.betaWeight!.write(tf.scalar(-2));
+  clipLatentWeights(model);
+  assert.equal(a.betaWeight!.read().dataSync()[0], Math.fround(BETA_MIN));
+  assert.equal(b.betaWeight!.read().dataSync()[0], 3);
 });
