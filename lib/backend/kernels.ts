@@ -9,7 +9,8 @@
  *
  * It also wraps wasm's forward `Conv2D`, `FusedConv2D`, `DepthwiseConv2dNative` and
  * `FusedDepthwiseConv2D` so that 'same' padding is passed explicitly (wasm's own 'same' is wrong
- * in some strided cases, see `same_pad.ts`), and replaces tfjs-core's `FusedBatchNorm` gradient by a leaner one (no full-size `Tile`),
+ * in some strided cases, see `same_pad.ts`), makes `Identity` share data instead of copying
+ * (`identity.ts`), and replaces tfjs-core's `FusedBatchNorm` gradient by a leaner one (no full-size `Tile`),
  * see `batchnorm_grad.ts`; that one applies to every backend.
  *
  * @module
@@ -19,6 +20,7 @@ import { conv2DBackpropFilter, conv2DBackpropInput } from "./conv_backprop.ts";
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from "./depthwise_backprop.ts";
 import { registerBatchNormGrad } from "./batchnorm_grad.ts";
 import { makeExplicitSame, SAME_PAD_KERNELS } from "./same_pad.ts";
+import { makeIdentity } from "./identity.ts";
 
 const wrapped = new Map<string, tf.KernelFunc>();
 
@@ -44,11 +46,17 @@ export function registerWasmTrainingKernels(): string[] {
     if (existing !== undefined) tf.unregisterKernel(kernelName, "wasm");
     tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc });
   }
-  for (const [kernelName, depthwise] of Object.entries(SAME_PAD_KERNELS)) {
+  const wrappers: [string, (f: tf.KernelFunc) => tf.KernelFunc][] = [
+    ...Object.entries(SAME_PAD_KERNELS).map(([k, dw]) =>
+      [k, (f: tf.KernelFunc) => makeExplicitSame(f, dw)] as [string, typeof makeIdentity]
+    ),
+    ["Identity", makeIdentity],
+  ];
+  for (const [kernelName, make] of wrappers) {
     const existing = tf.getKernel(kernelName, "wasm");
     if (existing === undefined) throw new Error(`wasm kernel ${kernelName} is not registered`);
     if (wrapped.get(kernelName) === existing.kernelFunc) continue;
-    const kernelFunc = makeExplicitSame(existing.kernelFunc, depthwise);
+    const kernelFunc = make(existing.kernelFunc);
     wrapped.set(kernelName, kernelFunc);
     tf.unregisterKernel(kernelName, "wasm");
     tf.registerKernel({ ...existing, kernelFunc });
@@ -57,6 +65,7 @@ export function registerWasmTrainingKernels(): string[] {
   return [
     ...names,
     ...Object.keys(SAME_PAD_KERNELS).map((k) => `${k} (explicit same padding)`),
+    "Identity (no copy)",
     "FusedBatchNorm (gradient)",
   ];
 }
