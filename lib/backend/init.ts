@@ -65,7 +65,9 @@ async function loadTfjsNode(): Promise<string | null> {
     await import(spec);
     return (await tf.setBackend("tensorflow")) ? null : "tfjs-node loaded but failed to initialize";
   } catch (e) {
-    return `tfjs-node failed to load: ${String((e as Error).message ?? e).split("\n")[0].slice(0, 160)}`;
+    return `tfjs-node failed to load: ${
+      String((e as Error).message ?? e).split("\n")[0].slice(0, 160)
+    }`;
   }
 }
 
