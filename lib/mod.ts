@@ -19,3 +19,11 @@ export {
 export * from "./layers/mod.ts";
 export * from "./io.ts";
 export * from "./train.ts";
+export {
+  BACKEND_NAMES,
+  type BackendInfo,
+  type BackendName,
+  initBackend,
+  type InitBackendOptions,
+  registerWasmTrainingKernels,
+} from "./backend/mod.ts";
