@@ -10,7 +10,8 @@
  * It also wraps wasm's forward `Conv2D`, `FusedConv2D`, `DepthwiseConv2dNative` and
  * `FusedDepthwiseConv2D` so that 'same' padding is passed explicitly (wasm's own 'same' is wrong
  * in some strided cases, see `same_pad.ts`), makes `Identity` share data instead of copying
- * (`identity.ts`), and replaces tfjs-core's `FusedBatchNorm` gradient by a leaner one (no full-size `Tile`),
+ * (`identity.ts`), reduces over leading axes without wasm's full transpose (`reduce.ts`), and
+ * replaces tfjs-core's `FusedBatchNorm` gradient by a leaner one (no full-size `Tile`),
  * see `batchnorm_grad.ts`; that one applies to every backend.
  *
  * @module
@@ -21,6 +22,7 @@ import { depthwiseBackpropFilter, depthwiseBackpropInput } from "./depthwise_bac
 import { registerBatchNormGrad } from "./batchnorm_grad.ts";
 import { makeExplicitSame, SAME_PAD_KERNELS } from "./same_pad.ts";
 import { makeIdentity } from "./identity.ts";
+import { makeMean, makeSum } from "./reduce.ts";
 
 const wrapped = new Map<string, tf.KernelFunc>();
 
@@ -51,6 +53,8 @@ export function registerWasmTrainingKernels(): string[] {
       [k, (f: tf.KernelFunc) => makeExplicitSame(f, dw)] as [string, typeof makeIdentity]
     ),
     ["Identity", makeIdentity],
+    ["Sum", makeSum],
+    ["Mean", makeMean],
   ];
   for (const [kernelName, make] of wrappers) {
     const existing = tf.getKernel(kernelName, "wasm");
@@ -66,6 +70,7 @@ export function registerWasmTrainingKernels(): string[] {
     ...names,
     ...Object.keys(SAME_PAD_KERNELS).map((k) => `${k} (explicit same padding)`),
     "Identity (no copy)",
+    "Sum, Mean (leading axes)",
     "FusedBatchNorm (gradient)",
   ];
 }
