@@ -6,6 +6,7 @@
  * | `Conv2DBackpropFilter` | missing in tfjs-backend-wasm |
  * | `Conv2DBackpropInput` | wasm's own is a naive loop (several × the forward conv) |
  * | `DepthwiseConv2dNativeBackpropFilter` / `…Input` | missing in tfjs-backend-wasm |
+ * | `MaxPoolGrad` | one JS pass over the heap is several × faster than wasm's kernel |
  *
  * It also wraps wasm's forward `Conv2D`, `FusedConv2D`, `DepthwiseConv2dNative` and
  * `FusedDepthwiseConv2D` so that 'same' padding is passed explicitly (wasm's own 'same' is wrong
@@ -19,6 +20,7 @@
 import { tf } from "../tf.ts";
 import { conv2DBackpropFilter, conv2DBackpropInput } from "./conv_backprop.ts";
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from "./depthwise_backprop.ts";
+import { maxPoolGrad } from "./max_pool_grad.ts";
 import { registerBatchNormGrad } from "./batchnorm_grad.ts";
 import { makeExplicitSame, SAME_PAD_KERNELS } from "./same_pad.ts";
 import { makeIdentity } from "./identity.ts";
@@ -32,6 +34,7 @@ export const PROJECT_WASM_KERNELS: Readonly<Record<string, tf.KernelFunc>> = {
   Conv2DBackpropInput: conv2DBackpropInput as unknown as tf.KernelFunc,
   DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter as unknown as tf.KernelFunc,
   DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput as unknown as tf.KernelFunc,
+  MaxPoolGrad: maxPoolGrad as unknown as tf.KernelFunc,
 };
 
 /**
