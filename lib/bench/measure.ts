@@ -60,7 +60,8 @@ export function measureNet(options: MeasureOptions = {}): NetSpeed {
     };
     for (let i = 0; i < warmup; i++) step();
     const trainIps = (batch * 1000) / medianMs(step, steps);
-    const infer = () => tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
+    const infer = () =>
+      tf.tidy(() => (model.predict(x, { batchSize: batch }) as tf.Tensor).dataSync());
     for (let i = 0; i < Math.max(1, warmup); i++) infer();
     const inferIps = (batch * 1000) / medianMs(infer, steps);
     const g = benchVggFlops({ width: options.width }) / 1e9;

@@ -15,7 +15,7 @@ const NETS = [
   { name: "bench-vgg-binary", binary: true },
 ];
 
-const r1 = (v: number) => Math.round(v * 10) / 10;
+const r1 = (v: number) => v < 1 ? Number(v.toPrecision(2)) : Math.round(v * 10) / 10;
 
 function row(net: string, engine: string, batch: number, train: number, infer: number, g: number) {
   return {
@@ -46,7 +46,7 @@ registerBenchSection({
     const haveTorch = await torchAvailable();
     if (!haveTorch) notes.push('PyTorch peer skipped: `/usr/bin/python3 -c "import torch"` fails');
     if (ctx.backends.includes("cpu")) {
-      notes.push("cpu (pure JS) measured with batch 8 and 1 step: it is ~100× slower");
+      notes.push("cpu (pure JS) measured with batch 8 and 1 step: it is hundreds of times slower");
     }
     const steps = ctx.quick ? 3 : 7, warmup = ctx.quick ? 1 : 2;
     for (const net of nets) {
