@@ -109,31 +109,62 @@ function gemmBody(): number[] {
 }
 
 /** The bytes of the kernel module (exports `memory` and `gemm`). */
-export function kernelModuleBytes(): Uint8Array {
+export function kernelModuleBytes(): Uint8Array<ArrayBuffer> {
   const type = section(1, [1, 0x60, 6, I32, I32, I32, I32, I32, I32, 0]);
   const func = section(3, [1, 0]);
   const mem = section(5, [1, 0x00, 1]);
   const exp = section(7, [2, ...str("memory"), 2, 0, ...str("gemm"), 0, 0]);
   const body = gemmBody();
   const code = section(10, [1, ...uleb(body.length), ...body]);
-  return new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...type, ...func, ...mem, ...exp, ...code]);
+  return new Uint8Array([
+    0,
+    0x61,
+    0x73,
+    0x6d,
+    1,
+    0,
+    0,
+    0,
+    ...type,
+    ...func,
+    ...mem,
+    ...exp,
+    ...code,
+  ]);
+}
+
+/** Weights uploaded once to a kernel: `m` rows (a multiple of 4) of `kv` 128-bit vectors. */
+export interface KernelWeights {
+  readonly id: number;
+  readonly m: number;
+  readonly kv: number;
 }
 
 /** A popcount GEMM over packed rows (see the module doc); `kv` counts 128-bit vectors per row. */
 export interface PopcountKernel {
   /** "wasm-simd" or "js". */
   readonly name: string;
+  /** Stores packed weight rows `[m][kv·4 words]` (m % 4 = 0) for later {@link gemm} calls. */
+  upload(b: Uint32Array, m: number, kv: number): KernelWeights;
   /**
-   * out[p·M + m] = Σ popcount(a[p] XOR b[m]) over rows of `kv·4` words. `M % 4 === 0`.
+   * out[p·m + j] = Σ popcount(a[p] XOR w[j]) over rows of `kv·4` words, for p < rows.
    * Returns a view that stays valid until the next call.
    */
-  gemm(a: Uint32Array, rows: number, b: Uint32Array, m: number, kv: number): Int32Array;
+  gemm(a: Uint32Array, rows: number, w: KernelWeights): Int32Array;
 }
 
 class JsKernel implements PopcountKernel {
   readonly name = "js";
   #out = new Int32Array(0);
-  gemm(a: Uint32Array, rows: number, b: Uint32Array, m: number, kv: number): Int32Array {
+  #weights: Uint32Array[] = [];
+  upload(b: Uint32Array, m: number, kv: number): KernelWeights {
+    checkShape(b, m, kv);
+    this.#weights.push(b.slice(0, m * kv * 4));
+    return { id: this.#weights.length - 1, m, kv };
+  }
+  gemm(a: Uint32Array, rows: number, w: KernelWeights): Int32Array {
+    const { m, kv } = w;
+    const b = this.#weights[w.id];
     if (this.#out.length < rows * m) this.#out = new Int32Array(rows * m);
     const out = this.#out;
     const kw = kv * 4;
@@ -142,7 +173,7 @@ class JsKernel implements PopcountKernel {
       for (let j = 0; j < m; j++) {
         const bo = j * kw;
         let s = 0;
-        for (let w = 0; w < kw; w++) s += popcount32(a[ao + w] ^ b[bo + w]);
+        for (let k = 0; k < kw; k++) s += popcount32(a[ao + k] ^ b[bo + k]);
         out[p * m + j] = s;
       }
     }
@@ -150,26 +181,45 @@ class JsKernel implements PopcountKernel {
   }
 }
 
+function checkShape(b: Uint32Array, m: number, kv: number): void {
+  if (m % 4 !== 0) throw new Error(`popcount kernel: m must be a multiple of 4, got ${m}`);
+  if (kv >= 4096) throw new Error(`popcount kernel: rows longer than 4095 vectors (${kv})`);
+  if (b.length < m * kv * 4) {
+    throw new Error(`popcount kernel: weights hold ${b.length} words, expected ${m * kv * 4}`);
+  }
+}
+
 class WasmKernel implements PopcountKernel {
   readonly name = "wasm-simd";
   #memory: WebAssembly.Memory;
   #fn: (a: number, p: number, b: number, m: number, kv: number, out: number) => void;
+  #top = 0;
+  #offsets: number[] = [];
   constructor(instance: WebAssembly.Instance) {
     this.#memory = instance.exports.memory as WebAssembly.Memory;
     this.#fn = instance.exports.gemm as (...args: number[]) => void;
   }
-  gemm(a: Uint32Array, rows: number, b: Uint32Array, m: number, kv: number): Int32Array {
-    if (m % 4 !== 0) throw new Error(`popcount kernel: m must be a multiple of 4, got ${m}`);
-    if (kv >= 4096) throw new Error(`popcount kernel: rows longer than 4095 vectors (${kv})`);
-    const aBytes = rows * kv * 16, bBytes = m * kv * 16, oBytes = rows * m * 4;
-    const need = aBytes + bBytes + oBytes;
+  #reserve(bytes: number): void {
     const have = this.#memory.buffer.byteLength;
-    if (need > have) this.#memory.grow(Math.ceil((need - have) / 65536));
-    const buf = this.#memory.buffer;
-    new Uint32Array(buf, 0, rows * kv * 4).set(a.subarray(0, rows * kv * 4));
-    new Uint32Array(buf, aBytes, m * kv * 4).set(b.subarray(0, m * kv * 4));
-    this.#fn(0, rows, aBytes, m, kv, aBytes + bBytes);
-    return new Int32Array(this.#memory.buffer, aBytes + bBytes, rows * m);
+    if (bytes > have) this.#memory.grow(Math.ceil((bytes - have) / 65536));
+  }
+  upload(b: Uint32Array, m: number, kv: number): KernelWeights {
+    checkShape(b, m, kv);
+    const bytes = m * kv * 16;
+    this.#reserve(this.#top + bytes);
+    new Uint32Array(this.#memory.buffer, this.#top, m * kv * 4).set(b.subarray(0, m * kv * 4));
+    this.#offsets.push(this.#top);
+    this.#top += bytes;
+    return { id: this.#offsets.length - 1, m, kv };
+  }
+  gemm(a: Uint32Array, rows: number, w: KernelWeights): Int32Array {
+    const { m, kv } = w;
+    const aBytes = rows * kv * 16, oBytes = rows * m * 4;
+    const aAt = this.#top;
+    this.#reserve(aAt + aBytes + oBytes);
+    new Uint32Array(this.#memory.buffer, aAt, rows * kv * 4).set(a.subarray(0, rows * kv * 4));
+    this.#fn(aAt, rows, this.#offsets[w.id], m, kv, aAt + aBytes);
+    return new Int32Array(this.#memory.buffer, aAt + aBytes, rows * m);
   }
 }
 
