@@ -31,7 +31,8 @@
  *     kernel) and a following batch norm; `shift` folds the bias and the batch norm shift.
  *     Then `activation` ∈ linear | relu | softmax | sigmoid | tanh.
  *   - `threshold` (f32) / `direction` (i8) are present when the output feeds a sign directly
- *     (through max-pools and flatten only): the output bit is 1 (= +1) iff
+ *     (through max-pools and flatten only); `scale`/`shift` are then empty. The output bit is
+ *     1 (= +1) iff
  *     `direction = 1 ∧ r ≥ threshold`, `direction = −1 ∧ r ≤ threshold`, or `direction = 0 ∧
  *     threshold ≤ 0`. This equals sign(v_c) with sign(0) = +1 (the comparisons include equality).
  * - `dense` `{inFeatures, units, group, input, kernel, weights, scale, shift, activation,

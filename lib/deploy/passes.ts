@@ -59,7 +59,8 @@ export function addThresholds(ops: RawOp[]): RawOp[] {
     const act = (op as { activation: string }).activation;
     if (next && isLinear(next) && next.integer && act === "linear") {
       const t = affineThreshold(op.affine!);
-      Object.assign(op, { threshold: t.threshold, direction: t.direction });
+      // The thresholds replace the affine: the engine never reads scale/shift of this op.
+      Object.assign(op, { threshold: t.threshold, direction: t.direction, fused: true });
     }
   }
   return ops;
@@ -68,7 +69,10 @@ export function addThresholds(ops: RawOp[]): RawOp[] {
 /** Runs both passes and converts the float64 affines to the float32 scale/shift of the format. */
 export function finalizeOps(raw: RawOp[]): DeployOp[] {
   return addThresholds(foldBatchNorms(raw)).map((op) => {
-    const { affine, integer: _integer, ...rest } = op;
+    const { affine, integer: _integer, fused, ...rest } = op as RawOp & { fused?: boolean };
+    if (fused) {
+      return { ...rest, scale: new Float32Array(0), shift: new Float32Array(0) } as DeployOp;
+    }
     if (affine) {
       return {
         ...rest,
