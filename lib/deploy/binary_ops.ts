@@ -13,8 +13,7 @@
  *
  * @module
  */
-import { packSigns, popcount32, wordsFor } from "./bits.ts";
-import { thresholdBit } from "./fold.ts";
+import { popcount32, wordsFor } from "./bits.ts";
 import type { Window2D } from "./float_ops.ts";
 import type { KernelWeights, PopcountKernel } from "./wasm.ts";
 
@@ -27,8 +26,8 @@ export interface PreparedBinary {
   cout: number;
   kv: number;
   weights: KernelWeights;
-  /** popcount of each weight tap: [cout][taps]. */
-  wpop: Int32Array;
+  /** popcount of each weight tap, tap-major: [taps][cout]. */
+  wpopT: Int32Array;
   patch: Uint32Array;
   rows: number;
 }
@@ -52,35 +51,158 @@ export function prepareBinary(
   const kv = Math.max(1, Math.ceil(k / 4));
   const m = Math.ceil(cout / 4) * 4;
   const padded = new Uint32Array(m * kv * 4);
-  const wpop = new Int32Array(cout * taps);
+  const wpopT = new Int32Array(cout * taps);
   for (let co = 0; co < cout; co++) {
     padded.set(packed.subarray(co * k, (co + 1) * k), co * kv * 4);
     for (let t = 0; t < taps; t++) {
       let s = 0;
       for (let i = 0; i < cw; i++) s += popcount32(packed[co * k + t * cw + i]);
-      wpop[co * taps + t] = s;
+      wpopT[t * cout + co] = s;
     }
   }
   return {
     ...shape,
     kv,
     weights: kernel.upload(padded, m, kv),
-    wpop,
+    wpopT,
     patch: new Uint32Array(shape.rows * kv * 4),
   };
 }
 
 /**
- * Binary convolution on packed input bits [H][W][cw]: returns r[p·cout + co], the exact ±1 dot
- * products over the valid taps (padded taps count 0).
+ * Where a binary op's integer outputs r go: per-channel thresholds → packed bits, or the affine
+ * scale·r + shift → floats.
+ */
+export type BinaryOutput =
+  | { kind: "bits"; threshold: Float32Array; direction: Int8Array }
+  | { kind: "float"; scale: Float32Array; shift: Float32Array };
+
+/** Precomputed form of an output spec: bit = sgn·r ≥ thr, or v = scale·r + shift. */
+interface Emitter {
+  bits: boolean;
+  sgn: Int32Array;
+  thr: Float64Array;
+  scale: Float32Array;
+  shift: Float32Array;
+}
+
+function emitter(o: BinaryOutput, c: number): Emitter {
+  const sgn = new Int32Array(c), thr = new Float64Array(c);
+  if (o.kind === "bits") {
+    for (let ch = 0; ch < c; ch++) {
+      const d = o.direction[ch], t = o.threshold[ch];
+      // direction 0 is a constant bit [t ≤ 0]: 0 ≥ −1 holds, 0 ≥ 1 does not.
+      sgn[ch] = d;
+      thr[ch] = d === 0 ? (t <= 0 ? -1 : 1) : d * t;
+    }
+    return { bits: true, sgn, thr, scale: new Float32Array(0), shift: new Float32Array(0) };
+  }
+  return { bits: false, sgn, thr, scale: o.scale, shift: o.shift };
+}
+
+/** Emits one position's outputs from popcounts `cnt[at..at+c)`: r = nValid − 2·(cnt − corr). */
+function emit(
+  e: Emitter,
+  cnt: Int32Array,
+  at: number,
+  c: number,
+  nValid: number,
+  corr: Int32Array,
+  bits: Uint32Array,
+  float: Float32Array,
+  p: number,
+): void {
+  if (e.bits) {
+    const cw = (c + 31) >>> 5;
+    const { sgn, thr } = e;
+    for (let w = 0; w < cw; w++) {
+      let word = 0;
+      const lim = Math.min(32, c - w * 32);
+      for (let b = 0; b < lim; b++) {
+        const ch = w * 32 + b;
+        const r = nValid - 2 * (cnt[at + ch] - corr[ch]);
+        if (sgn[ch] * r >= thr[ch]) word |= 1 << b;
+      }
+      bits[p * cw + w] = word;
+    }
+    return;
+  }
+  const { scale, shift } = e;
+  const o = p * c;
+  for (let ch = 0; ch < c; ch++) {
+    const r = nValid - 2 * (cnt[at + ch] - corr[ch]);
+    float[o + ch] = scale[ch] * r + shift[ch];
+  }
+}
+
+/**
+ * Bounds on the raw popcount for positions with all taps valid (n = nValid): the bit is 1 iff
+ * lo[c] ≤ popcount ≤ hi[c] (r = n − 2·popcount, so r ≥ T ⇔ popcount ≤ ⌊(n − T)/2⌋ and
+ * r ≤ T ⇔ popcount ≥ ⌈(n − T)/2⌉).
+ */
+function countBounds(e: Emitter, n: number): { lo: Int32Array; hi: Int32Array } {
+  const c = e.sgn.length, BIG = 2 ** 30;
+  const lo = new Int32Array(c), hi = new Int32Array(c);
+  for (let ch = 0; ch < c; ch++) {
+    const s = e.sgn[ch], t = e.thr[ch];
+    if (s > 0) {
+      lo[ch] = 0;
+      hi[ch] = Math.max(-1, Math.min(BIG, Math.floor((n - t) / 2)));
+    } else if (s < 0) {
+      // −r ≥ t ⇔ r ≤ −t ⇔ popcount ≥ (n + t)/2
+      lo[ch] = Math.max(0, Math.min(BIG, Math.ceil((n + t) / 2)));
+      hi[ch] = BIG;
+    } else if (t <= 0) {
+      lo[ch] = 0;
+      hi[ch] = BIG;
+    } else {
+      lo[ch] = 1;
+      hi[ch] = 0;
+    }
+  }
+  return { lo, hi };
+}
+
+function emitBitsInterior(
+  cnt: Int32Array,
+  at: number,
+  c: number,
+  lo: Int32Array,
+  hi: Int32Array,
+  bits: Uint32Array,
+  outAt: number,
+): void {
+  let word = 0, b = 0, o = outAt;
+  for (let ch = 0; ch < c; ch++) {
+    const v = cnt[at + ch];
+    if (v >= lo[ch] && v <= hi[ch]) word |= 1 << b;
+    if (++b === 32) {
+      bits[o++] = word;
+      word = 0;
+      b = 0;
+    }
+  }
+  if (b !== 0) bits[o] = word;
+}
+
+/** The result of a binary op: packed bits or floats, one of them non-empty. */
+export interface BinaryResult {
+  bits?: Uint32Array;
+  float?: Float32Array;
+}
+
+/**
+ * Binary convolution on packed input bits [H][W][cw]: the exact ±1 dot products r over the
+ * valid taps (padded taps count 0), emitted as bits or floats per `out`.
  */
 export function binaryConv(
   kernel: PopcountKernel,
   prep: PreparedBinary,
   g: Window2D,
   x: Uint32Array,
-): Int32Array {
-  const { cw, kv, patch, cout, taps, wpop, cin } = prep;
+  out: BinaryOutput,
+): BinaryResult {
+  const { cw, kv, patch, cout, taps, wpopT, cin } = prep;
   const rowWords = kv * 4;
   const P = g.oh * g.ow;
   const valid = new Int32Array(P);
@@ -104,28 +226,36 @@ export function binaryConv(
   }
   const cnt = kernel.gemm(patch, P, prep.weights);
   const m = prep.weights.m;
-  const r = new Int32Array(P * cout);
+  const e = emitter(out, cout);
+  const bits = e.bits ? new Uint32Array(P * wordsFor(cout)) : new Uint32Array(0);
+  const float = e.bits ? new Float32Array(0) : new Float32Array(P * cout);
+  const corr = new Int32Array(cout), zeros = new Int32Array(cout);
+  const fullN = taps * cin;
+  const bounds = e.bits ? countBounds(e, fullN) : null;
+  const cwOut = wordsFor(cout);
   for (let oy = 0; oy < g.oh; oy++) {
     for (let ox = 0; ox < g.ow; ox++) {
       const p = oy * g.ow + ox;
-      const nValid = valid[p] * cin;
       const border = valid[p] < taps;
-      for (let co = 0; co < cout; co++) {
-        let c = cnt[p * m + co];
-        if (border) {
-          for (let ky = 0; ky < g.kh; ky++) {
-            const iy = oy * g.sh + ky - g.padTop;
-            for (let kx = 0; kx < g.kw; kx++) {
-              const ix = ox * g.sw + kx - g.padLeft;
-              if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) c -= wpop[co * taps + ky * g.kw + kx];
-            }
+      if (border) {
+        // Zero words were XORed with the weights of padded taps: remove their popcounts.
+        corr.fill(0);
+        for (let ky = 0; ky < g.kh; ky++) {
+          const iy = oy * g.sh + ky - g.padTop;
+          for (let kx = 0; kx < g.kw; kx++) {
+            const ix = ox * g.sw + kx - g.padLeft;
+            if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) continue;
+            const t = (ky * g.kw + kx) * cout;
+            for (let co = 0; co < cout; co++) corr[co] += wpopT[t + co];
           }
         }
-        r[p * cout + co] = nValid - 2 * c;
       }
+      if (bounds && !border) {
+        emitBitsInterior(cnt, p * m, cout, bounds.lo, bounds.hi, bits, p * cwOut);
+      } else emit(e, cnt, p * m, cout, valid[p] * cin, border ? corr : zeros, bits, float, p);
     }
   }
-  return r;
+  return e.bits ? { bits } : { float };
 }
 
 /** Binary dense on packed input words (`prep.taps·prep.cw` of them): r[j] = n − 2·popcount. */
@@ -134,54 +264,34 @@ export function binaryDense(
   prep: PreparedBinary,
   x: Uint32Array,
   inFeatures: number,
-): Int32Array {
+  out: BinaryOutput,
+): BinaryResult {
   const k = prep.taps * prep.cw;
   prep.patch.fill(0);
   prep.patch.set(x.subarray(0, k));
   const cnt = kernel.gemm(prep.patch, 1, prep.weights);
-  const r = new Int32Array(prep.cout);
-  for (let j = 0; j < prep.cout; j++) r[j] = inFeatures - 2 * cnt[j];
-  return r;
+  const e = emitter(out, prep.cout);
+  const bits = e.bits ? new Uint32Array(wordsFor(prep.cout)) : new Uint32Array(0);
+  if (e.bits) {
+    const { lo, hi } = countBounds(e, inFeatures);
+    emitBitsInterior(cnt, 0, prep.cout, lo, hi, bits, 0);
+    return { bits };
+  }
+  const float = e.bits ? new Float32Array(0) : new Float32Array(prep.cout);
+  emit(e, cnt, 0, prep.cout, inFeatures, new Int32Array(prep.cout), bits, float, 0);
+  return e.bits ? { bits } : { float };
 }
 
 /** Packs sign(x) of `positions` groups of `c` values into `positions·⌈c/32⌉` words. */
 export function binarize(x: Float32Array, positions: number, c: number): Uint32Array {
   const cw = wordsFor(c);
   const out = new Uint32Array(positions * cw);
-  for (let p = 0; p < positions; p++) packSigns(x, c, { offset: p * c, out, outOffset: p * cw });
-  return out;
-}
-
-/** v = scale·r + shift for `positions` rows of `c` channels. */
-export function rawToFloat(
-  r: Int32Array,
-  c: number,
-  scale: Float32Array,
-  shift: Float32Array,
-): Float32Array {
-  const out = new Float32Array(r.length);
-  for (let i = 0, ch = 0; i < r.length; i++) {
-    out[i] = scale[ch] * r[i] + shift[ch];
-    if (++ch === c) ch = 0;
-  }
-  return out;
-}
-
-/** Output bits [positions][⌈c/32⌉] from integer r and per-channel thresholds. */
-export function rawToBits(
-  r: Int32Array,
-  c: number,
-  threshold: Float32Array,
-  direction: Int8Array,
-): Uint32Array {
-  const cw = wordsFor(c);
-  const positions = r.length / c;
-  const out = new Uint32Array(positions * cw);
-  for (let p = 0; p < positions; p++) {
-    for (let ch = 0; ch < c; ch++) {
-      if (thresholdBit(r[p * c + ch], threshold[ch], direction[ch])) {
-        out[p * cw + (ch >>> 5)] |= 1 << (ch & 31);
-      }
+  for (let p = 0, src = 0; p < positions; p++) {
+    for (let w = 0; w < cw; w++) {
+      const lim = Math.min(32, c - w * 32);
+      let word = 0;
+      for (let b = 0; b < lim; b++, src++) if (x[src] >= 0) word |= 1 << b;
+      out[p * cw + w] = word;
     }
   }
   return out;

@@ -15,10 +15,10 @@ import {
   binarize,
   binaryConv,
   binaryDense,
+  type BinaryOutput,
+  type BinaryResult,
   poolBits,
   prepareBinary,
-  rawToBits,
-  rawToFloat,
 } from "./binary_ops.ts";
 import { activate, convFloat, denseFloat, poolFloat, signFloat, window2d } from "./float_ops.ts";
 import type { ConvOp, DenseOp, DeployModel, DeployOp } from "./format.ts";
@@ -97,13 +97,16 @@ function floatWeights(
   return w;
 }
 
-function finish(op: ConvOp | DenseOp, r: Int32Array, shape: number[], c: number): Value {
-  if (op.threshold && op.direction) {
-    return { bits: rawToBits(r, c, op.threshold, op.direction), shape, group: c };
-  }
-  const float = rawToFloat(r, c, op.scale, op.shift);
-  activateRows(float, op.activation, c);
-  return { float, shape, group: c };
+function outputSpec(op: ConvOp | DenseOp): BinaryOutput {
+  return op.threshold && op.direction
+    ? { kind: "bits", threshold: op.threshold, direction: op.direction }
+    : { kind: "float", scale: op.scale, shift: op.shift };
+}
+
+function finish(op: ConvOp | DenseOp, r: BinaryResult, shape: number[], c: number): Value {
+  if (r.bits) return { bits: r.bits, shape, group: c };
+  activateRows(r.float!, op.activation, c);
+  return { float: r.float, shape, group: c };
 }
 
 function activateRows(v: Float32Array, activation: ConvOp["activation"], c: number): void {
@@ -126,9 +129,10 @@ function compileConv(kernel: PopcountKernel, op: ConvOp, shape: number[]): [Step
       cin: op.cin,
       rows: g.oh * g.ow,
     });
+    const spec = outputSpec(op);
     return [(v) => {
       const bits = v.bits ?? binarize(v.float!, shape[0] * shape[1], op.cin);
-      return finish(op, binaryConv(kernel, prep, g, bits), out, op.cout);
+      return finish(op, binaryConv(kernel, prep, g, bits, spec), out, op.cout);
     }, out];
   }
   const rows = op.kh * op.kw * op.cin;
@@ -160,6 +164,7 @@ function compileDense(kernel: PopcountKernel, op: DenseOp, shape: number[]): [St
       cin: op.group,
       rows: 1,
     });
+    const spec = outputSpec(op);
     return [(v) => {
       if (v.bits && v.group !== op.group) {
         throw new Error(
@@ -167,7 +172,7 @@ function compileDense(kernel: PopcountKernel, op: DenseOp, shape: number[]): [St
         );
       }
       const bits = v.bits ?? binarize(v.float!, taps, op.group);
-      return finish(op, binaryDense(kernel, prep, bits, op.inFeatures), out, op.units);
+      return finish(op, binaryDense(kernel, prep, bits, op.inFeatures, spec), out, op.units);
     }, out];
   }
   const w = floatWeights(op, op.inFeatures, op.units, op.group);
