@@ -52,20 +52,41 @@ const get = (i: number) => [0x20, ...uleb(i)];
 const set = (i: number) => [0x21, ...uleb(i)];
 const i32c = (v: number) => [0x41, ...sleb(v)];
 const simd = (op: number) => [0xfd, ...uleb(op)];
-const ADD = 0x6a, SUB = 0x6b, MUL = 0x6c, SHL = 0x74, GE_S = 0x4e, EQZ = 0x45;
+const ADD = 0x6a, SUB = 0x6b, MUL = 0x6c, SHL = 0x74, GE_S = 0x4e, EQZ = 0x45, LT_S = 0x48;
+const SELECT = 0x1b;
 const load = (off: number) => [...simd(0x00), 4, ...uleb(off)];
 const XOR = simd(0x51), POPCNT = simd(0x62), EXT8 = simd(0x7d), ADD16 = simd(0x8e);
+const ADD8 = simd(0x6e);
 const EXT16 = simd(0x7f);
 const lane = (l: number) => [...simd(0x1b), l];
 const zero = [...simd(0x0c), ...new Array(16).fill(0)];
 
-/** Function body of popcountGemm(a, P, b, M, kv, out). */
+/**
+ * Function body of popcountGemm(a, P, b, M, kv, out). Per row pair, popcounts accumulate in
+ * i8 lanes for up to 31 vectors (≤ 8 per lane each, so ≤ 248), then widen into i16 lanes
+ * (≤ 16·kv ≤ 65520 for kv < 4096), summed as unsigned at the end.
+ */
 function gemmBody(): number[] {
-  // params 0..5: a P b M kv out; i32 locals 6 p, 7 m, 8 k, 9 ap, 10 bp, 11 rowBytes;
-  // v128 locals 12..15 acc0..3, 16 x.
-  const [a, P, b, M, kv, out, p, m, k, ap, bp, rb] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
-  const acc = [12, 13, 14, 15];
-  const x = 16;
+  // params 0..5: a P b M kv out; i32 locals 6 p, 7 m, 8 k, 9 ap, 10 bp, 11 rowBytes, 12 chunk;
+  // v128 locals 13..16 acc16, 17 x, 18..21 acc8.
+  const [a, P, b, M, kv, out, p, m, k, ap, bp, rb, chunk] = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+    12,
+  ];
+  const acc = [13, 14, 15, 16];
+  const x = 17;
+  const acc8 = [18, 19, 20, 21];
   const code: number[] = [];
   code.push(...get(kv), ...i32c(4), SHL, ...set(rb));
   code.push(...i32c(0), ...set(p));
@@ -77,19 +98,28 @@ function gemmBody(): number[] {
   code.push(...get(a), ...get(p), ...get(rb), MUL, ADD, ...set(ap));
   for (const r of acc) code.push(...zero, ...set(r));
   code.push(...get(kv), ...set(k));
-  code.push(0x02, 0x40, 0x03, 0x40); // block, loop (k)
+  code.push(0x02, 0x40, 0x03, 0x40); // block, loop (chunks)
   code.push(...get(k), EQZ, 0x0d, 1);
+  // chunk = min(k, 31); k -= chunk
+  code.push(...get(k), ...i32c(31), ...get(k), ...i32c(31), LT_S, SELECT, ...set(chunk));
+  code.push(...get(k), ...get(chunk), SUB, ...set(k));
+  for (const r of acc8) code.push(...zero, ...set(r));
+  code.push(0x02, 0x40, 0x03, 0x40); // block, loop (vectors of the chunk)
+  code.push(...get(chunk), EQZ, 0x0d, 1);
   code.push(...get(ap), ...load(0), ...set(x));
   for (let j = 0; j < 4; j++) {
-    code.push(...get(acc[j]), ...get(x), ...get(bp));
-    // address = bp + j·rowBytes
-    code.push(...get(rb), ...i32c(j), MUL, ADD, ...load(0), ...XOR, ...POPCNT, ...EXT8, ...ADD16);
-    code.push(...set(acc[j]));
+    // acc8[j] += popcnt(x XOR b[bp + j·rowBytes])
+    code.push(...get(acc8[j]), ...get(x), ...get(bp), ...get(rb), ...i32c(j), MUL, ADD);
+    code.push(...load(0), ...XOR, ...POPCNT, ...ADD8, ...set(acc8[j]));
   }
   code.push(...get(ap), ...i32c(16), ADD, ...set(ap));
   code.push(...get(bp), ...i32c(16), ADD, ...set(bp));
-  code.push(...get(k), ...i32c(1), SUB, ...set(k));
-  code.push(0x0c, 0, 0x0b, 0x0b); // br loop k; end loop; end block
+  code.push(...get(chunk), ...i32c(1), SUB, ...set(chunk));
+  code.push(0x0c, 0, 0x0b, 0x0b); // br loop; end loop; end block
+  for (let j = 0; j < 4; j++) {
+    code.push(...get(acc[j]), ...get(acc8[j]), ...EXT8, ...ADD16, ...set(acc[j]));
+  }
+  code.push(0x0c, 0, 0x0b, 0x0b); // br chunks; end; end
   for (let j = 0; j < 4; j++) {
     code.push(...get(out), ...get(acc[j]), ...EXT16, ...set(x));
     code.push(...get(x), ...lane(0), ...get(x), ...lane(1), ADD);
@@ -104,7 +134,7 @@ function gemmBody(): number[] {
   code.push(...get(p), ...i32c(1), ADD, ...set(p));
   code.push(0x0c, 0, 0x0b, 0x0b); // br loop p; end; end
   code.push(0x0b); // end function
-  const locals = [2, 6, I32, 5, V128];
+  const locals = [2, 7, I32, 9, V128];
   return [...locals, ...code];
 }
 
