@@ -12,14 +12,13 @@
  */
 import { unpackSigns, wordsFor } from "./bits.ts";
 import {
-  binarize,
   binaryConv,
   binaryDense,
   type BinaryOutput,
   type BinaryResult,
-  poolBits,
   prepareBinary,
 } from "./binary_ops.ts";
+import { binarize, poolBits } from "./bit_ops.ts";
 import { activate, convFloat, denseFloat, poolFloat, signFloat, window2d } from "./float_ops.ts";
 import type { ConvOp, DenseOp, DeployModel, DeployOp } from "./format.ts";
 import { createKernel, type PopcountKernel } from "./wasm.ts";
@@ -63,8 +62,8 @@ function isBinary(op: DeployOp): boolean {
     op.kernel === "binary";
 }
 
-function toFloatInput(v: Value, op: ConvOp | DenseOp): Float32Array {
-  if (v.float) return op.input === "sign" ? signFloat(v.float) : v.float;
+function toFloatInput(v: Value, op: ConvOp | DenseOp, eps = 0): Float32Array {
+  if (v.float) return op.input === "sign" ? signFloat(v.float, eps) : v.float;
   if (op.input !== "sign") {
     throw new Error(`deploy engine: op ${op.name} needs float input but gets packed bits`);
   }
@@ -114,7 +113,8 @@ function activateRows(v: Float32Array, activation: ConvOp["activation"], c: numb
   for (let o = 0; o < v.length; o += c) activate(v, activation, o, c);
 }
 
-function compileConv(kernel: PopcountKernel, op: ConvOp, shape: number[]): [Step, number[]] {
+function compileConv(ctx: Ctx, op: ConvOp, shape: number[]): [Step, number[]] {
+  const { kernel, eps } = ctx;
   if (shape.length !== 3 || shape[2] !== op.cin) {
     throw new Error(`deploy engine: conv ${op.name} expects [H, W, ${op.cin}], got [${shape}]`);
   }
@@ -131,7 +131,8 @@ function compileConv(kernel: PopcountKernel, op: ConvOp, shape: number[]): [Step
     });
     const spec = outputSpec(op);
     return [(v) => {
-      const bits = v.bits ?? binarize(v.float!, shape[0] * shape[1], op.cin);
+      const bits = v.bits ??
+        binarize(v.float!, { positions: shape[0] * shape[1], c: op.cin }, { epsilon: eps });
       return finish(op, binaryConv(kernel, prep, g, bits, spec), out, op.cout);
     }, out];
   }
@@ -139,7 +140,7 @@ function compileConv(kernel: PopcountKernel, op: ConvOp, shape: number[]): [Step
   // Binary kernels with float input: [cout][kh][kw][cw] bits → [kh][kw][cin][cout] ±1 floats.
   const w = floatWeights(op, rows, op.cout, op.cin);
   return [(v) => {
-    const float = convFloat(toFloatInput(v, op), g, op.cin, op.cout, {
+    const float = convFloat(toFloatInput(v, op, eps), g, op.cin, op.cout, {
       w,
       scale: op.scale,
       shift: op.shift,
@@ -149,7 +150,8 @@ function compileConv(kernel: PopcountKernel, op: ConvOp, shape: number[]): [Step
   }, out];
 }
 
-function compileDense(kernel: PopcountKernel, op: DenseOp, shape: number[]): [Step, number[]] {
+function compileDense(ctx: Ctx, op: DenseOp, shape: number[]): [Step, number[]] {
+  const { kernel, eps } = ctx;
   const n = shape.reduce((a, b) => a * b, 1);
   if (shape.length !== 1 || n !== op.inFeatures) {
     throw new Error(`deploy engine: dense ${op.name} expects [${op.inFeatures}], got [${shape}]`);
@@ -171,13 +173,13 @@ function compileDense(kernel: PopcountKernel, op: DenseOp, shape: number[]): [St
           `deploy engine: dense ${op.name} packs groups of ${op.group}, input ${v.group}`,
         );
       }
-      const bits = v.bits ?? binarize(v.float!, taps, op.group);
+      const bits = v.bits ?? binarize(v.float!, { positions: taps, c: op.group }, { epsilon: eps });
       return finish(op, binaryDense(kernel, prep, bits, op.inFeatures, spec), out, op.units);
     }, out];
   }
   const w = floatWeights(op, op.inFeatures, op.units, op.group);
   return [(v) => {
-    const float = denseFloat(toFloatInput(v, op), op.units, {
+    const float = denseFloat(toFloatInput(v, op, eps), op.units, {
       w,
       scale: op.scale,
       shift: op.shift,
@@ -187,12 +189,18 @@ function compileDense(kernel: PopcountKernel, op: DenseOp, shape: number[]): [St
   }, out];
 }
 
-function compileOp(kernel: PopcountKernel, op: DeployOp, shape: number[]): [Step, number[]] {
+/** Compile-time context shared by the ops of one model. */
+interface Ctx {
+  kernel: PopcountKernel;
+  eps: number;
+}
+
+function compileOp(ctx: Ctx, op: DeployOp, shape: number[]): [Step, number[]] {
   switch (op.type) {
     case "conv":
-      return compileConv(kernel, op, shape);
+      return compileConv(ctx, op, shape);
     case "dense":
-      return compileDense(kernel, op, shape);
+      return compileDense(ctx, op, shape);
     case "maxpool": {
       if (shape.length !== 3) throw new Error(`deploy engine: maxpool ${op.name} needs [H, W, C]`);
       const g = window2d(shape[0], shape[1], [op.ph, op.pw], op.strides, op.padding);
@@ -234,10 +242,13 @@ function compileOp(kernel: PopcountKernel, op: DeployOp, shape: number[]): [Step
 /** Compiles `model` (uploads binary weights to the popcount kernel, checks shapes). */
 export function createEngine(model: DeployModel, options: EngineOptions = {}): BinaryEngine {
   const kernel = createKernel({ prefer: options.prefer });
+  const eps = model.signEpsilon ?? 0;
+  if (!(eps >= 0)) throw new Error(`deploy engine: signEpsilon must be ≥ 0, got ${eps}`);
+  const ctx: Ctx = { kernel, eps };
   const steps: { key: string; binary: boolean; run: Step }[] = [];
   let shape = model.inputShape;
   model.ops.forEach((op, i) => {
-    const [run, out] = compileOp(kernel, op, shape);
+    const [run, out] = compileOp(ctx, op, shape);
     steps.push({ key: `${i}:${op.type}:${op.name}`, binary: isBinary(op), run });
     shape = out;
   });

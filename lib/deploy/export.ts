@@ -10,224 +10,10 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { packRows } from "./bits.ts";
-import { batchNormAffine } from "./fold.ts";
-import type { Activation, ConvOp, DeployModel, MaxPoolOp } from "./format.ts";
+import type { DeployModel } from "./format.ts";
+import { layerToOps } from "./export_layers.ts";
 import { finalizeOps, type RawOp } from "./passes.ts";
-
-type Layer = tf.layers.Layer;
-type Config = Record<string, unknown>;
-
-const ACTIVATIONS = new Set(["linear", "relu", "softmax", "sigmoid", "tanh"]);
-
-function activationOf(layer: Layer, cfg: Config): Activation {
-  const a = (cfg.activation ?? "linear") as string;
-  if (!ACTIVATIONS.has(a)) {
-    throw new Error(
-      `exportBinary: layer ${layer.name}: unsupported activation ${JSON.stringify(a)}`,
-    );
-  }
-  return a as Activation;
-}
-
-/** Weights of a layer keyed by their short name ("kernel", "bias", "alpha", "gamma", …). */
-function namedWeights(layer: Layer): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  const values = layer.getWeights();
-  layer.weights.forEach((w, i) => {
-    const short = w.originalName.split("/").pop()!.replace(/(_\d+)?(:\d+)?$/, "");
-    out.set(short, values[i].dataSync() as Float32Array);
-  });
-  return out;
-}
-
-function pair(v: unknown, what: string, layer: Layer): [number, number] {
-  const a = Array.isArray(v) ? v : [v, v];
-  if (a.length !== 2 || !a.every((x) => Number.isInteger(x))) {
-    throw new Error(`exportBinary: layer ${layer.name}: bad ${what} ${JSON.stringify(v)}`);
-  }
-  return [a[0], a[1]];
-}
-
-function isQuant(cfg: Config, key: string): boolean {
-  const q = cfg[key];
-  return q !== undefined && q !== null && q !== "none";
-}
-
-/** The kernel as used in the forward pass: α·sign(W) for binary kernels. */
-function effectiveKernel(layer: Layer, w: Map<string, Float32Array>): Float32Array {
-  const bk = (layer as unknown as { binaryKernel?: () => tf.Tensor }).binaryKernel;
-  if (typeof bk === "function") {
-    const t = bk.call(layer);
-    const data = t.dataSync() as Float32Array;
-    t.dispose();
-    return Float32Array.from(data);
-  }
-  const k = w.get("kernel");
-  if (!k) throw new Error(`exportBinary: layer ${layer.name} has no kernel weight`);
-  return k;
-}
-
-/**
- * Splits a binary kernel K = α·sign(W) ([rows][cout], cout fastest) into sign bits and a
- * per-channel α = |K| (checked constant within each channel).
- */
-function splitBinaryKernel(
-  layer: Layer,
-  k: Float32Array,
-  rows: number,
-  cout: number,
-): { signs: Float32Array; alpha: Float64Array } {
-  const alpha = new Float64Array(cout);
-  const signs = new Float32Array(k.length);
-  for (let c = 0; c < cout; c++) {
-    const a = Math.abs(k[c]);
-    alpha[c] = a;
-    for (let i = 0; i < rows; i++) {
-      const v = k[i * cout + c];
-      if (Math.abs(Math.abs(v) - a) > 1e-6 * Math.max(1, a)) {
-        throw new Error(
-          `exportBinary: layer ${layer.name}: binary kernel channel ${c} is not ±α (|${v}| ≠ ${a})`,
-        );
-      }
-      signs[i * cout + c] = v >= 0 ? 1 : -1;
-    }
-  }
-  return { signs, alpha };
-}
-
-function linearOp(
-  layer: Layer,
-  cfg: Config,
-  geom: { rows: number; cout: number; group: number },
-): Omit<RawOp & ConvOp, "type" | "kh" | "kw" | "cin" | "cout" | "strides" | "padding"> {
-  const w = namedWeights(layer);
-  const { rows, cout, group } = geom;
-  const binaryKernel = isQuant(cfg, "kernelQuantizer");
-  const k = effectiveKernel(layer, w);
-  const bias = w.get("bias");
-  const shift = new Float64Array(cout);
-  if (bias) shift.set(bias);
-  let weights: Float32Array | Uint32Array;
-  let scale: Float64Array = new Float64Array(cout).fill(1);
-  if (binaryKernel) {
-    const { signs, alpha } = splitBinaryKernel(layer, k, rows, cout);
-    scale = alpha;
-    // [rows][cout] → packed [cout][rows/group][⌈group/32⌉]
-    weights = packRows(signs, cout, rows, { group, colStride: cout, rowStride: 1 });
-  } else {
-    weights = k;
-  }
-  return {
-    name: layer.name,
-    input: isQuant(cfg, "inputQuantizer") ? "sign" : "float",
-    kernel: binaryKernel ? "binary" : "float",
-    weights,
-    scale: new Float32Array(0),
-    shift: new Float32Array(0),
-    activation: activationOf(layer, cfg),
-    affine: { scale, shift },
-    integer: binaryKernel && isQuant(cfg, "inputQuantizer"),
-  };
-}
-
-function layerToOps(
-  layer: Layer,
-  shape: number[],
-  group: number,
-): { ops: RawOp[]; shape: number[] } {
-  const cls = layer.getClassName();
-  const cfg = layer.getConfig() as Config;
-  switch (cls) {
-    case "InputLayer":
-    case "Dropout":
-      return { ops: [], shape };
-    case "Conv2D":
-    case "QuantConv2D": {
-      const [kh, kw] = pair(cfg.kernelSize, "kernelSize", layer);
-      const dil = pair(cfg.dilationRate ?? 1, "dilationRate", layer);
-      if (dil[0] !== 1 || dil[1] !== 1) {
-        throw new Error(`exportBinary: ${layer.name}: dilation ≠ 1`);
-      }
-      if (cfg.dataFormat && cfg.dataFormat !== "channelsLast") {
-        throw new Error(`exportBinary: ${layer.name}: only channelsLast is supported`);
-      }
-      const padding = cfg.padding as "same" | "valid";
-      if (padding !== "same" && padding !== "valid") {
-        throw new Error(`exportBinary: ${layer.name}: padding ${padding} unsupported`);
-      }
-      const cin = shape[2], cout = cfg.filters as number;
-      const base = linearOp(layer, cfg, { rows: kh * kw * cin, cout, group: cin });
-      const strides = pair(cfg.strides ?? 1, "strides", layer);
-      const out = layer.computeOutputShape([null, ...shape]) as number[];
-      return {
-        ops: [{ ...base, type: "conv", kh, kw, cin, cout, strides, padding }],
-        shape: out.slice(1),
-      };
-    }
-    case "Dense":
-    case "QuantDense": {
-      if (shape.length !== 1) throw new Error(`exportBinary: ${layer.name}: input must be flat`);
-      const units = cfg.units as number;
-      const base = linearOp(layer, cfg, { rows: shape[0], cout: units, group });
-      return {
-        ops: [{ ...base, type: "dense", inFeatures: shape[0], units, group }],
-        shape: [units],
-      };
-    }
-    case "BatchNormalization": {
-      const axis = cfg.axis as number;
-      if (axis !== -1 && axis !== shape.length) {
-        throw new Error(`exportBinary: ${layer.name}: batch norm must normalize the last axis`);
-      }
-      const w = namedWeights(layer);
-      const affine = batchNormAffine({
-        gamma: w.get("gamma"),
-        beta: w.get("beta"),
-        movingMean: w.get("moving_mean")!,
-        movingVariance: w.get("moving_variance")!,
-        epsilon: cfg.epsilon as number,
-      });
-      const empty = new Float32Array(0);
-      return {
-        ops: [{ type: "batchnorm", name: layer.name, scale: empty, shift: empty, affine }],
-        shape,
-      };
-    }
-    case "MaxPooling2D": {
-      const [ph, pw] = pair(cfg.poolSize, "poolSize", layer);
-      const strides = pair(cfg.strides ?? [ph, pw], "strides", layer);
-      const out = layer.computeOutputShape([null, ...shape]) as number[];
-      const op: MaxPoolOp = {
-        type: "maxpool",
-        name: layer.name,
-        ph,
-        pw,
-        strides,
-        padding: cfg.padding as "same",
-      };
-      return { ops: [op], shape: out.slice(1) };
-    }
-    case "Flatten":
-      return {
-        ops: [{ type: "flatten", name: layer.name }],
-        shape: [shape.reduce((a, b) => a * b, 1)],
-      };
-    case "Activation":
-    case "ReLU": {
-      if (cls === "ReLU" && cfg.maxValue != null) {
-        throw new Error(`exportBinary: ${layer.name}: maxValue`);
-      }
-      const activation = cls === "ReLU" ? "relu" : activationOf(layer, cfg);
-      return {
-        ops: activation === "linear" ? [] : [{ type: "activation", name: layer.name, activation }],
-        shape,
-      };
-    }
-    default:
-      throw new Error(`exportBinary: layer ${layer.name}: unsupported layer type ${cls}`);
-  }
-}
+import { sign } from "../quantizers.ts";
 
 function checkChain(model: tf.LayersModel): void {
   const layers = model.layers;
@@ -243,10 +29,35 @@ function checkChain(model: tf.LayersModel): void {
 }
 
 /**
+ * The tie width ε of the project's `sign` quantizer on the current tfjs backend: the smallest
+ * power of two 2^−k such that sign(−v) = +1 for 0 < v < 2^−k (0 when sign is exact down to
+ * the smallest float32). tfjs-wasm gives 2⁻²³: its Sign kernel returns 0 for |v| < 2⁻²³.
+ */
+export function quantizerSignEpsilon(): number {
+  const ks = Array.from({ length: 140 }, (_, i) => i + 10);
+  const s = tf.tidy(() => sign(tf.tensor1d(ks.map((k) => -(2 ** -k)))).dataSync());
+  const first = s.findIndex((v) => v > 0);
+  return first < 0 ? 0 : 2 ** -(ks[first] - 1);
+}
+
+/** Options of {@link toDeployModel}. */
+export interface ToDeployOptions {
+  /**
+   * ε stored as the model's `signEpsilon`: a number, or "backend" (default) to reproduce the
+   * float simulation of the current tfjs backend ({@link quantizerSignEpsilon}).
+   */
+  signEpsilon?: number | "backend";
+}
+
+/**
  * Converts a trained tfjs chain model to a {@link DeployModel} (see the module doc). Reads the
  * weights synchronously; creates no tensors that outlive the call.
  */
-export function toDeployModel(model: tf.LayersModel): DeployModel {
+export function toDeployModel(model: tf.LayersModel, options: ToDeployOptions = {}): DeployModel {
+  const eps = options.signEpsilon === undefined || options.signEpsilon === "backend"
+    ? quantizerSignEpsilon()
+    : options.signEpsilon;
+  if (!(eps >= 0)) throw new Error(`exportBinary: signEpsilon must be ≥ 0, got ${eps}`);
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     throw new Error("exportBinary: the model must have one input and one output");
   }
@@ -273,7 +84,8 @@ export function toDeployModel(model: tf.LayersModel): DeployModel {
     version: 1,
     inputShape,
     outputShape: shape,
-    ops: finalizeOps(raw),
-    meta: { source: model.name, exported: new Date().toISOString() },
+    signEpsilon: eps,
+    ops: finalizeOps(raw, { epsilon: eps }),
+    meta: { source: model.name, exported: new Date().toISOString(), backend: tf.getBackend() },
   };
 }

@@ -177,9 +177,9 @@ export function poolFloat(x: Float32Array, g: Window2D, c: number, mode?: Int8Ar
   return out;
 }
 
-/** Replaces each value by its sign as ±1 (sign(0) = +1). */
-export function signFloat(x: Float32Array): Float32Array {
+/** Replaces each value by its sign as ±1 (sign(0) = +1; +1 also for v > −epsilon). */
+export function signFloat(x: Float32Array, epsilon = 0): Float32Array {
   const out = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) out[i] = x[i] >= 0 ? 1 : -1;
+  for (let i = 0; i < x.length; i++) out[i] = x[i] >= 0 || x[i] > -epsilon ? 1 : -1;
   return out;
 }

@@ -65,12 +65,28 @@ export function composeAffine(first: Affine, second: Affine): Affine {
   return { scale, shift };
 }
 
-/** Integer thresholds replacing sign(scale·r + shift) for integer r (see the module doc). */
-export function affineThreshold(a: Affine): { threshold: Float32Array; direction: Int8Array } {
+/**
+ * Integer thresholds replacing sign(scale·r + shift) for integer r (see the module doc).
+ * With `epsilon` > 0 the bit is [v > −epsilon] instead of [v ≥ 0] (see `signEpsilon` in
+ * `format.ts`).
+ */
+export function affineThreshold(
+  a: Affine,
+  options: { epsilon?: number } = {},
+): { threshold: Float32Array; direction: Int8Array } {
   const n = a.scale.length;
+  const eps = options.epsilon ?? 0;
   const threshold = new Float32Array(n), direction = new Int8Array(n);
   for (let c = 0; c < n; c++) {
     const s = a.scale[c], b = a.shift[c];
+    if (eps > 0) {
+      // s·r + b > −ε: r > (−ε − b)/s for s > 0, r < (−ε − b)/s for s < 0.
+      const q = (-eps - b) / s;
+      if (s > 0) [direction[c], threshold[c]] = [1, Math.floor(q) + 1];
+      else if (s < 0) [direction[c], threshold[c]] = [-1, Math.ceil(q) - 1];
+      else [direction[c], threshold[c]] = [0, b > -eps ? -Infinity : Infinity];
+      continue;
+    }
     if (s > 0) {
       direction[c] = 1;
       threshold[c] = Math.ceil(-b / s);

@@ -12,7 +12,8 @@
  * | 12 … 12+H−1      | header: UTF-8 JSON, right-padded with spaces                         |
  * | 12+H …           | payload: the tensors, each at a 16-byte-aligned offset               |
  *
- * The header is `{format: "bnn-packed", version: 1, inputShape, outputShape, ops, meta}`. Every
+ * The header is `{format: "bnn-packed", version: 1, inputShape, outputShape, signEpsilon, ops,
+ * meta}` (`signEpsilon`: see {@link DeployModel.signEpsilon}; absent = 0). Every
  * tensor inside `ops` is written as `{"$t": "f32" | "u32" | "i8", "offset": bytes from payload
  * start, "length": elements}`. Ops run in order, each consuming the previous op's output:
  *
@@ -128,6 +129,12 @@ export interface DeployModel {
   inputShape: number[];
   outputShape: number[];
   ops: DeployOp[];
+  /**
+   * Binarization tie width ε ≥ 0 (default 0): a value v binarizes to +1 iff v ≥ 0 (ε = 0) or
+   * v > −ε (ε > 0). ε = 2⁻²³ reproduces tfjs-wasm, whose Sign kernel returns 0 for |v| < 2⁻²³,
+   * so the project's sign(v) = sign(sign(v) + 0.1) gives +1 for v ∈ (−2⁻²³, 0) on that backend.
+   */
+  signEpsilon?: number;
   /** Free-form provenance (source model name, export date, …). */
   meta: Record<string, unknown>;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { tf } from "../tf.ts";
-import { toDeployModel } from "./export.ts";
+import { toDeployModel, type ToDeployOptions } from "./export.ts";
 import { decodeModel, type DeployModel, encodeModel } from "./format.ts";
 
 /** What {@link exportBinary} wrote. */
@@ -33,8 +33,12 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
  * sign(W) packed 32 per word, α per channel, batch norms folded into per-channel
  * affines/thresholds, full-precision layers as float32. Atomic write.
  */
-export async function exportBinary(model: tf.LayersModel, path: string): Promise<ExportInfo> {
-  const deploy = toDeployModel(model);
+export async function exportBinary(
+  model: tf.LayersModel,
+  path: string,
+  options: ToDeployOptions = {},
+): Promise<ExportInfo> {
+  const deploy = toDeployModel(model, options);
   const bytes = encodeModel(deploy);
   await writeFileAtomic(path, bytes);
   return { path, bytes: bytes.length, model: deploy };

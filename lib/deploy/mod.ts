@@ -18,5 +18,5 @@ export * from "./fold.ts";
 export * from "./format.ts";
 export { type BinaryEngine, createEngine, type EngineOptions } from "./engine.ts";
 export { createKernel, hasWasmSimd, type PopcountKernel } from "./wasm.ts";
-export { toDeployModel } from "./export.ts";
+export { quantizerSignEpsilon, toDeployModel, type ToDeployOptions } from "./export.ts";
 export { exportBinary, type ExportInfo, loadBinary } from "./io.ts";

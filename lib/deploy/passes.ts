@@ -49,7 +49,7 @@ export function foldBatchNorms(ops: RawOp[]): RawOp[] {
 }
 
 /** Adds integer thresholds to binary×binary producers whose output feeds a binary layer's sign. */
-export function addThresholds(ops: RawOp[]): RawOp[] {
+export function addThresholds(ops: RawOp[], options: { epsilon?: number } = {}): RawOp[] {
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
     if (!isLinear(op) || !op.integer) continue;
@@ -58,7 +58,7 @@ export function addThresholds(ops: RawOp[]): RawOp[] {
     const next = ops[j] as RawOp & { input?: string; kernel?: string } | undefined;
     const act = (op as { activation: string }).activation;
     if (next && isLinear(next) && next.integer && act === "linear") {
-      const t = affineThreshold(op.affine!);
+      const t = affineThreshold(op.affine!, options);
       // The thresholds replace the affine: the engine never reads scale/shift of this op.
       Object.assign(op, { threshold: t.threshold, direction: t.direction, fused: true });
     }
@@ -67,8 +67,8 @@ export function addThresholds(ops: RawOp[]): RawOp[] {
 }
 
 /** Runs both passes and converts the float64 affines to the float32 scale/shift of the format. */
-export function finalizeOps(raw: RawOp[]): DeployOp[] {
-  return addThresholds(foldBatchNorms(raw)).map((op) => {
+export function finalizeOps(raw: RawOp[], options: { epsilon?: number } = {}): DeployOp[] {
+  return addThresholds(foldBatchNorms(raw), options).map((op) => {
     const { affine, integer: _integer, fused, ...rest } = op as RawOp & { fused?: boolean };
     if (fused) {
       return { ...rest, scale: new Float32Array(0), shift: new Float32Array(0) } as DeployOp;

@@ -213,3 +213,35 @@ Deno.test("engine rejects a wrong input length with a clear error", () => {
   const engine = createEngine(buildModel(1).model);
   assert.throws(() => engine.predict(new Float32Array(5)), /expected 300/);
 });
+
+Deno.test("signEpsilon binarizes values in (−ε, 0) to +1, as tfjs-wasm's sign does", () => {
+  const eps = 2 ** -23;
+  const cin = 2, c = 1;
+  const model: DeployModel = {
+    format: "bnn-packed",
+    version: 1,
+    inputShape: [1, 1, cin],
+    outputShape: [1, 1, c],
+    meta: {},
+    ops: [{
+      type: "conv",
+      name: "c",
+      kh: 1,
+      kw: 1,
+      cin,
+      cout: c,
+      strides: [1, 1],
+      padding: "valid",
+      input: "sign",
+      kernel: "binary",
+      weights: packRows(Float32Array.of(1, 1), c, cin),
+      scale: Float32Array.of(1),
+      shift: Float32Array.of(0),
+      activation: "linear",
+    }],
+  };
+  const x = Float32Array.of(-1e-8, -1e-3);
+  // ε = 0: both −1 → r = −2; ε = 2⁻²³: −1e-8 → +1 → r = 0.
+  assert.deepEqual(Array.from(createEngine(model).predict(x)), [-2]);
+  assert.deepEqual(Array.from(createEngine({ ...model, signEpsilon: eps }).predict(x)), [0]);
+});

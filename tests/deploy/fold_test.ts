@@ -69,3 +69,17 @@ Deno.test("folded thresholds equal sign(BN(α·r + b)) for every integer r, incl
   assert.equal(thresholdBit(2, threshold[2], direction[2]), 1);
   assert.equal(thresholdBit(1, threshold[2], direction[2]), 0);
 });
+
+Deno.test("with a tie width ε the thresholds equal [v > −ε] for every integer r", () => {
+  const eps = 2 ** -23;
+  // v = s·r + b with exact ties v = 0 and near-ties v ∈ (−ε, 0) at some integer r.
+  const scale = Float64Array.of(0.5, -0.5, 0.25, -2, 0, 0);
+  const shift = Float64Array.of(-1, 1, -0.75 + 1e-8, 3 - 1e-8, -1e-8, -1);
+  const { threshold, direction } = affineThreshold({ scale, shift }, { epsilon: eps });
+  for (let c = 0; c < scale.length; c++) {
+    for (let r = -20; r <= 20; r++) {
+      const v = scale[c] * r + shift[c];
+      assert.equal(thresholdBit(r, threshold[c], direction[c]), v > -eps ? 1 : 0, `c=${c} r=${r}`);
+    }
+  }
+});
