@@ -19,3 +19,15 @@ export {
 export * from "./layers/mod.ts";
 export * from "./io.ts";
 export * from "./train.ts";
+export * from "./summary.ts";
+export * from "./telemetry.ts";
+export {
+  type BinaryEngine,
+  createEngine,
+  decodeModel,
+  type DeployModel,
+  encodeModel,
+  exportBinary,
+  loadBinary,
+  toDeployModel,
+} from "./deploy/mod.ts";
