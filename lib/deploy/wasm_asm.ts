@@ -207,36 +207,10 @@ export function kernelModuleBytes(): Uint8Array<ArrayBuffer> {
   const type = section(1, [1, 0x60, 6, I32, I32, I32, I32, I32, I32, 0]);
   const func = section(3, [2, 0, 0]);
   const mem = section(5, [1, 0x00, 1]);
-  const exp = section(7, [
-    4,
-    ...str("memory"),
-    2,
-    0,
-    ...str("gemm"),
-    0,
-    0,
-    ...str("gemm2"),
-    0,
-    1,
-    ...str("gemm2s"),
-    0,
-    2,
-  ]);
+  const exports = [...str("memory"), 2, 0, ...str("gemm"), 0, 0, ...str("gemm2"), 0, 1];
+  const exp = section(7, [3, ...exports]);
   const bodies = [gemmBody(), gemm2Body()];
   const code = section(10, [2, ...bodies.flatMap((b) => [...uleb(b.length), ...b])]);
-  return new Uint8Array([
-    0,
-    0x61,
-    0x73,
-    0x6d,
-    1,
-    0,
-    0,
-    0,
-    ...type,
-    ...func,
-    ...mem,
-    ...exp,
-    ...code,
-  ]);
+  const magic = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0];
+  return new Uint8Array([...magic, ...type, ...func, ...mem, ...exp, ...code]);
 }
