@@ -68,7 +68,7 @@ async function main(): Promise<number> {
   const limit = flags.limit !== undefined ? num(flags.limit, "limit") : test.n;
   const tolerance = num(flags.tolerance, "tolerance");
   const all = batches(test, { batchSize: 250, shuffle: false, normalize });
-  const r = verifyEquivalence(model, engine, limited(all, limit), { tolerance });
+  const r = verifyEquivalence({ model, engine }, limited(all, limit), { tolerance });
   const pass = r.argmaxAgree === r.images && r.maxAbsDiff <= tolerance;
   const report = { pass, backend: backend.name, kernel: engine.kernel, bnnBytes: info.bytes, ...r };
   await writeFileAtomic(

@@ -198,10 +198,9 @@ export interface BinaryResult {
 export function binaryConv(
   kernel: PopcountKernel,
   prep: PreparedBinary,
-  g: Window2D,
-  x: Uint32Array,
-  out: BinaryOutput,
+  args: { window: Window2D; input: Uint32Array; output: BinaryOutput },
 ): BinaryResult {
+  const { window: g, input: x, output: out } = args;
   const { cw, kv, patch, cout, taps, wpopT, cin } = prep;
   const rowWords = kv * 4;
   const P = g.oh * g.ow;
@@ -262,10 +261,9 @@ export function binaryConv(
 export function binaryDense(
   kernel: PopcountKernel,
   prep: PreparedBinary,
-  x: Uint32Array,
-  inFeatures: number,
-  out: BinaryOutput,
+  args: { input: Uint32Array; inFeatures: number; output: BinaryOutput },
 ): BinaryResult {
+  const { input: x, inFeatures, output: out } = args;
   const k = prep.taps * prep.cw;
   prep.patch.fill(0);
   prep.patch.set(x.subarray(0, k));

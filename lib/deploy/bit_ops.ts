@@ -39,7 +39,11 @@ export function binarize(
  * Max pooling on packed bits: per channel OR over the window (max of ±1), or AND where the
  * folded batch norm turned the pool into a min (`mode[c] < 0`). Padded cells are ignored.
  */
-export function poolBits(x: Uint32Array, g: Window2D, c: number, mode?: Int8Array): Uint32Array {
+export function poolBits(
+  x: Uint32Array,
+  spec: { window: Window2D; channels: number; mode?: Int8Array },
+): Uint32Array {
+  const { window: g, channels: c, mode } = spec;
   const cw = wordsFor(c);
   const orMask = new Uint32Array(cw).fill(0xffffffff);
   if (mode) {

@@ -52,8 +52,12 @@ export function packSigns(
   return out;
 }
 
-/** Unpacks `n` bits (from word `offset`) to ±1 values (bit 1 → +1, bit 0 → −1). */
-export function unpackSigns(bits: Uint32Array, n: number, offset = 0): Float32Array {
+/** Unpacks `length` bits (from word `offset`, default 0) to ±1 values (bit 1 → +1, bit 0 → −1). */
+export function unpackSigns(
+  bits: Uint32Array,
+  options: { length: number; offset?: number },
+): Float32Array {
+  const n = options.length, offset = options.offset ?? 0;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     out[i] = (bits[offset + (i >>> 5)] >>> (i & 31)) & 1 ? 1 : -1;
@@ -63,15 +67,15 @@ export function unpackSigns(bits: Uint32Array, n: number, offset = 0): Float32Ar
 
 /**
  * Number of disagreeing bits between `a[aOffset..+words]` and `b[bOffset..+words]`:
- * Σ popcount(a XOR b).
+ * Σ popcount(a XOR b). Offsets default to 0, `words` to `a.length`.
  */
 export function xorPopcount(
   a: Uint32Array,
-  aOffset: number,
   b: Uint32Array,
-  bOffset: number,
-  words: number,
+  options: { aOffset?: number; bOffset?: number; words?: number } = {},
 ): number {
+  const aOffset = options.aOffset ?? 0, bOffset = options.bOffset ?? 0;
+  const words = options.words ?? a.length;
   let p = 0;
   for (let w = 0; w < words; w++) p += popcount32(a[aOffset + w] ^ b[bOffset + w]);
   return p;
@@ -81,21 +85,22 @@ export function xorPopcount(
  * Dot product of two packed ±1 vectors of `n` entries (padding bits 0 in both):
  * n − 2·popcount(a XOR b).
  */
-export function binaryDot(a: Uint32Array, b: Uint32Array, n: number): number {
-  return n - 2 * xorPopcount(a, 0, b, 0, wordsFor(n));
+export function binaryDot(a: Uint32Array, b: Uint32Array, options: { length: number }): number {
+  const n = options.length;
+  return n - 2 * xorPopcount(a, b, { words: wordsFor(n) });
 }
 
 /**
- * Packs the rows of a row-major matrix `[rows, n]` into `[rows, wordsFor(n)]` words.
+ * Packs the rows of a row-major matrix `shape = {rows, n}` into `[rows, wordsFor(n)]` words.
  * `group` (default n) splits each row into consecutive groups of `group` entries, each padded
  * to whole words (the layout of a flattened `[H, W, C]` activation packed per position, group = C).
  */
 export function packRows(
   values: ArrayLike<number>,
-  rows: number,
-  n: number,
+  shape: { rows: number; n: number },
   options: { group?: number; colStride?: number; rowStride?: number } = {},
 ): Uint32Array {
+  const { rows, n } = shape;
   const group = options.group ?? n;
   if (n % group !== 0) throw new Error(`packRows: group ${group} must divide row length ${n}`);
   const colStride = options.colStride ?? 1;

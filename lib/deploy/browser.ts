@@ -31,15 +31,15 @@ export interface BrowserOptions {
 }
 
 /**
- * Predicts `n` images (back to back in `inputs`) with the engine running in headless Chromium.
+ * Predicts `batch.n` images (back to back in `batch.inputs`) with the engine running in headless Chromium.
  * Returns the outputs and the kernel the browser used ("wasm-simd" or "js").
  */
 export async function predictInBrowser(
   bnn: Uint8Array,
-  inputs: Float32Array,
-  n: number,
+  batch: { inputs: Float32Array; n: number },
   options: BrowserOptions = {},
 ): Promise<{ outputs: Float32Array; kernel: string; userAgent: string }> {
+  const { inputs, n } = batch;
   const code = await bundleRuntime();
   const executablePath = options.executablePath ?? Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
   const browser = await chromium.launch({

@@ -71,7 +71,9 @@ function toFloatInput(v: Value, op: ConvOp | DenseOp, eps = 0): Float32Array {
   const positions = v.shape.reduce((a, b) => a * b, 1) / c;
   const cw = wordsFor(c);
   const out = new Float32Array(positions * c);
-  for (let p = 0; p < positions; p++) out.set(unpackSigns(v.bits!, c, p * cw), p * c);
+  for (let p = 0; p < positions; p++) {
+    out.set(unpackSigns(v.bits!, { length: c, offset: p * cw }), p * c);
+  }
   return out;
 }
 
@@ -89,7 +91,7 @@ function floatWeights(
   for (let j = 0; j < cols; j++) {
     const signs = new Float32Array(rows);
     for (let gi = 0; gi < groups; gi++) {
-      signs.set(unpackSigns(bits, group, (j * groups + gi) * gw), gi * group);
+      signs.set(unpackSigns(bits, { length: group, offset: (j * groups + gi) * gw }), gi * group);
     }
     for (let i = 0; i < rows; i++) w[i * cols + j] = signs[i];
   }
@@ -110,7 +112,7 @@ function finish(op: ConvOp | DenseOp, r: BinaryResult, shape: number[], c: numbe
 
 function activateRows(v: Float32Array, activation: ConvOp["activation"], c: number): void {
   if (activation !== "softmax") return activate(v, activation);
-  for (let o = 0; o < v.length; o += c) activate(v, activation, o, c);
+  for (let o = 0; o < v.length; o += c) activate(v, activation, { offset: o, length: c });
 }
 
 function compileConv(ctx: Ctx, op: ConvOp, shape: number[]): [Step, number[]] {
@@ -118,7 +120,11 @@ function compileConv(ctx: Ctx, op: ConvOp, shape: number[]): [Step, number[]] {
   if (shape.length !== 3 || shape[2] !== op.cin) {
     throw new Error(`deploy engine: conv ${op.name} expects [H, W, ${op.cin}], got [${shape}]`);
   }
-  const g = window2d(shape[0], shape[1], [op.kh, op.kw], op.strides, op.padding);
+  const g = window2d({ h: shape[0], w: shape[1] }, {
+    k: [op.kh, op.kw],
+    strides: op.strides,
+    padding: op.padding,
+  });
   const out = [g.oh, g.ow, op.cout];
   if (isBinary(op)) {
     const cw = wordsFor(op.cin), taps = op.kh * op.kw;
@@ -133,14 +139,22 @@ function compileConv(ctx: Ctx, op: ConvOp, shape: number[]): [Step, number[]] {
     return [(v) => {
       const bits = v.bits ??
         binarize(v.float!, { positions: shape[0] * shape[1], c: op.cin }, { epsilon: eps });
-      return finish(op, binaryConv(kernel, prep, g, bits, spec), out, op.cout);
+      return finish(
+        op,
+        binaryConv(kernel, prep, { window: g, input: bits, output: spec }),
+        out,
+        op.cout,
+      );
     }, out];
   }
   const rows = op.kh * op.kw * op.cin;
   // Binary kernels with float input: [cout][kh][kw][cw] bits → [kh][kw][cin][cout] ±1 floats.
   const w = floatWeights(op, rows, op.cout, op.cin);
   return [(v) => {
-    const float = convFloat(toFloatInput(v, op, eps), g, op.cin, op.cout, {
+    const float = convFloat(toFloatInput(v, op, eps), {
+      window: g,
+      cin: op.cin,
+      cout: op.cout,
       w,
       scale: op.scale,
       shift: op.shift,
@@ -174,7 +188,12 @@ function compileDense(ctx: Ctx, op: DenseOp, shape: number[]): [Step, number[]] 
         );
       }
       const bits = v.bits ?? binarize(v.float!, { positions: taps, c: op.group }, { epsilon: eps });
-      return finish(op, binaryDense(kernel, prep, bits, op.inFeatures, spec), out, op.units);
+      return finish(
+        op,
+        binaryDense(kernel, prep, { input: bits, inFeatures: op.inFeatures, output: spec }),
+        out,
+        op.units,
+      );
     }, out];
   }
   const w = floatWeights(op, op.inFeatures, op.units, op.group);
@@ -203,13 +222,25 @@ function compileOp(ctx: Ctx, op: DeployOp, shape: number[]): [Step, number[]] {
       return compileDense(ctx, op, shape);
     case "maxpool": {
       if (shape.length !== 3) throw new Error(`deploy engine: maxpool ${op.name} needs [H, W, C]`);
-      const g = window2d(shape[0], shape[1], [op.ph, op.pw], op.strides, op.padding);
+      const g = window2d({ h: shape[0], w: shape[1] }, {
+        k: [op.ph, op.pw],
+        strides: op.strides,
+        padding: op.padding,
+      });
       const out = [g.oh, g.ow, shape[2]];
       return [
         (v) =>
           v.bits
-            ? { bits: poolBits(v.bits, g, shape[2], op.mode), shape: out, group: shape[2] }
-            : { float: poolFloat(v.float!, g, shape[2], op.mode), shape: out, group: shape[2] },
+            ? {
+              bits: poolBits(v.bits, { window: g, channels: shape[2], mode: op.mode }),
+              shape: out,
+              group: shape[2],
+            }
+            : {
+              float: poolFloat(v.float!, { window: g, channels: shape[2], mode: op.mode }),
+              shape: out,
+              group: shape[2],
+            },
         out,
       ];
     }

@@ -70,7 +70,7 @@ export function toDeployModel(model: tf.LayersModel, options: ToDeployOptions = 
   let group = shape[shape.length - 1];
   const raw: RawOp[] = [];
   for (const layer of model.layers) {
-    const r = layerToOps(layer, shape, group);
+    const r = layerToOps(layer, { shape, group });
     raw.push(...r.ops);
     const cls = layer.getClassName();
     if (cls === "Flatten") group = shape[shape.length - 1];

@@ -109,7 +109,7 @@ function linearOp(
     const { signs, alpha } = splitBinaryKernel(layer, k, rows, cout);
     scale = alpha;
     // [rows][cout] → packed [cout][rows/group][⌈group/32⌉]
-    weights = packRows(signs, cout, rows, { group, colStride: cout, rowStride: 1 });
+    weights = packRows(signs, { rows: cout, n: rows }, { group, colStride: cout, rowStride: 1 });
   } else {
     weights = k;
   }
@@ -129,9 +129,9 @@ function linearOp(
 /** Converts one layer, given its input shape and packing group, to raw ops and its output shape. */
 export function layerToOps(
   layer: Layer,
-  shape: number[],
-  group: number,
+  input: { shape: number[]; group: number },
 ): { ops: RawOp[]; shape: number[] } {
+  const { shape, group } = input;
   const cls = layer.getClassName();
   const cfg = layer.getConfig() as Config;
   switch (cls) {

@@ -9,10 +9,9 @@ import type { Activation } from "./format.ts";
 /** Output size and leading padding of one spatial axis, exactly as tfjs computes them. */
 export function axisGeometry(
   size: number,
-  k: number,
-  stride: number,
-  padding: "same" | "valid",
+  window: { k: number; stride: number; padding: "same" | "valid" },
 ): { out: number; pad: number } {
+  const { k, stride, padding } = window;
   if (padding === "same") {
     const out = Math.ceil(size / stride);
     const total = Math.max((out - 1) * stride + k - size, 0);
@@ -22,8 +21,13 @@ export function axisGeometry(
 }
 
 /** Applies `activation` in place to `n` values starting at `offset` (softmax: over that span). */
-export function activate(v: Float32Array, activation: Activation, offset = 0, n = v.length): void {
-  const end = offset + n;
+export function activate(
+  v: Float32Array,
+  activation: Activation,
+  span: { offset?: number; length?: number } = {},
+): void {
+  const offset = span.offset ?? 0;
+  const end = offset + (span.length ?? v.length - offset);
   switch (activation) {
     case "linear":
       return;
@@ -65,14 +69,12 @@ export interface Window2D {
 
 /** Computes {@link Window2D} for input [h, w], window [kh, kw], strides and padding. */
 export function window2d(
-  h: number,
-  w: number,
-  k: [number, number],
-  strides: [number, number],
-  padding: "same" | "valid",
+  input: { h: number; w: number },
+  window: { k: [number, number]; strides: [number, number]; padding: "same" | "valid" },
 ): Window2D {
-  const y = axisGeometry(h, k[0], strides[0], padding);
-  const x = axisGeometry(w, k[1], strides[1], padding);
+  const { h, w } = input, { k, strides, padding } = window;
+  const y = axisGeometry(h, { k: k[0], stride: strides[0], padding });
+  const x = axisGeometry(w, { k: k[1], stride: strides[1], padding });
   if (y.out <= 0 || x.out <= 0) {
     throw new Error(
       `deploy engine: window ${k} does not fit input ${h}×${w} with ${padding} padding`,
@@ -98,11 +100,16 @@ export function window2d(
  */
 export function convFloat(
   x: Float32Array,
-  g: Window2D,
-  cin: number,
-  cout: number,
-  params: { w: Float32Array; scale: Float32Array; shift: Float32Array },
+  params: {
+    window: Window2D;
+    cin: number;
+    cout: number;
+    w: Float32Array;
+    scale: Float32Array;
+    shift: Float32Array;
+  },
 ): Float32Array {
+  const { window: g, cin, cout } = params;
   const out = new Float32Array(g.oh * g.ow * cout);
   const acc = new Float64Array(cout);
   const { w, scale, shift } = params;
@@ -152,7 +159,11 @@ export function denseFloat(
 }
 
 /** Max pooling over [H, W, C] (per-channel min where `mode[c] < 0`); padded cells are ignored. */
-export function poolFloat(x: Float32Array, g: Window2D, c: number, mode?: Int8Array): Float32Array {
+export function poolFloat(
+  x: Float32Array,
+  spec: { window: Window2D; channels: number; mode?: Int8Array },
+): Float32Array {
+  const { window: g, channels: c, mode } = spec;
   const out = new Float32Array(g.oh * g.ow * c);
   for (let oy = 0; oy < g.oh; oy++) {
     for (let ox = 0; ox < g.ow; ox++) {

@@ -102,8 +102,8 @@ export function affineThreshold(
 }
 
 /** The output bit (1 = +1) for integer `r` under a threshold/direction pair. */
-export function thresholdBit(r: number, threshold: number, direction: number): number {
-  if (direction > 0) return r >= threshold ? 1 : 0;
-  if (direction < 0) return r <= threshold ? 1 : 0;
-  return threshold <= 0 ? 1 : 0;
+export function thresholdBit(r: number, t: { threshold: number; direction: number }): number {
+  if (t.direction > 0) return r >= t.threshold ? 1 : 0;
+  if (t.direction < 0) return r <= t.threshold ? 1 : 0;
+  return t.threshold <= 0 ? 1 : 0;
 }

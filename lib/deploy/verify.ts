@@ -41,15 +41,15 @@ function argmax(v: Float32Array, o: number, n: number): number {
 }
 
 /**
- * Runs both `model` (tfjs, batched `predict`) and `engine` on every image of `batches` and
+ * Runs both `pair.model` (tfjs, batched `predict`) and `pair.engine` on every image of `batches` and
  * compares their outputs. `tolerance` (default 1e-3) only feeds `overTolerance`.
  */
 export function verifyEquivalence(
-  model: tf.LayersModel,
-  engine: BinaryEngine,
+  pair: { model: tf.LayersModel; engine: BinaryEngine },
   batches: Iterable<VerifyBatch>,
   options: { tolerance?: number } = {},
 ): VerifyResult {
+  const { model, engine } = pair;
   const tolerance = options.tolerance ?? 1e-3;
   const inShape = engine.inputShape;
   const inSize = inShape.reduce((a, b) => a * b, 1);

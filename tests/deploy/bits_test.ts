@@ -41,7 +41,7 @@ Deno.test("pack/unpack round trip for every length mod 32, padding bits zero", (
     v[0] = 0; // sign(0) = +1
     const bits = packSigns(v, n);
     assert.equal(bits.length, wordsFor(n));
-    const back = unpackSigns(bits, n);
+    const back = unpackSigns(bits, { length: n });
     for (let i = 0; i < n; i++) assert.equal(back[i], v[i] >= 0 ? 1 : -1);
     if (n % 32 !== 0) assert.equal(bits[bits.length - 1] >>> (n % 32), 0, `padding bits n=${n}`);
     assert.deepEqual(packSigns(back, n), bits);
@@ -55,7 +55,7 @@ Deno.test("XNOR-popcount dot equals the float dot of ±1 vectors for lengths 1..
     const b = Float32Array.from({ length: n }, () => (r() < 0.5 ? -1 : 1));
     let ref = 0;
     for (let i = 0; i < n; i++) ref += a[i] * b[i];
-    assert.equal(binaryDot(packSigns(a, n), packSigns(b, n), n), ref, `n=${n}`);
+    assert.equal(binaryDot(packSigns(a, n), packSigns(b, n), { length: n }), ref, `n=${n}`);
   }
 });
 
@@ -63,12 +63,12 @@ Deno.test("packRows with groups pads each group to whole words", () => {
   const r = rng(4);
   const rows = 3, group = 37, groups = 4, n = group * groups;
   const v = Float32Array.from({ length: rows * n }, () => r() - 0.5);
-  const packed = packRows(v, rows, n, { group });
+  const packed = packRows(v, { rows, n }, { group });
   const gw = wordsFor(group);
   assert.equal(packed.length, rows * groups * gw);
   for (let row = 0; row < rows; row++) {
     for (let g = 0; g < groups; g++) {
-      const back = unpackSigns(packed, group, (row * groups + g) * gw);
+      const back = unpackSigns(packed, { length: group, offset: (row * groups + g) * gw });
       for (let i = 0; i < group; i++) {
         assert.equal(back[i], v[row * n + g * group + i] >= 0 ? 1 : -1);
       }
@@ -79,6 +79,6 @@ Deno.test("packRows with groups pads each group to whole words", () => {
   for (let row = 0; row < rows; row++) {
     for (let i = 0; i < n; i++) t[i * rows + row] = v[row * n + i];
   }
-  assert.deepEqual(packRows(t, rows, n, { group, colStride: rows, rowStride: 1 }), packed);
-  assert.equal(xorPopcount(packed, 0, packed, 0, packed.length), 0);
+  assert.deepEqual(packRows(t, { rows, n }, { group, colStride: rows, rowStride: 1 }), packed);
+  assert.equal(xorPopcount(packed, packed), 0);
 });

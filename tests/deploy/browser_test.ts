@@ -49,7 +49,7 @@ function model(): DeployModel {
         padding: "same",
         input: "sign",
         kernel: "binary",
-        weights: packRows(w2, c, 9 * c, { group: c, colStride: c, rowStride: 1 }),
+        weights: packRows(w2, { rows: c, n: 9 * c }, { group: c, colStride: c, rowStride: 1 }),
         scale: new Float32Array(0),
         shift: new Float32Array(0),
         activation: "linear",
@@ -78,7 +78,7 @@ Deno.test("engine in headless Chromium equals the engine in Deno", async () => {
   const bytes = encodeModel(model());
   const n = 3;
   const x = Float32Array.from({ length: n * 192 }, (_, i) => Math.sin(i * 0.37));
-  const browser = await predictInBrowser(bytes, x, n);
+  const browser = await predictInBrowser(bytes, { inputs: x, n });
   const deno = createEngine(decodeModel(bytes)).predictBatch(x, n);
   assert.equal(browser.kernel, "wasm-simd");
   assert.match(browser.userAgent, /Chrome/);

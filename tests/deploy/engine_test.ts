@@ -55,7 +55,7 @@ function conv(
     input: binary ? "sign" : "float",
     kernel: binary ? "binary" : "float",
     weights: binary
-      ? packRows(w, g.cout, rows, { group: g.cin, colStride: g.cout, rowStride: 1 })
+      ? packRows(w, { rows: g.cout, n: rows }, { group: g.cin, colStride: g.cout, rowStride: 1 })
       : w,
     scale,
     shift,
@@ -91,7 +91,9 @@ function dense(
     group,
     input: "sign",
     kernel: binary ? "binary" : "float",
-    weights: binary ? packRows(w, units, inF, { group, colStride: units, rowStride: 1 }) : w,
+    weights: binary
+      ? packRows(w, { rows: units, n: inF }, { group, colStride: units, rowStride: 1 })
+      : w,
     scale,
     shift,
     activation: "linear",
@@ -234,7 +236,7 @@ Deno.test("signEpsilon binarizes values in (−ε, 0) to +1, as tfjs-wasm's sign
       padding: "valid",
       input: "sign",
       kernel: "binary",
-      weights: packRows(Float32Array.of(1, 1), c, cin),
+      weights: packRows(Float32Array.of(1, 1), { rows: c, n: cin }),
       scale: Float32Array.of(1),
       shift: Float32Array.of(0),
       activation: "linear",

@@ -50,7 +50,7 @@ Deno.test("a trained binary CNN exported and reloaded predicts like tfjs", async
     const engine = createEngine(loaded);
     const memory = createEngine(toDeployModel(model));
     const test = [...batches(ds, { batchSize: 32, shuffle: false, normalize })];
-    const r = verifyEquivalence(model, engine, test, { tolerance: 1e-4 });
+    const r = verifyEquivalence({ model, engine }, test, { tolerance: 1e-4 });
     assert.equal(r.images, 64);
     assert.equal(r.argmaxAgree, 64);
     assert.equal(r.overTolerance, 0, `max |Δ| ${r.maxAbsDiff}`);

@@ -62,12 +62,16 @@ Deno.test("folded thresholds equal sign(BN(α·r + b)) for every integer r, incl
       const y = alpha[c] * r + bias[c];
       const v = bn.scale[c] * y + bn.shift[c];
       const want = v >= -1e-12 ? 1 : 0; // exact ties land on +1
-      assert.equal(thresholdBit(r, threshold[c], direction[c]), want, `c=${c} r=${r} v=${v}`);
+      assert.equal(
+        thresholdBit(r, { threshold: threshold[c], direction: direction[c] }),
+        want,
+        `c=${c} r=${r} v=${v}`,
+      );
     }
   }
   // Channel 2 has v = 0.5·r − 1 (up to rounding of √1): the tie r = 2 gives +1, r = 1 gives −1.
-  assert.equal(thresholdBit(2, threshold[2], direction[2]), 1);
-  assert.equal(thresholdBit(1, threshold[2], direction[2]), 0);
+  assert.equal(thresholdBit(2, { threshold: threshold[2], direction: direction[2] }), 1);
+  assert.equal(thresholdBit(1, { threshold: threshold[2], direction: direction[2] }), 0);
 });
 
 Deno.test("with a tie width ε the thresholds equal [v > −ε] for every integer r", () => {
@@ -79,7 +83,11 @@ Deno.test("with a tie width ε the thresholds equal [v > −ε] for every intege
   for (let c = 0; c < scale.length; c++) {
     for (let r = -20; r <= 20; r++) {
       const v = scale[c] * r + shift[c];
-      assert.equal(thresholdBit(r, threshold[c], direction[c]), v > -eps ? 1 : 0, `c=${c} r=${r}`);
+      assert.equal(
+        thresholdBit(r, { threshold: threshold[c], direction: direction[c] }),
+        v > -eps ? 1 : 0,
+        `c=${c} r=${r}`,
+      );
     }
   }
 });
