@@ -74,7 +74,7 @@ class WasmKernel implements PopcountKernel {
   readonly name = "wasm-simd";
   #memory: WebAssembly.Memory;
   #fn: (a: number, p: number, b: number, m: number, kv: number, out: number) => void;
-  #fn2: (a: number, p: number, b: number, m: number, kv: number, out: number) => void;
+  #fn2: (a: number, p: number, b: number, m: number, kv: number, out: number, ldo: number) => void;
   #top = 0;
   #offsets: number[] = [];
   constructor(instance: WebAssembly.Instance) {
@@ -102,7 +102,15 @@ class WasmKernel implements PopcountKernel {
     this.#reserve(aAt + aBytes + oBytes);
     new Uint32Array(this.#memory.buffer, aAt, rows * kv * 4).set(a.subarray(0, rows * kv * 4));
     const even = rows & ~1, bAt = this.#offsets[w.id], oAt = aAt + aBytes;
-    if (even > 0) this.#fn2(aAt, even, bAt, m, kv, oAt);
+    if (even > 0) {
+      // Tile over weight rows so that a tile (≤ 16 KiB) stays in L1 while all positions pass.
+      const rowBytes = kv * 16;
+      const tile = Math.max(4, Math.floor(16384 / rowBytes / 4) * 4);
+      for (let m0 = 0; m0 < m; m0 += tile) {
+        const mc = Math.min(tile, m - m0);
+        this.#fn2(aAt, even, bAt + m0 * rowBytes, mc, kv, oAt + m0 * 4, m);
+      }
+    }
     if (even < rows) this.#fn(aAt + even * kv * 16, rows - even, bAt, m, kv, oAt + even * m * 4);
     return new Int32Array(this.#memory.buffer, aAt + aBytes, rows * m);
   }

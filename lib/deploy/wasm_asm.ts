@@ -135,18 +135,19 @@ function gemmBody(): number[] {
 }
 
 /**
- * Function body of popcountGemm2(a, P, b, M, kv, out): like {@link gemmBody} but two rows of A
- * at a time (P even) against four rows of B: each loaded weight vector serves two positions.
+ * Function body of popcountGemm2(a, P, b, M, kv, out, ldo): like {@link gemmBody} but two rows
+ * of A at a time (P even) against four rows of B, each loaded weight vector serving two
+ * positions; output row stride `ldo` (≥ M) so that callers can tile over weight rows.
  * Accumulates straight into i16 lanes (eight accumulators fit the 16 SIMD registers).
  */
 function gemm2Body(): number[] {
   // params 0..5: a P b M kv out; i32 locals 6 p, 7 m, 8 k, 9 ap, 10 aq, 11..14 bp0..3, 15 rb,
   // 16 op (output pointer); v128 locals 17..24 acc, 25 xa, 26 xb, 27 y.
-  const [a, P, b, M, kv, out, p, m, k, ap, aq] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  const bp = [11, 12, 13, 14];
-  const [rb, op] = [15, 16];
-  const acc = [17, 18, 19, 20, 21, 22, 23, 24];
-  const [xa, xb, y] = [25, 26, 27];
+  const [a, P, b, M, kv, out, ldo, p, m, k, ap, aq] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const bp = [12, 13, 14, 15];
+  const [rb, op] = [16, 17];
+  const acc = [18, 19, 20, 21, 22, 23, 24, 25];
+  const [xa, xb, y] = [26, 27, 28];
   const c: number[] = [];
   c.push(...get(kv), ...i32c(4), SHL, ...set(rb));
   c.push(...i32c(0), ...set(p));
@@ -181,8 +182,19 @@ function gemm2Body(): number[] {
   for (const r of [ap, aq, ...bp]) c.push(...get(r), ...i32c(16), ADD, ...set(r));
   c.push(...get(k), ...i32c(1), SUB, ...set(k));
   c.push(0x0c, 0, 0x0b, 0x0b);
-  // out[p·M + m + j] and out[(p+1)·M + m + j]
-  c.push(...get(out), ...get(p), ...get(M), MUL, ...get(m), ADD, ...i32c(2), SHL, ADD, ...set(op));
+  // out[p·ldo + m + j] and out[(p+1)·ldo + m + j]
+  c.push(
+    ...get(out),
+    ...get(p),
+    ...get(ldo),
+    MUL,
+    ...get(m),
+    ADD,
+    ...i32c(2),
+    SHL,
+    ADD,
+    ...set(op),
+  );
   for (let r = 0; r < 2; r++) {
     for (let j = 0; j < 4; j++) {
       c.push(...get(op), ...get(acc[4 * r + j]), ...EXT16, ...set(y));
@@ -190,7 +202,7 @@ function gemm2Body(): number[] {
       c.push(...get(y), ...lane(2), ADD, ...get(y), ...lane(3), ADD);
       c.push(0x36, 2, ...uleb(4 * j));
     }
-    if (r === 0) c.push(...get(op), ...get(M), ...i32c(2), SHL, ADD, ...set(op));
+    if (r === 0) c.push(...get(op), ...get(ldo), ...i32c(2), SHL, ADD, ...set(op));
   }
   // bp3 now points at the start of row m+4
   c.push(...get(bp[3]), ...set(bp[0]));
@@ -204,8 +216,18 @@ function gemm2Body(): number[] {
 
 /** The bytes of the kernel module (exports `memory`, `gemm`, `gemm2`). */
 export function kernelModuleBytes(): Uint8Array<ArrayBuffer> {
-  const type = section(1, [1, 0x60, 6, I32, I32, I32, I32, I32, I32, 0]);
-  const func = section(3, [2, 0, 0]);
+  const type = section(1, [
+    2,
+    0x60,
+    6,
+    ...Array(6).fill(I32),
+    0,
+    0x60,
+    7,
+    ...Array(7).fill(I32),
+    0,
+  ]);
+  const func = section(3, [2, 0, 1]);
   const mem = section(5, [1, 0x00, 1]);
   const exports = [...str("memory"), 2, 0, ...str("gemm"), 0, 0, ...str("gemm2"), 0, 1];
   const exp = section(7, [3, ...exports]);
