@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tf.ts";
+import { quantDense } from "../../lib/layers/mod.ts";
 import { batches, channelStats, syntheticDataset } from "../../lib/data/mod.ts";
 import { smallBinaryCnn, trainBriefly } from "../../lib/deploy/cifar_check.ts";
 import { createEngine } from "../../lib/deploy/engine.ts";
@@ -73,4 +74,48 @@ Deno.test("exportBinary rejects unsupported layers with a clear error", () => {
   m.add(tf.layers.conv2d({ inputShape: [4, 4, 1], filters: 2, kernelSize: 2 }));
   m.add(tf.layers.globalAveragePooling2d({}));
   assert.throws(() => toDeployModel(m), /unsupported layer type GlobalAveragePooling2D/);
+});
+
+Deno.test("a binary MLP (flatten of a 1-channel image, BN with negative γ) exports exactly", () => {
+  const q = {
+    inputQuantizer: "ste_sign",
+    kernelQuantizer: "ste_sign",
+    scale: "fixed",
+    scaleShape: "channel",
+    useBias: false,
+  } as const;
+  const m = tf.sequential();
+  m.add(tf.layers.flatten({ inputShape: [6, 6, 1] }));
+  m.add(tf.layers.dense({ units: 40 }));
+  m.add(tf.layers.batchNormalization({}));
+  m.add(quantDense({ ...q, units: 33 }));
+  m.add(tf.layers.batchNormalization({}));
+  m.add(quantDense({ ...q, units: 70 }));
+  m.add(tf.layers.batchNormalization({}));
+  m.add(tf.layers.dense({ units: 5 }));
+  let seed = 3;
+  for (const l of m.layers) {
+    if (l.getClassName() !== "BatchNormalization") continue;
+    const c = l.getWeights()[0].shape[0];
+    l.setWeights([
+      tf.randomNormal([c], 0, 1, "float32", seed++),
+      tf.randomNormal([c], 0, 1, "float32", seed++),
+      tf.randomNormal([c], 0, 1, "float32", seed++),
+      tf.randomUniform([c], 0.5, 2, "float32", seed++),
+    ]);
+  }
+  const deploy = toDeployModel(m);
+  assert.deepEqual(
+    deploy.ops.map((o) => o.type + ("threshold" in o && o.threshold ? "+t" : "")),
+    ["flatten", "dense", "dense+t", "dense", "dense"],
+  );
+  const x = tf.randomNormal([50, 6, 6, 1], 0, 1, "float32", 9);
+  const r = verifyEquivalence({ model: m, engine: createEngine(deploy) }, [{
+    x: x.dataSync() as Float32Array,
+    y: new Int32Array(50),
+    size: 50,
+  }], { tolerance: 1e-4 });
+  x.dispose();
+  assert.equal(r.argmaxAgree, 50);
+  assert.equal(r.overTolerance, 0, `max |Δ| ${r.maxAbsDiff}`);
 });
