@@ -35,7 +35,8 @@
  *     (through max-pools and flatten only); `scale`/`shift` are then empty. The output bit is
  *     1 (= +1) iff
  *     `direction = 1 ∧ r ≥ threshold`, `direction = −1 ∧ r ≤ threshold`, or `direction = 0 ∧
- *     threshold ≤ 0`. This equals sign(v_c) with sign(0) = +1 (the comparisons include equality).
+ *     threshold ≤ 0`. This equals sign(v_c) with sign(0) = +1 (the comparisons include equality);
+ *     with `signEpsilon` ε > 0 the thresholds encode [v_c > −ε] instead.
  * - `dense` `{inFeatures, units, group, input, kernel, weights, scale, shift, activation,
  *   threshold?, direction?}`: as conv with binary weights u32 `[units][inFeatures/group][⌈group/32⌉]`
  *   (input features are packed per group of `group` = channels of the flattened `[H, W, C]` map, so
