@@ -42,6 +42,9 @@ export function prepareBinary(
   shape: { cout: number; taps: number; cw: number; cin: number; rows: number },
 ): PreparedBinary {
   const { cout, taps, cw } = shape;
+  if (taps > 52) {
+    throw new Error(`deploy engine: at most 52 kernel taps are supported, got ${taps}`);
+  }
   const k = taps * cw;
   if (packed.length !== cout * k) {
     throw new Error(
@@ -100,7 +103,7 @@ function emitter(o: BinaryOutput, c: number): Emitter {
   return { bits: false, sgn, thr, scale: o.scale, shift: o.shift };
 }
 
-/** Emits one position's outputs from popcounts `cnt[at..at+c)`: r = nValid − 2·(cnt − corr). */
+/** Emits one position's float outputs from popcounts `cnt[at..at+c)`: r = nValid − 2·(cnt − corr). */
 function emit(
   e: Emitter,
   cnt: Int32Array,
@@ -108,25 +111,9 @@ function emit(
   c: number,
   nValid: number,
   corr: Int32Array,
-  bits: Uint32Array,
   float: Float32Array,
   p: number,
 ): void {
-  if (e.bits) {
-    const cw = (c + 31) >>> 5;
-    const { sgn, thr } = e;
-    for (let w = 0; w < cw; w++) {
-      let word = 0;
-      const lim = Math.min(32, c - w * 32);
-      for (let b = 0; b < lim; b++) {
-        const ch = w * 32 + b;
-        const r = nValid - 2 * (cnt[at + ch] - corr[ch]);
-        if (sgn[ch] * r >= thr[ch]) word |= 1 << b;
-      }
-      bits[p * cw + w] = word;
-    }
-    return;
-  }
   const { scale, shift } = e;
   const o = p * c;
   for (let ch = 0; ch < c; ch++) {
@@ -204,23 +191,24 @@ export function binaryConv(
   const { cw, kv, patch, cout, taps, wpopT, cin } = prep;
   const rowWords = kv * 4;
   const P = g.oh * g.ow;
-  const valid = new Int32Array(P);
+  // Key of the valid taps of each position: Σ 2^t over taps t inside the image (exact, ≤ 52 taps).
+  const mask = new Float64Array(P);
   patch.fill(0);
   for (let oy = 0; oy < g.oh; oy++) {
     for (let ox = 0; ox < g.ow; ox++) {
       const p = oy * g.ow + ox;
-      let dst = p * rowWords, n = 0;
+      let dst = p * rowWords, bits = 0, t = 0;
       for (let ky = 0; ky < g.kh; ky++) {
         const iy = oy * g.sh + ky - g.padTop;
-        for (let kx = 0; kx < g.kw; kx++, dst += cw) {
+        for (let kx = 0; kx < g.kw; kx++, dst += cw, t++) {
           const ix = ox * g.sw + kx - g.padLeft;
           if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
           const src = (iy * g.w + ix) * cw;
           for (let i = 0; i < cw; i++) patch[dst + i] = x[src + i];
-          n++;
+          bits += 2 ** t;
         }
       }
-      valid[p] = n;
+      mask[p] = bits;
     }
   }
   const cnt = kernel.gemm(patch, P, prep.weights);
@@ -228,31 +216,43 @@ export function binaryConv(
   const e = emitter(out, cout);
   const bits = e.bits ? new Uint32Array(P * wordsFor(cout)) : new Uint32Array(0);
   const float = e.bits ? new Float32Array(0) : new Float32Array(P * cout);
-  const corr = new Int32Array(cout), zeros = new Int32Array(cout);
-  const fullN = taps * cin;
-  const bounds = e.bits ? countBounds(e, fullN) : null;
   const cwOut = wordsFor(cout);
-  for (let oy = 0; oy < g.oh; oy++) {
-    for (let ox = 0; ox < g.ow; ox++) {
-      const p = oy * g.ow + ox;
-      const border = valid[p] < taps;
-      if (border) {
-        // Zero words were XORed with the weights of padded taps: remove their popcounts.
-        corr.fill(0);
-        for (let ky = 0; ky < g.kh; ky++) {
-          const iy = oy * g.sh + ky - g.padTop;
-          for (let kx = 0; kx < g.kw; kx++) {
-            const ix = ox * g.sw + kx - g.padLeft;
-            if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) continue;
-            const t = (ky * g.kw + kx) * cout;
-            for (let co = 0; co < cout; co++) corr[co] += wpopT[t + co];
-          }
-        }
+  // One correction per pattern of valid taps (interior, each edge, each corner): zero words were
+  // XORed with the weights of padded taps, so their popcounts are removed; for bit outputs the
+  // correction is folded into per-pattern popcount bounds.
+  const patterns = new Map<
+    number,
+    { corr: Int32Array; n: number; lo: Int32Array; hi: Int32Array }
+  >();
+  const pattern = (mk: number) => {
+    let pt = patterns.get(mk);
+    if (pt) return pt;
+    const corr = new Int32Array(cout);
+    let nTaps = 0;
+    for (let t = 0; t < taps; t++) {
+      if (Math.floor(mk / 2 ** t) % 2 === 1) {
+        nTaps++;
+        continue;
       }
-      if (bounds && !border) {
-        emitBitsInterior(cnt, p * m, cout, bounds.lo, bounds.hi, bits, p * cwOut);
-      } else emit(e, cnt, p * m, cout, valid[p] * cin, border ? corr : zeros, bits, float, p);
+      for (let co = 0; co < cout; co++) corr[co] += wpopT[t * cout + co];
     }
+    const n = nTaps * cin;
+    const lo = new Int32Array(cout), hi = new Int32Array(cout);
+    if (e.bits) {
+      const bd = countBounds(e, n);
+      for (let co = 0; co < cout; co++) {
+        lo[co] = bd.lo[co] + corr[co];
+        hi[co] = bd.hi[co] + corr[co];
+      }
+    }
+    pt = { corr, n, lo, hi };
+    patterns.set(mk, pt);
+    return pt;
+  };
+  for (let p = 0; p < P; p++) {
+    const pt = pattern(mask[p]);
+    if (e.bits) emitBitsInterior(cnt, p * m, cout, pt.lo, pt.hi, bits, p * cwOut);
+    else emit(e, cnt, p * m, cout, pt.n, pt.corr, float, p);
   }
   return e.bits ? { bits } : { float };
 }
@@ -276,6 +276,6 @@ export function binaryDense(
     return { bits };
   }
   const float = e.bits ? new Float32Array(0) : new Float32Array(prep.cout);
-  emit(e, cnt, 0, prep.cout, inFeatures, new Int32Array(prep.cout), bits, float, 0);
+  emit(e, cnt, 0, prep.cout, inFeatures, new Int32Array(prep.cout), float, 0);
   return e.bits ? { bits } : { float };
 }

@@ -247,3 +247,25 @@ Deno.test("signEpsilon binarizes values in (−ε, 0) to +1, as tfjs-wasm's sign
   assert.deepEqual(Array.from(createEngine(model).predict(x)), [-2]);
   assert.deepEqual(Array.from(createEngine({ ...model, signEpsilon: eps }).predict(x)), [0]);
 });
+
+Deno.test("7×7 'same' binary conv with stride 2 (more than 32 taps, every border pattern)", () => {
+  const r = rng(11);
+  const c = conv(r, "c7", { k: 7, cin: 35, cout: 6, s: 2, pad: "same" }, true, false);
+  const model: DeployModel = {
+    format: "bnn-packed",
+    version: 1,
+    inputShape: [9, 8, 35],
+    outputShape: [5, 4, 6],
+    ops: [c.op],
+    meta: {},
+  };
+  const x = Float32Array.from({ length: 9 * 8 * 35 }, () => r() - 0.5);
+  for (const prefer of ["wasm", "js"] as const) {
+    const got = createEngine(model, { prefer }).predict(x);
+    const want = reference([c], x, [9, 8, 35]);
+    assert.equal(got.length, want.length);
+    for (let i = 0; i < got.length; i++) {
+      assert.ok(Math.abs(got[i] - want[i]) < 1e-4, `${prefer} ${i}`);
+    }
+  }
+});
