@@ -27,3 +27,15 @@ export {
   type InitBackendOptions,
   registerWasmTrainingKernels,
 } from "./backend/mod.ts";
+export * from "./summary.ts";
+export * from "./telemetry.ts";
+export {
+  type BinaryEngine,
+  createEngine,
+  decodeModel,
+  type DeployModel,
+  encodeModel,
+  exportBinary,
+  loadBinary,
+  toDeployModel,
+} from "./deploy/mod.ts";
