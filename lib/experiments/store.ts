@@ -151,6 +151,7 @@ export interface RunSummary {
   backends: string[];
   host: string;
   cpu: string;
+  cores: number;
   params: number | null;
   resumedFrom: number;
   finishedAt: string;
