@@ -13,15 +13,25 @@ import { estimatePlan, formatPlan } from "../experiments/estimate.ts";
 import { initBackend } from "../backend/mod.ts";
 
 const SPEC: Record<string, FlagSpec> = {
-  preset: { type: "string", default: "quick", description: `grid preset: ${Object.keys(PRESETS).join(", ")}` },
+  preset: {
+    type: "string",
+    default: "quick",
+    description: `grid preset: ${Object.keys(PRESETS).join(", ")}`,
+  },
   only: { type: "string", description: "only runs whose id/label/axis contains this (or /regex/)" },
   workers: { type: "string", default: "2", description: "parallel worker processes" },
   seeds: { type: "string", description: "seeds per config (default: the preset's)" },
   "data-dir": { type: "string", description: "data folder for the dataset loader" },
   backend: { type: "string", description: "force a backend (tensorflow, wasm, cpu)" },
-  "results-dir": { type: "string", description: "results folder (default $BNN_RESULTS_DIR or results/)" },
+  "results-dir": {
+    type: "string",
+    description: "results folder (default $BNN_RESULTS_DIR or results/)",
+  },
   "retry-failed": { type: "boolean", description: "redo runs that failed before" },
-  "dry-run": { type: "boolean", description: "list the runs and estimate the time from a measured step" },
+  "dry-run": {
+    type: "boolean",
+    description: "list the runs and estimate the time from a measured step",
+  },
   "no-measure": { type: "boolean", description: "with --dry-run: list only, do not measure" },
   help: { type: "boolean", short: "h", description: "show this help" },
 };
@@ -29,7 +39,9 @@ const SPEC: Record<string, FlagSpec> = {
 function positiveInt(name: string, v: unknown): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a positive integer, got '${v}'`);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`--${name}: expected a positive integer, got '${v}'`);
+  }
   return n;
 }
 
@@ -76,7 +88,9 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`tables: ${res.tables.md}, ${res.tables.csv}, ${res.tables.json}`);
     if (res.problems.length > 0) {
       console.error(`${res.problems.length} run(s) did not finish:`);
-      for (const p of res.problems) console.error(`  ${p.kind} ${p.runId} (${p.label}): ${p.reason}`);
+      for (const p of res.problems) {
+        console.error(`  ${p.kind} ${p.runId} (${p.label}): ${p.reason}`);
+      }
       return 1;
     }
     if (res.interrupted) {

@@ -13,12 +13,23 @@ import { defaultResultsDir } from "../experiments/store.ts";
 const SPEC: Record<string, FlagSpec> = {
   preset: { type: "string", description: "preset name (smoke, quick, paper)" },
   "run-id": { type: "string", description: "run id (see reproduce --dry-run)" },
-  "results-dir": { type: "string", description: "results folder (default $BNN_RESULTS_DIR or results/)" },
+  "results-dir": {
+    type: "string",
+    description: "results folder (default $BNN_RESULTS_DIR or results/)",
+  },
   "data-dir": { type: "string", description: "data folder passed to the dataset loader" },
   backend: { type: "string", description: "force a backend (tensorflow, wasm, cpu)" },
-  seeds: { type: "string", description: "seeds used to plan the preset if config.json is missing", default: "10" },
+  seeds: {
+    type: "string",
+    description: "seeds used to plan the preset if config.json is missing",
+    default: "10",
+  },
   "retry-failed": { type: "boolean", description: "redo the run if it failed before" },
-  "checkpoint-seconds": { type: "string", description: "mid-epoch checkpoint period", default: "300" },
+  "checkpoint-seconds": {
+    type: "string",
+    description: "mid-epoch checkpoint period",
+    default: "300",
+  },
   events: { type: "boolean", description: "print @bnn JSON progress events on stdout" },
   "watch-stdin": { type: "boolean", description: "checkpoint and stop when stdin closes" },
   help: { type: "boolean", short: "h", description: "show this help" },
@@ -45,7 +56,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const int = (name: string) => {
     const v = Number(flags[name]);
-    if (!Number.isInteger(v) || v < 1) throw new Error(`--${name}: expected a positive integer, got '${flags[name]}'`);
+    if (!Number.isInteger(v) || v < 1) {
+      throw new Error(`--${name}: expected a positive integer, got '${flags[name]}'`);
+    }
     return v;
   };
   let seeds, checkpointSeconds;

@@ -96,7 +96,7 @@ export const DEFAULT_CONFIG: Readonly<ExperimentConfig> = Object.freeze({
   scale: "trainable",
   scaleShape: "channel",
   regularizer: "euclidean",
-  lambda: 1e-6,
+  lambda: 1e-5,
   kernelClip: 1,
   optimizer: "adam",
   lr: 1e-3,

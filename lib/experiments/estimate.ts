@@ -13,7 +13,9 @@ import type { RunSpec } from "./grid.ts";
 import { formatDuration } from "./progress.ts";
 
 /** Input shape and classes of a dataset name. */
-export function dataShape(dataset: string): { inputShape: [number, number, number]; numClasses: number } {
+export function dataShape(
+  dataset: string,
+): { inputShape: [number, number, number]; numClasses: number } {
   if (dataset === "synthetic") return { inputShape: SYNTHETIC_SIZES.shape, numClasses: 4 };
   if (dataset === "cifar10") return { inputShape: [32, 32, 3], numClasses: 10 };
   return { inputShape: [28, 28, 1], numClasses: 10 };
@@ -26,7 +28,10 @@ export async function measureStep(run: RunSpec, steps = 3): Promise<number> {
   const model = buildModel(config, shape);
   const optimizer = tf.train.adam(config.lr);
   const x = tf.randomNormal([config.batchSize, ...shape.inputShape], 0, 1, "float32", 1);
-  const y = tf.tensor1d(Array.from({ length: config.batchSize }, (_, i) => i % shape.numClasses), "int32");
+  const y = tf.tensor1d(
+    Array.from({ length: config.batchSize }, (_, i) => i % shape.numClasses),
+    "int32",
+  );
   try {
     await trainStep(model, { x, y }, { optimizer });
     const times: number[] = [];

@@ -10,10 +10,10 @@
 import { tf } from "../tf.ts";
 import { buildModel, countParams } from "../models.ts";
 import { evaluate, trainStep } from "../train.ts";
-import { batches, toTensors } from "../data/mod.ts";
+import { batches, channelStats, type Dataset, numBatches, toTensors } from "../data/mod.ts";
 import type { ExperimentConfig } from "./config.ts";
 import { initialState, loadCheckpoint, saveCheckpoint, type TrainState } from "./checkpoint.ts";
-import { loadRunData } from "./data_setup.ts";
+import { loadRunData, perClassSubset } from "./data_setup.ts";
 import { acquireLock } from "./lock.ts";
 import {
   checkpointDir,
@@ -22,8 +22,8 @@ import {
   machineInfo,
   readJson,
   removeStaleTemps,
-  type RunRecord,
   runDir,
+  type RunRecord,
   type RunSummary,
   writeJsonAtomic,
   writeMetrics,
@@ -32,7 +32,15 @@ import {
 /** Progress events of a run (the worker protocol forwards them to the parent). */
 export type RunEvent =
   | { t: "start"; runId: string; epochs: number; steps: number; epoch: number; batch: number }
-  | { t: "step"; runId: string; epoch: number; batch: number; steps: number; loss: number; acc: number }
+  | {
+    t: "step";
+    runId: string;
+    epoch: number;
+    batch: number;
+    steps: number;
+    loss: number;
+    acc: number;
+  }
   | { t: "epoch"; runId: string; metrics: EpochMetrics }
   | { t: "end"; runId: string; status: RunOutcome["status"]; reason?: string };
 
@@ -119,11 +127,19 @@ async function train(
   const { config, runId } = record;
   const emit = options.onEvent ?? (() => {});
   const backend = tf.getBackend();
-  const { train: trainSet, test: testSet } = await loadRunData(config, { dataDir: options.dataDir });
+  const { train: trainSet, test: testSet } = await loadRunData(config, {
+    dataDir: options.dataDir,
+  });
   const model = buildModel(config, { inputShape: trainSet.shape, numClasses: trainSet.numClasses });
   const optimizer = tf.train.adam(config.lr);
   const params = countParams(model);
-  const stepsPerEpoch = Math.ceil(trainSet.n / config.batchSize);
+  // Normalise train and test with the training set's statistics.
+  const norm = trainSet.mean && trainSet.std
+    ? { mean: trainSet.mean, std: trainSet.std }
+    : channelStats(trainSet);
+  const normalize = { mean: norm.mean, std: norm.std.map((s) => (s > 0 ? s : 1)) };
+  const trainSubset = perClassSubset(config.dataset, config.trainSubset);
+  const stepsPerEpoch = numBatches(trainSet, { batchSize: config.batchSize, subset: trainSubset });
   const totalSteps = stepsPerEpoch * config.epochs;
   let state: TrainState = initialState();
   try {
@@ -132,7 +148,14 @@ async function train(
     if (!state.backends.includes(backend)) state.backends.push(backend);
     writeMetrics(dir, state.metrics); // the checkpoint is the source of truth
     const resumedFrom = state.epoch;
-    emit({ t: "start", runId, epochs: config.epochs, steps: stepsPerEpoch, epoch: state.epoch, batch: state.batch });
+    emit({
+      t: "start",
+      runId,
+      epochs: config.epochs,
+      steps: stepsPerEpoch,
+      epoch: state.epoch,
+      batch: state.batch,
+    });
     const ckptEveryMs = (options.checkpointSeconds ?? 300) * 1000;
     let lastCkpt = Date.now();
     let lastEvent = 0;
@@ -143,7 +166,6 @@ async function train(
     while (state.epoch < config.epochs) {
       const epochStart = performance.now();
       const sessionSecondsBefore = state.accum.seconds;
-      let b = 0;
       for (
         const batch of batches(trainSet, {
           batchSize: config.batchSize,
@@ -151,10 +173,11 @@ async function train(
           epoch: state.epoch,
           shuffle: true,
           augment: config.augment,
-          normalize: true,
+          normalize,
+          subset: trainSubset,
+          startBatch: state.batch, // resume inside an epoch: same order, same augmentation
         })
       ) {
-        if (b++ < state.batch) continue; // resume inside an epoch: same order, skip done batches
         optimizer_lr(optimizer, learningRate(config, state.step, totalSteps));
         const t = toTensors(batch);
         let res;
@@ -168,7 +191,13 @@ async function train(
         if (!Number.isFinite(res.loss) || !Number.isFinite(res.penalty)) {
           const reason = `non-finite loss (${res.loss}, penalty ${res.penalty}) at epoch ` +
             `${state.epoch + 1}, batch ${state.batch + 1}`;
-          return finish(record, dir, state, { status: "failed", reason, params, backend, resumedFrom }, emit);
+          return finish(record, dir, state, {
+            status: "failed",
+            reason,
+            params,
+            backend,
+            resumedFrom,
+          }, emit);
         }
         state.batch++;
         state.step++;
@@ -199,7 +228,7 @@ async function train(
         }
       }
       const evalStart = performance.now();
-      const ev = await evaluate(model, testBatches(testSet, config.batchSize));
+      const ev = await evaluate(model, testBatches(testSet, config, normalize));
       const a = state.accum;
       const seconds = a.seconds + (performance.now() - evalStart) / 1000;
       const m: EpochMetrics = {
@@ -224,7 +253,13 @@ async function train(
       emit({ t: "epoch", runId, metrics: m });
       if (!Number.isFinite(m.loss) || !Number.isFinite(m.testLoss)) {
         const reason = `non-finite loss at epoch ${m.epoch} (train ${m.loss}, test ${m.testLoss})`;
-        return finish(record, dir, state, { status: "failed", reason, params, backend, resumedFrom }, emit);
+        return finish(record, dir, state, {
+          status: "failed",
+          reason,
+          params,
+          backend,
+          resumedFrom,
+        }, emit);
       }
       if (options.shouldStop?.()) {
         emit({ t: "end", runId, status: "interrupted" });
@@ -252,10 +287,23 @@ function optimizer_lr(optimizer: tf.Optimizer, lr: number): void {
 }
 
 function* testBatches(
-  ds: Parameters<typeof batches>[0],
-  batchSize: number,
+  ds: Dataset,
+  config: ExperimentConfig,
+  normalize: { mean: number[]; std: number[] },
 ): Generator<{ x: tf.Tensor; y: tf.Tensor }> {
-  for (const b of batches(ds, { batchSize, seed: 0, epoch: 0, shuffle: false, augment: false, normalize: true })) {
+  // Test examples: the first testSubset/classes of every class (all when null), in file order.
+  const per = config.testSubset === null || config.testSubset >= ds.n
+    ? undefined
+    : Math.max(1, Math.floor(config.testSubset / ds.numClasses));
+  for (
+    const b of batches(ds, {
+      batchSize: config.batchSize,
+      shuffle: false,
+      augment: false,
+      normalize,
+      subset: per,
+    })
+  ) {
     yield toTensors(b);
   }
 }
@@ -264,7 +312,13 @@ function finish(
   record: RunRecord,
   dir: string,
   state: TrainState,
-  end: { status: "done" | "failed"; reason?: string; params: number; backend: string; resumedFrom: number },
+  end: {
+    status: "done" | "failed";
+    reason?: string;
+    params: number;
+    backend: string;
+    resumedFrom: number;
+  },
   emit: (e: RunEvent) => void,
 ): RunOutcome {
   const last = state.metrics.at(-1);

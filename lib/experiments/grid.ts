@@ -34,7 +34,7 @@ export interface RunSpec {
 
 /** Options of {@link ablationGrid}. */
 export interface AblationOptions {
-  /** λ values of the λ sweep (the paper's λ is unknown). Default 1e-7, 1e-6, 1e-5, 1e-4. */
+  /** λ values of the λ sweep (the paper's λ is unknown). Default 1e-6, 1e-5, 1e-4, 1e-3 (default 1e-5). */
   lambdas?: number[];
   /** Fixed β values of the backward axis. Default 1, 2, 5, 10. */
   betas?: number[];
@@ -48,7 +48,7 @@ export interface AblationOptions {
  * regularizer, scale (mode × shape), backward (ste / approx / swish β / trainable β) and λ axes.
  */
 export function ablationGrid(options: AblationOptions = {}): GridEntry[] {
-  const lambdas = options.lambdas ?? [1e-7, 1e-6, 1e-5, 1e-4];
+  const lambdas = options.lambdas ?? [1e-6, 1e-5, 1e-4, 1e-3];
   const betas = options.betas ?? [1, 2, 5, 10];
   const e = (axis: string, label: string, overrides: Partial<ExperimentConfig>): GridEntry => ({
     axis,

@@ -78,7 +78,9 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     throw new Error(`--workers: expected an integer from 1 to 256, got ${options.workers}`);
   }
   const runs = await planPreset(options.preset, { seeds: options.seeds, only: options.only });
-  if (runs.length === 0) throw new Error(`--only '${options.only}' matches no run of preset '${options.preset}'`);
+  if (runs.length === 0) {
+    throw new Error(`--only '${options.only}' matches no run of preset '${options.preset}'`);
+  }
   materializeRuns(resultsDir, options.preset, runs);
   const summaryOf = (id: string) =>
     readJson<RunSummary>(join(runDir(resultsDir, options.preset, id), "summary.json"));
@@ -91,7 +93,8 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
   const progress = new Progress(workers, { tty: options.tty, write: options.write });
   progress.runsTotal = runs.length;
   progress.runsDone = skipped;
-  const stepsOf = (r: RunSpec) => Math.ceil(trainSize(r.config) / r.config.batchSize) * r.config.epochs;
+  const stepsOf = (r: RunSpec) =>
+    Math.ceil(trainSize(r.config) / r.config.batchSize) * r.config.epochs;
   progress.totalSteps = queue.reduce((s, r) => s + stepsOf(r), 0);
   progress.log(
     `reproduce ${options.preset}: ${runs.length} runs (${skipped} already finished, ${queue.length} to do), ` +
@@ -131,14 +134,27 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     };
     const spawnRun = async (run: RunSpec, slot: number): Promise<number> => {
       const args = [
-        "run", "-A", "--no-prompt", "--config", join(REPO, "deno.json"), RUN_ONE,
-        "--preset", options.preset, "--run-id", run.runId, "--results-dir", resultsDir,
-        "--events", "--watch-stdin",
+        "run",
+        "-A",
+        "--no-prompt",
+        "--config",
+        join(REPO, "deno.json"),
+        RUN_ONE,
+        "--preset",
+        options.preset,
+        "--run-id",
+        run.runId,
+        "--results-dir",
+        resultsDir,
+        "--events",
+        "--watch-stdin",
       ];
       if (options.dataDir) args.push("--data-dir", options.dataDir);
       if (options.backend) args.push("--backend", options.backend);
       if (options.retryFailed) args.push("--retry-failed");
-      if (options.checkpointSeconds) args.push("--checkpoint-seconds", String(options.checkpointSeconds));
+      if (options.checkpointSeconds) {
+        args.push("--checkpoint-seconds", String(options.checkpointSeconds));
+      }
       const child = new Deno.Command(Deno.execPath(), {
         args,
         cwd: REPO,
@@ -148,7 +164,14 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
       }).spawn();
       children.add(child);
       const label = run.labels[0];
-      progress.slots[slot] = { runId: run.runId, label: `${label} s${run.config.seed}`, epoch: 0, epochs: run.config.epochs, batch: 0, steps: 0 };
+      progress.slots[slot] = {
+        runId: run.runId,
+        label: `${label} s${run.config.seed}`,
+        epoch: 0,
+        epochs: run.config.epochs,
+        batch: 0,
+        steps: 0,
+      };
       let counted = 0; // steps of this run counted into progress.doneSteps
       let startStep = 0;
       const stderrTail: string[] = [];
@@ -185,9 +208,15 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
           s.testAcc = e.metrics.testAcc;
           if (!progress.tty) {
             progress.log(
-              `[w${slot + 1}] ${run.runId} ${label} s${run.config.seed}: epoch ${e.metrics.epoch}/` +
-                `${run.config.epochs} loss ${e.metrics.loss.toFixed(4)} train ${(100 * e.metrics.trainAcc).toFixed(1)}% ` +
-                `test ${(100 * e.metrics.testAcc).toFixed(1)}% (${e.metrics.imagesPerSec.toFixed(0)} img/s)`,
+              `[w${
+                slot + 1
+              }] ${run.runId} ${label} s${run.config.seed}: epoch ${e.metrics.epoch}/` +
+                `${run.config.epochs} loss ${e.metrics.loss.toFixed(4)} train ${
+                  (100 * e.metrics.trainAcc).toFixed(1)
+                }% ` +
+                `test ${(100 * e.metrics.testAcc).toFixed(1)}% (${
+                  e.metrics.imagesPerSec.toFixed(0)
+                } img/s)`,
             );
           }
         }
@@ -221,7 +250,12 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
         progress.doneSteps += Math.max(0, stepsOf(run) - startStep - counted);
         if (summary?.status === "failed") {
           progress.runsFailed++;
-          problems.push({ runId: run.runId, label, kind: "failed", reason: summary.reason ?? "failed" });
+          problems.push({
+            runId: run.runId,
+            label,
+            kind: "failed",
+            reason: summary.reason ?? "failed",
+          });
           progress.log(`[w${slot + 1}] ${run.runId} ${label}: FAILED: ${summary.reason}`);
         } else {
           progress.log(
@@ -235,7 +269,8 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
       } else if (code === EXIT.interrupted || stopping) {
         progress.log(`[w${slot + 1}] ${run.runId} ${label}: interrupted (checkpoint kept)`);
       } else {
-        const reason = `run-one exited with code ${code}${status.signal ? ` (${status.signal})` : ""}: ` +
+        const reason =
+          `run-one exited with code ${code}${status.signal ? ` (${status.signal})` : ""}: ` +
           (stderrTail.filter((l) => l.trim()).slice(-8).join("\n    ") || "(no output)");
         problems.push({ runId: run.runId, label, kind: "error", reason });
         progress.runsFailed++;
@@ -243,7 +278,9 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
       }
       return code;
     };
-    await Promise.all(Array.from({ length: Math.min(workers, queue.length) }, (_, i) => runSlot(i)));
+    await Promise.all(
+      Array.from({ length: Math.min(workers, queue.length) }, (_, i) => runSlot(i)),
+    );
     // Runs held by other processes: wait for them, or take them over if their holder died.
     if (waiting.size > 0) {
       progress.log(`waiting for ${waiting.size} run(s) held by another process …`);
@@ -257,7 +294,12 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
           progress.runsDone++;
           if (s.status === "failed") {
             progress.runsFailed++;
-            problems.push({ runId: run.runId, label: run.labels[0], kind: "failed", reason: s.reason ?? "failed" });
+            problems.push({
+              runId: run.runId,
+              label: run.labels[0],
+              kind: "failed",
+              reason: s.reason ?? "failed",
+            });
           }
         } else if (!lockIsLive(join(runDir(resultsDir, options.preset, run.runId), ".lock"))) {
           waiting.delete(run);
@@ -266,7 +308,9 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
         }
       }
       if (queue.length > 0) {
-        await Promise.all(Array.from({ length: Math.min(workers, queue.length) }, (_, i) => runSlot(i)));
+        await Promise.all(
+          Array.from({ length: Math.min(workers, queue.length) }, (_, i) => runSlot(i)),
+        );
       } else if (waiting.size > 0) {
         progress.slots.fill(null);
         progress.render();

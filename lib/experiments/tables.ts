@@ -8,7 +8,14 @@
  */
 import type { ExperimentConfig } from "./config.ts";
 import { getPreset, planPreset, PRESETS } from "./presets.ts";
-import { join, loadRuns, presetDir, type StoredRun, writeFileAtomic, writeJsonAtomic } from "./store.ts";
+import {
+  join,
+  loadRuns,
+  presetDir,
+  type StoredRun,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from "./store.ts";
 
 /** One table row. */
 export interface TableRow {
@@ -31,8 +38,18 @@ export interface TableRow {
 }
 
 /** The paper's published CIFAR-10 headline numbers (abstracts; see notes/paper.md §1, §4.1). */
-export const PAPER_NUMBERS: readonly { version: string; network: string; top1: number; note: string }[] = [
-  { version: "v1 (arXiv 1812.11800v1, PDF text)", network: "AlexNet", top1: 86.5, note: "the v1 arXiv listing says 86.7" },
+export const PAPER_NUMBERS: readonly {
+  version: string;
+  network: string;
+  top1: number;
+  note: string;
+}[] = [
+  {
+    version: "v1 (arXiv 1812.11800v1, PDF text)",
+    network: "AlexNet",
+    top1: 86.5,
+    note: "the v1 arXiv listing says 86.7",
+  },
   { version: "v1 (arXiv 1812.11800v1)", network: "VGG", top1: 91.3, note: "" },
   { version: "v2 (arXiv 1812.11800v2)", network: "AlexNet", top1: 87.4, note: "" },
   { version: "v2 (arXiv 1812.11800v2)", network: "DoReFa-Net", top1: 83.9, note: "" },
@@ -94,7 +111,8 @@ export async function buildRows(runs: StoredRun[], preset: string): Promise<Tabl
     });
   }
   rows.sort((a, b) =>
-    (order.get(a.configKey) ?? 1e9) - (order.get(b.configKey) ?? 1e9) || (a.label < b.label ? -1 : 1)
+    (order.get(a.configKey) ?? 1e9) - (order.get(b.configKey) ?? 1e9) ||
+    (a.label < b.label ? -1 : 1)
   );
   return rows;
 }
@@ -121,9 +139,15 @@ function factors(c: TableRow["config"]): string {
 export function tableHeader(preset: string, runs: StoredRun[]): Record<string, string> {
   const p = PRESETS[preset];
   const done = runs.filter((r) => r.summary);
-  const cpus = [...new Set(done.map((r) => `${r.summary!.cpu} (${r.summary!.cores ?? "?"} cores, ${r.summary!.host})`))];
+  const cpus = [
+    ...new Set(
+      done.map((r) => `${r.summary!.cpu} (${r.summary!.cores ?? "?"} cores, ${r.summary!.host})`),
+    ),
+  ];
   const ends = done.map((r) => Date.parse(r.summary!.finishedAt));
-  const starts = done.map((r) => Date.parse(r.summary!.finishedAt) - 1000 * r.summary!.trainSeconds);
+  const starts = done.map((r) =>
+    Date.parse(r.summary!.finishedAt) - 1000 * r.summary!.trainSeconds
+  );
   const spanH = done.length ? (Math.max(...ends) - Math.min(...starts)) / 3.6e6 : 0;
   const computeH = done.reduce((s, r) => s + r.summary!.trainSeconds, 0) / 3600;
   const seeds = [...new Set(runs.map((r) => r.record.config.seed))].sort((a, b) => a - b);
@@ -134,7 +158,9 @@ export function tableHeader(preset: string, runs: StoredRun[]): Record<string, s
       ? `${c.dataset}, train ${c.trainSubset ?? "all"} / test ${c.testSubset ?? "all"} images, ` +
         `${c.model} ×${c.width}, ${c.epochs} epochs, batch ${c.batchSize}, Adam lr ${c.lr} ${c.lrSchedule}`
       : "no runs",
-    seeds: `${seeds.join(", ") || "none"} (mean ± sample std over seeds; final-epoch test accuracy, %)`,
+    seeds: `${
+      seeds.join(", ") || "none"
+    } (mean ± sample std over seeds; final-epoch test accuracy, %)`,
     runs: `${done.filter((r) => r.summary!.status === "done").length} done, ` +
       `${done.filter((r) => r.summary!.status === "failed").length} failed, ` +
       `${runs.length - done.length} not finished, of ${runs.length}`,
@@ -155,11 +181,28 @@ export async function writeTables(
   const header = tableHeader(preset, runs);
   const notes = PRESETS[preset] ? getPreset(preset).notes : [];
   const dir = presetDir(resultsDir, preset);
-  const paths = { md: join(dir, "table.md"), csv: join(dir, "table.csv"), json: join(dir, "table.json") };
+  const paths = {
+    md: join(dir, "table.md"),
+    csv: join(dir, "table.csv"),
+    json: join(dir, "table.json"),
+  };
   writeJsonAtomic(paths.json, { preset, header, notes, rows, paper: PAPER_NUMBERS });
   const csvCols = [
-    "label", "axis", "model", "width", "factors", "seeds_done", "seeds_planned", "test_acc_mean",
-    "test_acc_std", "train_acc_mean", "epochs", "seconds_per_run", "backends", "status", "config_key",
+    "label",
+    "axis",
+    "model",
+    "width",
+    "factors",
+    "seeds_done",
+    "seeds_planned",
+    "test_acc_mean",
+    "test_acc_std",
+    "train_acc_mean",
+    "epochs",
+    "seconds_per_run",
+    "backends",
+    "status",
+    "config_key",
   ];
   const q = (v: unknown) => {
     const s = v === null || v === undefined ? "" : String(v);
@@ -167,9 +210,21 @@ export async function writeTables(
   };
   const csv = [csvCols.join(",")].concat(rows.map((r) =>
     [
-      r.label, r.axis, r.config.model, r.config.width, factors(r.config), r.seedsDone, r.seedsPlanned,
-      r.testAccMean?.toFixed(4), r.testAccStd?.toFixed(4), r.trainAccMean?.toFixed(4), r.epochs,
-      r.secondsPerRun?.toFixed(1), r.backends.join(" "), r.status, r.configKey,
+      r.label,
+      r.axis,
+      r.config.model,
+      r.config.width,
+      factors(r.config),
+      r.seedsDone,
+      r.seedsPlanned,
+      r.testAccMean?.toFixed(4),
+      r.testAccStd?.toFixed(4),
+      r.trainAccMean?.toFixed(4),
+      r.epochs,
+      r.secondsPerRun?.toFixed(1),
+      r.backends.join(" "),
+      r.status,
+      r.configKey,
     ].map(q).join(",")
   ));
   writeFileAtomic(paths.csv, csv.join("\n") + "\n");
@@ -183,11 +238,15 @@ export async function writeTables(
     "| row | factors | test acc % (mean ± std) | train acc % | seeds | epochs | s/run | backend | status |",
     "|---|---|---|---|---|---|---|---|---|",
     ...rows.map((r) =>
-      `| ${r.label}${r.aliases.length ? ` (= ${r.aliases.join("; ")})` : ""} | ${factors(r.config)} | ${fmtAcc(r)} | ${
+      `| ${r.label}${r.aliases.length ? ` (= ${r.aliases.join("; ")})` : ""} | ${
+        factors(r.config)
+      } | ${fmtAcc(r)} | ${
         r.trainAccMean?.toFixed(2) ?? "—"
-      } | ${r.seedsDone}/${r.seedsPlanned} | ${r.epochs ?? "—"} | ${r.secondsPerRun?.toFixed(0) ?? "—"} | ${
-        r.backends.join(", ") || "—"
-      } | ${r.status}${r.failed.length ? `: ${r.failed.map((f) => f.reason).join("; ")}` : ""} |`
+      } | ${r.seedsDone}/${r.seedsPlanned} | ${r.epochs ?? "—"} | ${
+        r.secondsPerRun?.toFixed(0) ?? "—"
+      } | ${r.backends.join(", ") || "—"} | ${r.status}${
+        r.failed.length ? `: ${r.failed.map((f) => f.reason).join("; ")}` : ""
+      } |`
     ),
     "",
     "## The paper's published CIFAR-10 numbers (for orientation, not comparable at reduced scale)",

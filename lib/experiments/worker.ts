@@ -92,7 +92,9 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       onEvent: print,
     });
     if (!options.events) {
-      console.error(`run-one ${options.runId}: ${out.status}${out.reason ? ` (${out.reason})` : ""}`);
+      console.error(
+        `run-one ${options.runId}: ${out.status}${out.reason ? ` (${out.reason})` : ""}`,
+      );
     }
     switch (out.status) {
       case "done":
