@@ -103,36 +103,33 @@ export function buildModel(spec: ModelSpec, data: ModelDataShape): tf.Sequential
       flat = true;
     }
     const name = `${l.kind}${i}`;
-    const base = withInput(
-      l.kind === "conv"
-        ? { kernelSize: l.kernel ?? 3, padding: l.padding ?? "same", kernelInitializer: init, name }
-        : { kernelInitializer: init, name },
-    );
-    if (l.precision === "full") {
+    const quant = {
+      inputQuantizer: spec.inputQuantizer,
+      kernelQuantizer: spec.kernelQuantizer,
+      beta: spec.beta,
+      trainableBeta: spec.trainableBeta,
+      scale: spec.scale,
+      scaleShape: spec.scaleShape,
+      regularizer: spec.regularizer,
+      lambda: spec.lambda,
+      kernelClip: spec.kernelClip,
+    };
+    if (l.kind === "conv") {
+      const args = withInput({
+        filters: l.units,
+        kernelSize: l.kernel ?? 3,
+        padding: l.padding ?? "same",
+        kernelInitializer: init,
+        useBias: false,
+        name,
+      });
       model.add(
-        l.kind === "conv"
-          ? tf.layers.conv2d({ ...base, filters: l.units, useBias: !l.bn })
-          : tf.layers.dense({ ...base, units: l.units, useBias: true }),
+        l.precision === "full" ? tf.layers.conv2d(args) : quantConv2d({ ...args, ...quant }),
       );
     } else {
-      const quantArgs = {
-        ...base,
-        useBias: false,
-        inputQuantizer: spec.inputQuantizer,
-        kernelQuantizer: spec.kernelQuantizer,
-        beta: spec.beta,
-        trainableBeta: spec.trainableBeta,
-        scale: spec.scale,
-        scaleShape: spec.scaleShape,
-        regularizer: spec.regularizer,
-        lambda: spec.lambda,
-        kernelClip: spec.kernelClip,
-      };
-      model.add(
-        l.kind === "conv"
-          ? quantConv2d({ ...quantArgs, filters: l.units } as Parameters<typeof quantConv2d>[0])
-          : quantDense({ ...quantArgs, units: l.units } as Parameters<typeof quantDense>[0]),
-      );
+      const last = !l.bn;
+      const args = withInput({ units: l.units, kernelInitializer: init, useBias: last, name });
+      model.add(l.precision === "full" ? tf.layers.dense(args) : quantDense({ ...args, ...quant }));
     }
     if (l.pool) {
       model.add(tf.layers.maxPooling2d({
@@ -152,5 +149,5 @@ export function buildModel(spec: ModelSpec, data: ModelDataShape): tf.Sequential
 
 /** Number of trainable parameters of `model` (for tables and presets). */
 export function countParams(model: tf.LayersModel): number {
-  return model.trainableWeights.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
+  return model.trainableWeights.reduce((s, w) => s + w.read().size, 0);
 }

@@ -10,7 +10,7 @@ import { type FlagSpec, parseArgs, usage } from "./args.ts";
 import { reproduce } from "../experiments/runner.ts";
 import { planPreset, PRESETS } from "../experiments/presets.ts";
 import { estimatePlan, formatPlan } from "../experiments/estimate.ts";
-import { initBackend } from "../backend/mod.ts";
+import { type BackendName, initBackend } from "../backend/mod.ts";
 
 const SPEC: Record<string, FlagSpec> = {
   preset: {
@@ -68,7 +68,10 @@ export async function main(argv: string[]): Promise<number> {
       const runs = await planPreset(preset, { seeds, only });
       let est = null;
       if (!flags["no-measure"]) {
-        const b = await initBackend(flags.backend ? { backend: flags.backend as string } : {});
+        const b = await initBackend({
+          backend: flags.backend as BackendName | undefined,
+          quiet: true,
+        });
         console.error(`measuring step times on backend ${b.name} (${b.reason}) …`);
         est = await estimatePlan(runs, workers);
       }

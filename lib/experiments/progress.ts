@@ -93,7 +93,10 @@ export class Progress {
   render(force = false): void {
     if (this.tty) {
       const lines = [...this.slots.map((_, i) => this.slotLine(i)), this.overall()];
-      const cols = Deno.consoleSize?.().columns ?? 120;
+      let cols = 120;
+      try {
+        cols = Deno.consoleSize().columns;
+      } catch { /* not a terminal (tests) */ }
       const up = this.drawn > 0 ? `\x1b[${this.drawn}A` : "";
       this.write(up + lines.map((l) => `\r\x1b[2K${l.slice(0, cols - 1)}\n`).join(""));
       this.drawn = lines.length;

@@ -173,6 +173,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
         steps: 0,
       };
       let counted = 0; // steps of this run counted into progress.doneSteps
+      let started = false; // false at exit 0: the run was finished by another process meanwhile
       let startStep = 0;
       const stderrTail: string[] = [];
       const readLines = async (stream: ReadableStream<Uint8Array>, onLine: (l: string) => void) => {
@@ -191,6 +192,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
         const s = progress.slots[slot];
         if (!s) return;
         if (e.t === "start") {
+          started = true;
           s.epoch = e.epoch;
           s.batch = e.batch;
           s.steps = e.steps;
@@ -248,7 +250,9 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
         progress.runsDone++;
         // Steps not reported (short runs) still count as done.
         progress.doneSteps += Math.max(0, stepsOf(run) - startStep - counted);
-        if (summary?.status === "failed") {
+        if (!started) {
+          progress.log(`[w${slot + 1}] ${run.runId} ${label}: finished by another process`);
+        } else if (summary?.status === "failed") {
           progress.runsFailed++;
           problems.push({
             runId: run.runId,

@@ -8,6 +8,7 @@
  */
 import type { ExperimentConfig } from "./config.ts";
 import { getPreset, planPreset, PRESETS } from "./presets.ts";
+import { formatDuration } from "./progress.ts";
 import {
   join,
   loadRuns,
@@ -117,6 +118,26 @@ export async function buildRows(runs: StoredRun[], preset: string): Promise<Tabl
   return rows;
 }
 
+function cell(s: string): string {
+  return s.replaceAll("|", "\\|").replaceAll("\n", " ");
+}
+
+function ours(rows: TableRow[]): string[] {
+  const pick = rows.filter((r) =>
+    r.testAccMean !== null &&
+    /^(BNN\+ \(default\)|full precision|[A-Za-z]+: BNN\+ \(default\))$/.test(r.label)
+  );
+  if (pick.length === 0) return [];
+  return [
+    "This table's counterparts (same caveats as above):",
+    "",
+    ...pick.map((r) =>
+      `- ${r.label}, ${r.config.model} ×${r.config.width}, ${r.config.epochs} epochs: ` +
+      `${r.testAccMean!.toFixed(2)} ± ${r.testAccStd!.toFixed(2)} % (${r.seedsDone} seeds)`
+    ),
+  ];
+}
+
 function fmtAcc(r: TableRow): string {
   if (r.testAccMean === null) return r.status === "failed" ? "FAILED" : "—";
   return `${r.testAccMean.toFixed(2)} ± ${r.testAccStd!.toFixed(2)}`;
@@ -131,7 +152,7 @@ function factors(c: TableRow["config"]): string {
     `act ${c.inputQuantizer}${usesSwish ? ` ${beta}` : ""}`,
     `w ${c.kernelQuantizer}`,
     c.scale === "none" ? "α none" : `α ${c.scale}/${c.scaleShape}`,
-    c.regularizer === "none" ? "R none" : `R ${c.regularizer} λ=${c.lambda}`,
+    c.regularizer === "none" ? "R none" : `R ${c.regularizer} λ=${c.lambda.toExponential()}`,
   ].join(", ");
 }
 
@@ -148,8 +169,8 @@ export function tableHeader(preset: string, runs: StoredRun[]): Record<string, s
   const starts = done.map((r) =>
     Date.parse(r.summary!.finishedAt) - 1000 * r.summary!.trainSeconds
   );
-  const spanH = done.length ? (Math.max(...ends) - Math.min(...starts)) / 3.6e6 : 0;
-  const computeH = done.reduce((s, r) => s + r.summary!.trainSeconds, 0) / 3600;
+  const span = done.length ? (Math.max(...ends) - Math.min(...starts)) / 1000 : 0;
+  const compute = done.reduce((s, r) => s + r.summary!.trainSeconds, 0);
   const seeds = [...new Set(runs.map((r) => r.record.config.seed))].sort((a, b) => a - b);
   const c = runs[0]?.record.config;
   return {
@@ -166,7 +187,8 @@ export function tableHeader(preset: string, runs: StoredRun[]): Record<string, s
       `${runs.length - done.length} not finished, of ${runs.length}`,
     machine: cpus.join("; ") || "—",
     backend: [...new Set(done.flatMap((r) => r.summary!.backends))].join(", ") || "—",
-    time: `approx. wall span ${spanH.toFixed(2)} h, total run time ${computeH.toFixed(2)} h`,
+    time: `wall time ≈ ${formatDuration(span)} (first run start to last run end), ` +
+      `total run time ${formatDuration(compute)}`,
     generated: new Date().toISOString(),
   };
 }
@@ -256,6 +278,8 @@ export async function writeTables(
     ...PAPER_NUMBERS.map((p) => `| ${p.version} | ${p.network} | ${p.top1} | ${p.note} |`),
     "",
     "Source: the abstracts of arXiv 1812.11800 v1/v2 (the paper's tables were not retrievable).",
+    "",
+    ...ours(rows),
     "",
   ];
   writeFileAtomic(paths.md, md.join("\n"));

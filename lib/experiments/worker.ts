@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { initBackend } from "../backend/mod.ts";
+import { type BackendName, initBackend } from "../backend/mod.ts";
 import { executeRun, type RunEvent } from "./execute.ts";
 import { planPreset } from "./presets.ts";
 import { join, materializeRuns, runDir } from "./store.ts";
@@ -80,7 +80,10 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       }
       materializeRuns(options.resultsDir, options.preset, [run]);
     }
-    const backend = await initBackend(options.backend ? { backend: options.backend } : {});
+    const backend = await initBackend({
+      backend: options.backend as BackendName | undefined,
+      quiet: true,
+    });
     print({ t: "backend", name: backend.name, reason: backend.reason });
     const out = await executeRun(options.runId, {
       resultsDir: options.resultsDir,
@@ -107,6 +110,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       case "interrupted":
         return EXIT.interrupted;
     }
+    return EXIT.error;
   } catch (e) {
     console.error(`run-one ${options.runId}: error: ${(e as Error).stack ?? e}`);
     return EXIT.error;
