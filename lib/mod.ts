@@ -16,3 +16,6 @@ export {
   syntheticDataset,
   toTensors,
 } from "./data/mod.ts";
+export * from "./layers/mod.ts";
+export * from "./io.ts";
+export * from "./train.ts";

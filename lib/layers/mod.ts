@@ -1,0 +1,21 @@
+/**
+ * Binary layers for tfjs-layers: {@link QuantConv2D} and {@link QuantDense} with BNN+ quantizers,
+ * scale α, trainable β, the α-regularizer penalty and latent-weight clipping.
+ *
+ * @module
+ */
+export {
+  type ActivationName,
+  clipCallback,
+  clipLatentWeights,
+  type InitializerSpec,
+  isQuantLayer,
+  QuantLayer,
+  quantLayers,
+  type QuantOptions,
+  type QuantSettings,
+  type ScaleMode,
+  type ScaleShape,
+} from "./common.ts";
+export { QuantConv2D, quantConv2d, type QuantConv2DArgs } from "./quant_conv2d.ts";
+export { QuantDense, quantDense, type QuantDenseArgs } from "./quant_dense.ts";
