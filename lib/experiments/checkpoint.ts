@@ -25,7 +25,14 @@ export interface TrainState {
   /** Optimizer steps done so far. */
   step: number;
   /** Running sums of the current epoch. */
-  accum: { loss: number; penalty: number; correct: number; seen: number; seconds: number };
+  accum: {
+    loss: number;
+    ce: number;
+    penalty: number;
+    correct: number;
+    seen: number;
+    seconds: number;
+  };
   /** One entry per finished epoch. */
   metrics: EpochMetrics[];
   /** Training wall time so far (all sessions). */
@@ -42,7 +49,7 @@ export function initialState(): TrainState {
     epoch: 0,
     batch: 0,
     step: 0,
-    accum: { loss: 0, penalty: 0, correct: 0, seen: 0, seconds: 0 },
+    accum: { loss: 0, ce: 0, penalty: 0, correct: 0, seen: 0, seconds: 0 },
     metrics: [],
     trainSeconds: 0,
     backends: [],

@@ -10,7 +10,7 @@
 import { tf } from "../tf.ts";
 import { buildModel, countParams } from "../models.ts";
 import { evaluate, trainStep } from "../train.ts";
-import { batches, channelStats, type Dataset, numBatches, toTensors } from "../data/mod.ts";
+import { batches, channelStats, type Dataset, numBatches } from "../data/mod.ts";
 import type { ExperimentConfig } from "./config.ts";
 import { initialState, loadCheckpoint, saveCheckpoint, type TrainState } from "./checkpoint.ts";
 import { loadRunData, perClassSubset } from "./data_setup.ts";
@@ -179,14 +179,7 @@ async function train(
         })
       ) {
         optimizer_lr(optimizer, learningRate(config, state.step, totalSteps));
-        const t = toTensors(batch);
-        let res;
-        try {
-          res = await trainStep(model, { x: t.x, y: t.y }, { optimizer });
-        } finally {
-          t.x.dispose();
-          t.y.dispose();
-        }
+        let res = trainStep(model, { x: batch.x, y: batch.y }, { optimizer });
         if (faultInjected(runId, state.step)) res = { ...res, loss: NaN };
         if (!Number.isFinite(res.loss) || !Number.isFinite(res.penalty)) {
           const reason = `non-finite loss (${res.loss}, penalty ${res.penalty}) at epoch ` +
@@ -202,6 +195,7 @@ async function train(
         state.batch++;
         state.step++;
         state.accum.loss += res.loss * batch.size;
+        state.accum.ce += res.ce * batch.size;
         state.accum.penalty += res.penalty * batch.size;
         state.accum.correct += res.correct;
         state.accum.seen += batch.size;
@@ -228,12 +222,13 @@ async function train(
         }
       }
       const evalStart = performance.now();
-      const ev = await evaluate(model, testBatches(testSet, config, normalize));
+      const ev = evaluate(model, testBatches(testSet, config, normalize));
       const a = state.accum;
       const seconds = a.seconds + (performance.now() - evalStart) / 1000;
       const m: EpochMetrics = {
         epoch: state.epoch + 1,
         loss: a.loss / a.seen,
+        ce: a.ce / a.seen,
         penalty: a.penalty / a.seen,
         trainAcc: a.correct / a.seen,
         testLoss: ev.loss,
@@ -247,7 +242,7 @@ async function train(
       state.trainSeconds += seconds;
       state.epoch++;
       state.batch = 0;
-      state.accum = { loss: 0, penalty: 0, correct: 0, seen: 0, seconds: 0 };
+      state.accum = { loss: 0, ce: 0, penalty: 0, correct: 0, seen: 0, seconds: 0 };
       await checkpoint();
       writeMetrics(dir, state.metrics);
       emit({ t: "epoch", runId, metrics: m });
@@ -290,7 +285,7 @@ function* testBatches(
   ds: Dataset,
   config: ExperimentConfig,
   normalize: { mean: number[]; std: number[] },
-): Generator<{ x: tf.Tensor; y: tf.Tensor }> {
+): Generator<{ x: Float32Array; y: Int32Array }> {
   // Test examples: the first testSubset/classes of every class (all when null), in file order.
   const per = config.testSubset === null || config.testSubset >= ds.n
     ? undefined
@@ -304,7 +299,7 @@ function* testBatches(
       subset: per,
     })
   ) {
-    yield toTensors(b);
+    yield { x: b.x, y: b.y };
   }
 }
 

@@ -123,7 +123,11 @@ export interface RunRecord {
 /** One line of `metrics.jsonl`. Other modules may add fields (telemetry). */
 export interface EpochMetrics {
   epoch: number;
+  /** Mean training objective (cross-entropy + penalty). */
   loss: number;
+  /** Mean training cross-entropy. */
+  ce: number;
+  /** Mean penalty λ·ΣR. */
   penalty: number;
   trainAcc: number;
   testLoss: number;

@@ -53,6 +53,7 @@ Deno.test("store: runs are materialized once and read back with metrics", async 
   const m = [{
     epoch: 1,
     loss: 1,
+    ce: 1,
     penalty: 0,
     trainAcc: 0.5,
     testLoss: 1,
