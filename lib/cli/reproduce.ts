@@ -73,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
           quiet: true,
         });
         console.error(`measuring step times on backend ${b.name} (${b.reason}) …`);
-        est = await estimatePlan(runs, workers);
+        est = estimatePlan(runs, workers);
       }
       console.log(formatPlan(runs, est, workers));
       return 0;

@@ -22,7 +22,7 @@ export function dataShape(
 }
 
 /** Seconds per training step of `run`'s model at its batch size (median of `steps`). */
-export async function measureStep(run: RunSpec, steps = 3): Promise<number> {
+export function measureStep(run: RunSpec, steps = 3): number {
   const { config } = run;
   const shape = dataShape(config.dataset);
   const model = buildModel(config, shape);
@@ -71,11 +71,11 @@ function costClass(r: RunSpec): string {
  * binary or not); evaluation counted at a third of a training step per test batch; wall time by
  * greedy assignment of runs to `workers` (longest first).
  */
-export async function estimatePlan(runs: RunSpec[], workers: number): Promise<PlanEstimate> {
+export function estimatePlan(runs: RunSpec[], workers: number): PlanEstimate {
   const stepSeconds: Record<string, number> = {};
   for (const r of runs) {
     const k = costClass(r);
-    if (stepSeconds[k] === undefined) stepSeconds[k] = await measureStep(r);
+    if (stepSeconds[k] === undefined) stepSeconds[k] = measureStep(r);
   }
   const perRun = runs.map((r) => {
     const c = r.config;

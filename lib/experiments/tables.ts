@@ -138,6 +138,23 @@ function ours(rows: TableRow[]): string[] {
   ];
 }
 
+function mdRow(r: TableRow): string {
+  const label = cell(r.label) + (r.aliases.length ? ` (= ${cell(r.aliases.join("; "))})` : "");
+  const status = r.status +
+    (r.failed.length ? `: ${cell(r.failed.map((f) => f.reason).join("; "))}` : "");
+  return [
+    label,
+    factors(r.config),
+    fmtAcc(r),
+    r.trainAccMean?.toFixed(2) ?? "—",
+    `${r.seedsDone}/${r.seedsPlanned}`,
+    r.epochs ?? "—",
+    r.secondsPerRun?.toFixed(0) ?? "—",
+    r.backends.join(", ") || "—",
+    status,
+  ].reduce((line: string, c) => `${line} ${c} |`, "|");
+}
+
 function fmtAcc(r: TableRow): string {
   if (r.testAccMean === null) return r.status === "failed" ? "FAILED" : "—";
   return `${r.testAccMean.toFixed(2)} ± ${r.testAccStd!.toFixed(2)}`;
@@ -259,17 +276,7 @@ export async function writeTables(
     "",
     "| row | factors | test acc % (mean ± std) | train acc % | seeds | epochs | s/run | backend | status |",
     "|---|---|---|---|---|---|---|---|---|",
-    ...rows.map((r) =>
-      `| ${r.label}${r.aliases.length ? ` (= ${r.aliases.join("; ")})` : ""} | ${
-        factors(r.config)
-      } | ${fmtAcc(r)} | ${
-        r.trainAccMean?.toFixed(2) ?? "—"
-      } | ${r.seedsDone}/${r.seedsPlanned} | ${r.epochs ?? "—"} | ${
-        r.secondsPerRun?.toFixed(0) ?? "—"
-      } | ${r.backends.join(", ") || "—"} | ${r.status}${
-        r.failed.length ? `: ${r.failed.map((f) => f.reason).join("; ")}` : ""
-      } |`
-    ),
+    ...rows.map(mdRow),
     "",
     "## The paper's published CIFAR-10 numbers (for orientation, not comparable at reduced scale)",
     "",
