@@ -21,8 +21,27 @@ export function dataShape(
   return { inputShape: [28, 28, 1], numClasses: 10 };
 }
 
-/** Seconds per training step of `run`'s model at its batch size (median of `steps`). */
-export function measureStep(run: RunSpec, steps = 3): number {
+/** CPU seconds (user + system) this process has used, from /proc (null when unavailable). */
+export function processCpuSeconds(): number | null {
+  try {
+    const f = Deno.readTextFileSync("/proc/self/stat").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // clock ticks, USER_HZ = 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+/** A measured step: wall seconds (median) and process CPU seconds (mean), per step. */
+export interface StepTime {
+  wall: number;
+  cpu: number | null;
+}
+
+/**
+ * Time per training step of `run`'s model at its batch size: wall (median of `steps`) and CPU
+ * time (mean). On a busy machine wall > CPU; on an idle one they agree (training is single-threaded).
+ */
+export function measureStep(run: RunSpec, steps = 3): StepTime {
   const { config } = run;
   const shape = dataShape(config.dataset);
   const model = buildModel(config, shape);
@@ -35,13 +54,16 @@ export function measureStep(run: RunSpec, steps = 3): number {
   try {
     trainStep(model, { x, y }, { optimizer });
     const times: number[] = [];
+    const c0 = processCpuSeconds();
     for (let i = 0; i < steps; i++) {
       const t0 = performance.now();
       trainStep(model, { x, y }, { optimizer });
       times.push((performance.now() - t0) / 1000);
     }
+    const c1 = processCpuSeconds();
     times.sort((a, b) => a - b);
-    return times[Math.floor(times.length / 2)];
+    const cpu = c0 !== null && c1 !== null ? (c1 - c0) / steps : null;
+    return { wall: times[Math.floor(times.length / 2)], cpu };
   } finally {
     x.dispose();
     y.dispose();
@@ -52,12 +74,14 @@ export function measureStep(run: RunSpec, steps = 3): number {
 
 /** A plan's estimate. */
 export interface PlanEstimate {
-  /** Estimated seconds of each run (same order as the plan). */
+  /** Estimated seconds of each run from the measured wall time (same order as the plan). */
   perRun: number[];
-  /** Estimated wall seconds on `workers` workers. */
+  /** Estimated wall seconds on `workers` workers, at the machine's current load. */
   wallSeconds: number;
-  /** Measured seconds per step, by cost class. */
-  stepSeconds: Record<string, number>;
+  /** The same from the measured CPU time: what an otherwise idle machine would take. */
+  idleWallSeconds: number | null;
+  /** Measured time per step, by cost class. */
+  stepSeconds: Record<string, StepTime>;
 }
 
 function costClass(r: RunSpec): string {
@@ -72,24 +96,31 @@ function costClass(r: RunSpec): string {
  * greedy assignment of runs to `workers` (longest first).
  */
 export function estimatePlan(runs: RunSpec[], workers: number): PlanEstimate {
-  const stepSeconds: Record<string, number> = {};
+  const stepSeconds: Record<string, StepTime> = {};
   for (const r of runs) {
     const k = costClass(r);
     if (stepSeconds[k] === undefined) stepSeconds[k] = measureStep(r);
   }
-  const perRun = runs.map((r) => {
+  const runTime = (r: RunSpec, step: number) => {
     const c = r.config;
-    const step = stepSeconds[costClass(r)];
     const train = Math.ceil(trainSize(c) / c.batchSize) * step;
-    const evalS = Math.ceil(testSize(c) / c.batchSize) * step / 3;
-    return c.epochs * (train + evalS) + 3; // + process start and data loading
-  });
-  const loads = new Array<number>(Math.max(1, workers)).fill(0);
-  for (const t of [...perRun].sort((a, b) => b - a)) {
-    const i = loads.indexOf(Math.min(...loads));
-    loads[i] += t;
-  }
-  return { perRun, wallSeconds: Math.max(...loads), stepSeconds };
+    const evalS = Math.ceil(testSize(c) / c.batchSize) * step / 5; // measured: eval ≈ 1/5 step
+    return c.epochs * (train + evalS) + 4; // + process start and data loading
+  };
+  const pack = (times: number[]) => {
+    const loads = new Array<number>(Math.max(1, workers)).fill(0);
+    for (const t of [...times].sort((a, b) => b - a)) loads[loads.indexOf(Math.min(...loads))] += t;
+    return Math.max(...loads);
+  };
+  const perRun = runs.map((r) => runTime(r, stepSeconds[costClass(r)].wall));
+  const haveCpu = Object.values(stepSeconds).every((s) => s.cpu !== null);
+  const idle = haveCpu ? runs.map((r) => runTime(r, stepSeconds[costClass(r)].cpu!)) : null;
+  return {
+    perRun,
+    wallSeconds: pack(perRun),
+    idleWallSeconds: idle ? pack(idle) : null,
+    stepSeconds,
+  };
 }
 
 /** A printable dry-run listing: one line per run, then the estimate. */
@@ -99,12 +130,22 @@ export function formatPlan(runs: RunSpec[], est: PlanEstimate | null, workers: n
     (est ? `  ~${formatDuration(est.perRun[i])}` : "")
   );
   if (est) {
-    lines.push("", "measured seconds per training step:");
-    for (const [k, v] of Object.entries(est.stepSeconds)) lines.push(`  ${k}: ${v.toFixed(3)} s`);
+    lines.push("", "measured seconds per training step (wall; process CPU):");
+    for (const [k, v] of Object.entries(est.stepSeconds)) {
+      lines.push(`  ${k}: ${v.wall.toFixed(3)} s; ${v.cpu?.toFixed(3) ?? "?"} s CPU`);
+    }
     lines.push(
-      `estimated wall time on ${workers} worker(s): ${formatDuration(est.wallSeconds)} ` +
-        `(total ${formatDuration(est.perRun.reduce((a, b) => a + b, 0))} of run time)`,
+      `estimated wall time on ${workers} worker(s) at the current load: ` +
+        `${formatDuration(est.wallSeconds)} (total ${
+          formatDuration(est.perRun.reduce((a, b) => a + b, 0))
+        } of run time)`,
     );
+    if (est.idleWallSeconds !== null) {
+      lines.push(
+        `estimated wall time on ${workers} worker(s) on an otherwise idle machine (from CPU time): ` +
+          formatDuration(est.idleWallSeconds),
+      );
+    }
   }
   lines.push(`${runs.length} runs`);
   return lines.join("\n");
