@@ -19,3 +19,18 @@ export {
 export * from "./layers/mod.ts";
 export * from "./io.ts";
 export * from "./train.ts";
+export { buildModel, countParams, layerList, type ModelSpec } from "./models.ts";
+export {
+  addEpochHook,
+  DEFAULT_CONFIG,
+  type ExperimentConfig,
+  loadRuns,
+  makeConfig,
+  planPreset,
+  PRESETS,
+  reproduce,
+  runId,
+  type RunSummary,
+  type StoredRun,
+  writeTables,
+} from "./experiments/mod.ts";

@@ -15,6 +15,7 @@ import type { ExperimentConfig } from "./config.ts";
 import { initialState, loadCheckpoint, saveCheckpoint, type TrainState } from "./checkpoint.ts";
 import { loadRunData, perClassSubset } from "./data_setup.ts";
 import { acquireLock } from "./lock.ts";
+import { runEpochHooks } from "./hooks.ts";
 import {
   checkpointDir,
   type EpochMetrics,
@@ -212,6 +213,8 @@ async function train(
             acc: state.accum.correct / state.accum.seen,
           });
         }
+        // Let signal handlers and the stdin watcher run (training steps are synchronous).
+        await new Promise((r) => setTimeout(r, 0));
         const stop = options.shouldStop?.() ?? false;
         if (state.batch < stepsPerEpoch && (stop || Date.now() - lastCkpt >= ckptEveryMs)) {
           await checkpoint();
@@ -225,7 +228,7 @@ async function train(
       const ev = evaluate(model, testBatches(testSet, config, normalize));
       const a = state.accum;
       const seconds = a.seconds + (performance.now() - evalStart) / 1000;
-      const m: EpochMetrics = {
+      const core: EpochMetrics = {
         epoch: state.epoch + 1,
         loss: a.loss / a.seen,
         ce: a.ce / a.seen,
@@ -237,6 +240,11 @@ async function train(
         seconds,
         imagesPerSec: a.seen / Math.max(1e-9, a.seconds),
         backend,
+      };
+      // Telemetry hooks add fields; they cannot overwrite the core ones.
+      const m: EpochMetrics = {
+        ...await runEpochHooks({ runId, config, model, metrics: core }),
+        ...core,
       };
       state.metrics.push(m);
       state.trainSeconds += seconds;

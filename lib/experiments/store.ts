@@ -188,7 +188,7 @@ export function writeMetrics(dir: string, metrics: EpochMetrics[]): void {
 }
 
 /** Every run of a preset found on disk (those with a config.json), sorted by run id. */
-export function loadRuns(resultsDir: string, preset: string): StoredRun[] {
+export function readRuns(resultsDir: string, preset: string): StoredRun[] {
   const dir = join(presetDir(resultsDir, preset), "runs");
   const out: StoredRun[] = [];
   let entries: Deno.DirEntry[];
@@ -208,6 +208,14 @@ export function loadRuns(resultsDir: string, preset: string): StoredRun[] {
     });
   }
   return out;
+}
+
+/**
+ * Every run of `preset` under the results folder (default `BNN_RESULTS_DIR` or `results/`), with
+ * its config, summary (null while unfinished) and per-epoch metrics: `await loadRuns("quick")`.
+ */
+export function loadRuns(preset: string, options: { resultsDir?: string } = {}): StoredRun[] {
+  return readRuns(options.resultsDir ?? defaultResultsDir(), preset);
 }
 
 /** Writes `config.json` for each run that lacks one (planning a grid on disk; Slurm reads it). */

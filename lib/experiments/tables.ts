@@ -11,8 +11,8 @@ import { getPreset, planPreset, PRESETS } from "./presets.ts";
 import { formatDuration } from "./progress.ts";
 import {
   join,
-  loadRuns,
   presetDir,
+  readRuns,
   type StoredRun,
   writeFileAtomic,
   writeJsonAtomic,
@@ -215,7 +215,7 @@ export async function writeTables(
   resultsDir: string,
   preset: string,
 ): Promise<{ md: string; csv: string; json: string }> {
-  const runs = loadRuns(resultsDir, preset);
+  const runs = readRuns(resultsDir, preset);
   const rows = await buildRows(runs, preset);
   const header = tableHeader(preset, runs);
   const notes = PRESETS[preset] ? getPreset(preset).notes : [];

@@ -3,7 +3,7 @@
  * rerun gives exactly the numbers of an uninterrupted run; bad arguments give one clear error.
  */
 import assert from "node:assert/strict";
-import { join, loadRuns } from "../../lib/experiments/store.ts";
+import { join, readRuns } from "../../lib/experiments/store.ts";
 import { planPreset } from "../../lib/experiments/presets.ts";
 import {
   allFiles,
@@ -30,7 +30,7 @@ Deno.test("kill -9 mid-run, rerun: same final numbers as uninterrupted, no dupli
   for (let i = 0; i < 3000 && !midRun; i++) {
     await new Promise((r) => setTimeout(r, 10));
     try {
-      const done = loadRuns(dir, "smoke").filter((r) => r.summary).map((r) => r.record.runId);
+      const done = readRuns(dir, "smoke").filter((r) => r.summary).map((r) => r.record.runId);
       if (done.length < 1) continue;
       midRun = [...Deno.readDirSync(ckpts)].some((e) => {
         if (done.includes(e.name)) return false;
@@ -54,15 +54,15 @@ Deno.test("kill -9 mid-run, rerun: same final numbers as uninterrupted, no dupli
   await child.stdout.cancel();
   await child.stderr.cancel();
   assert.ok(midRun, "the kill happened while a run was between checkpoints");
-  assert.ok(loadRuns(dir, "smoke").some((r) => !r.summary), "some runs were left unfinished");
+  assert.ok(readRuns(dir, "smoke").some((r) => !r.summary), "some runs were left unfinished");
   const again = await spawnReproduce(dir, ["--only", SUBSET]).output();
   assert.equal(again.code, 0, new TextDecoder().decode(again.stderr));
-  const after = loadRuns(dir, "smoke");
+  const after = readRuns(dir, "smoke");
   assert.ok(
     after.some((r) => (r.summary?.resumedFrom ?? 0) > 0),
     "a run resumed from its checkpoint",
   );
-  assert.deepEqual(numbers(after), numbers(loadRuns(refDir, "smoke")));
+  assert.deepEqual(numbers(after), numbers(readRuns(refDir, "smoke")));
   assert.deepEqual(tableRows(dir), tableRows(refDir));
   assertClean(join(dir, "smoke/runs"));
   assert.deepEqual(allFiles(ckpts).filter((f) => f.endsWith(".tmp")), []);

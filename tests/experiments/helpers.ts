@@ -1,6 +1,6 @@
 /** Shared helpers of the end-to-end runner tests (not a test file). */
 import assert from "node:assert/strict";
-import { join, loadRuns, type StoredRun } from "../../lib/experiments/store.ts";
+import { join, readRuns, type StoredRun } from "../../lib/experiments/store.ts";
 
 /** Path of the reproduce CLI. */
 export const REPRODUCE = new URL("../../lib/cli/reproduce.ts", import.meta.url).pathname;
@@ -45,7 +45,7 @@ export function tableRows(dir: string): unknown[] {
 export function assertClean(dir: string): void {
   const files = allFiles(dir);
   assert.deepEqual(files.filter((f) => f.endsWith(".tmp") || f.includes(".lock")), []);
-  for (const r of loadRuns(dir, "smoke")) {
+  for (const r of readRuns(dir, "smoke")) {
     assert.deepEqual(r.metrics.map((m) => m.epoch), [1, 2, 3], r.record.runId); // no duplicates
   }
 }

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { reproduce } from "../../lib/experiments/runner.ts";
 import { planPreset } from "../../lib/experiments/presets.ts";
-import { join, loadRuns } from "../../lib/experiments/store.ts";
+import { join, readRuns } from "../../lib/experiments/store.ts";
 import { assertClean, numbers, quiet, spawnReproduce, tableRows } from "./helpers.ts";
 
 /** Rows used by the multi-process test: the regularizer and scale axes (7 configs). */
@@ -20,13 +20,13 @@ async function referenceRun() {
   const dir = Deno.makeTempDirSync({ prefix: "bnn-ref-" });
   const res = await reproduce({ preset: "smoke", resultsDir: dir, workers: 2, ...quiet });
   assert.deepEqual(res.problems, []);
-  reference = { dir, numbers: numbers(loadRuns(dir, "smoke")), rows: tableRows(dir) };
+  reference = { dir, numbers: numbers(readRuns(dir, "smoke")), rows: tableRows(dir) };
   return reference;
 }
 
 Deno.test("smoke grid end to end: every row trains, tables written, nothing left behind", async () => {
   const ref = await referenceRun();
-  const runs = loadRuns(ref.dir, "smoke");
+  const runs = readRuns(ref.dir, "smoke");
   const plan = await planPreset("smoke");
   assert.deepEqual(runs.map((r) => r.record.runId).sort(), plan.map((r) => r.runId).sort());
   assert.ok(runs.every((r) => r.summary?.status === "done" && r.summary.epochs === 3));
@@ -39,7 +39,7 @@ Deno.test("smoke grid end to end: every row trains, tables written, nothing left
   // A second call finds everything finished and redoes nothing.
   const again = await reproduce({ preset: "smoke", resultsDir: ref.dir, ...quiet });
   assert.equal(again.skipped, plan.length);
-  assert.deepEqual(numbers(loadRuns(ref.dir, "smoke")), ref.numbers);
+  assert.deepEqual(numbers(readRuns(ref.dir, "smoke")), ref.numbers);
 });
 
 Deno.test("two reproduce processes at once: every run done exactly once, tables intact", async () => {
@@ -61,7 +61,7 @@ Deno.test("two reproduce processes at once: every run done exactly once, tables 
     plan,
     "each run trained by exactly one process",
   );
-  const got = numbers(loadRuns(dir, "smoke"));
+  const got = numbers(readRuns(dir, "smoke"));
   assert.deepEqual(got, Object.fromEntries(plan.map((id) => [id, ref.numbers[id]])));
   const rows = tableRows(dir);
   assert.equal(
@@ -87,7 +87,7 @@ Deno.test("a non-finite loss fails that run with its reason; the grid goes on; e
     log,
     new RegExp(`1 run\\(s\\) did not finish:\\n  failed ${bad} \\(${label}\\): non-finite loss`),
   );
-  const runs = loadRuns(dir, "smoke");
+  const runs = readRuns(dir, "smoke");
   assert.equal(runs.find((r) => r.record.runId === bad)!.summary!.status, "failed");
   assert.ok(runs.filter((r) => r.record.runId !== bad).every((r) => r.summary?.status === "done"));
   assert.match(Deno.readTextFileSync(join(dir, "smoke/table.md")), /\| failed: non-finite loss/);

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import {
   join,
-  loadRuns,
   materializeRuns,
   readJson,
   readMetrics,
+  readRuns,
   removeStaleTemps,
   runDir,
   writeFileAtomic,
@@ -66,10 +66,10 @@ Deno.test("store: runs are materialized once and read back with metrics", async 
   }];
   writeMetrics(runDir(dir, "smoke", runs[1].runId), m);
   assert.deepEqual(readMetrics(runDir(dir, "smoke", runs[1].runId)), m);
-  const stored = loadRuns(dir, "smoke");
+  const stored = readRuns(dir, "smoke");
   assert.deepEqual(stored.map((s) => s.record.runId), runs.map((r) => r.runId).sort());
   assert.equal(stored.find((s) => s.record.runId === runs[1].runId)!.metrics.length, 1);
   assert.ok(stored.every((s) => s.summary === null && s.record.preset === "smoke"));
-  assert.deepEqual(loadRuns(dir, "nothing"), []);
+  assert.deepEqual(readRuns(dir, "nothing"), []);
   Deno.removeSync(dir, { recursive: true });
 });
