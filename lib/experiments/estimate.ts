@@ -40,30 +40,37 @@ export interface StepTime {
 /**
  * Time per training step of `run`'s model at its batch size: wall (median of `steps`) and CPU
  * time (mean). On a busy machine wall > CPU; on an idle one they agree (training is single-threaded).
+ * Batches above 32 are measured at 32 and scaled linearly.
  */
 export function measureStep(run: RunSpec, steps = 3): StepTime {
+  const small = measureAt(run, Math.min(run.config.batchSize, 32), steps);
+  if (run.config.batchSize <= 32 || small.wall > 3) return small;
+  return measureAt(run, run.config.batchSize, steps); // cheap enough: measure the real batch
+}
+
+function measureAt(run: RunSpec, b: number, steps: number): StepTime {
   const { config } = run;
   const shape = dataShape(config.dataset);
+  const scale = config.batchSize / b; // conv cost is linear in the batch
   const model = buildModel(config, shape);
   const optimizer = tf.train.adam(config.lr);
-  const x = tf.randomNormal([config.batchSize, ...shape.inputShape], 0, 1, "float32", 1);
-  const y = tf.tensor1d(
-    Array.from({ length: config.batchSize }, (_, i) => i % shape.numClasses),
-    "int32",
-  );
+  const x = tf.randomNormal([b, ...shape.inputShape], 0, 1, "float32", 1);
+  const y = tf.tensor1d(Array.from({ length: b }, (_, i) => i % shape.numClasses), "int32");
   try {
+    const w0 = performance.now();
     trainStep(model, { x, y }, { optimizer });
+    const n = performance.now() - w0 > 2000 ? 1 : steps; // slow model: one timed step is enough
     const times: number[] = [];
     const c0 = processCpuSeconds();
-    for (let i = 0; i < steps; i++) {
+    for (let i = 0; i < n; i++) {
       const t0 = performance.now();
       trainStep(model, { x, y }, { optimizer });
       times.push((performance.now() - t0) / 1000);
     }
     const c1 = processCpuSeconds();
     times.sort((a, b) => a - b);
-    const cpu = c0 !== null && c1 !== null ? (c1 - c0) / steps : null;
-    return { wall: times[Math.floor(times.length / 2)], cpu };
+    const cpu = c0 !== null && c1 !== null ? (scale * (c1 - c0)) / n : null;
+    return { wall: scale * times[Math.floor(times.length / 2)], cpu };
   } finally {
     x.dispose();
     y.dispose();

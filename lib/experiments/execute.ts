@@ -344,6 +344,7 @@ function finish(
     cores: m.cores,
     params: end.params,
     resumedFrom: end.resumedFrom,
+    resumes: state.resumes,
     finishedAt: new Date().toISOString(),
   };
   writeMetrics(dir, state.metrics);

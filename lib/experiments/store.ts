@@ -157,7 +157,10 @@ export interface RunSummary {
   cpu: string;
   cores: number;
   params: number | null;
+  /** Epoch the last session started from (0 = from scratch or inside epoch 1). */
   resumedFrom: number;
+  /** Number of times the run was resumed from a checkpoint. */
+  resumes: number;
   finishedAt: string;
 }
 

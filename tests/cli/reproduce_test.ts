@@ -59,7 +59,7 @@ Deno.test("kill -9 mid-run, rerun: same final numbers as uninterrupted, no dupli
   assert.equal(again.code, 0, new TextDecoder().decode(again.stderr));
   const after = readRuns(dir, "smoke");
   assert.ok(
-    after.some((r) => (r.summary?.resumedFrom ?? 0) > 0),
+    after.some((r) => (r.summary?.resumes ?? 0) > 0),
     "a run resumed from its checkpoint",
   );
   assert.deepEqual(numbers(after), numbers(readRuns(refDir, "smoke")));

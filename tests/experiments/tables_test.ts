@@ -32,6 +32,7 @@ function summary(
     cores: 2,
     params: 1,
     resumedFrom: 0,
+    resumes: 0,
     finishedAt: new Date().toISOString(),
   };
 }
