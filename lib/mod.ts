@@ -43,3 +43,18 @@ export {
   loadBinary,
   toDeployModel,
 } from "./deploy/mod.ts";
+export { buildModel, countParams, layerList, type ModelSpec } from "./models.ts";
+export {
+  addEpochHook,
+  DEFAULT_CONFIG,
+  type ExperimentConfig,
+  loadRuns,
+  makeConfig,
+  planPreset,
+  PRESETS,
+  reproduce,
+  runId,
+  type RunSummary,
+  type StoredRun,
+  writeTables,
+} from "./experiments/mod.ts";
