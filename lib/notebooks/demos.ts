@@ -64,7 +64,7 @@ function share(ws: Float32Array, alpha: number): number {
 export function weightClusteringDemo(options: ClusteringDemoOptions = {}): ClusteringDemoResult {
   const regularizer = options.regularizer ?? "euclidean";
   const lambda = options.lambda ?? 1e-2;
-  const epochs = options.epochs ?? 8;
+  const epochs = options.epochs ?? 6;
   const snapshotEpochs = options.snapshotEpochs ?? [0, Math.floor(epochs / 2), epochs];
   const n = options.samples ?? 1024, features = 32, classes = 4, batch = 64;
   const seed = options.seed ?? 0;

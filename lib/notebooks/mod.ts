@@ -8,3 +8,4 @@ export * from "./kernelspec.ts";
 export * from "./lint.ts";
 export * from "./demos.ts";
 export * from "./setup.ts";
+export * from "./quickstart.ts";

@@ -51,6 +51,8 @@ export interface LiveCurvesOptions {
   metrics?: string[];
   /** Y-axis label; default "accuracy". */
   label?: string;
+  /** Legend names of the metrics; default "train" / "test" for the accuracies, else the key. */
+  names?: Record<string, string>;
   title?: string;
 }
 
@@ -74,8 +76,13 @@ export function liveCurves(options: LiveCurvesOptions = {}): LiveCurves {
   const history: LiveEpoch[] = [];
   const live = new LiveFigure();
   const figure = (): Figure => {
+    const names: Record<string, string> = {
+      trainAccuracy: "train",
+      testAccuracy: "test",
+      ...options.names,
+    };
     const series: CurveSeries[] = metrics.map((m) => ({
-      name: m,
+      name: names[m] ?? m,
       epochs: history.map((h) => h.epoch),
       values: history.map((h) => Number(h[m] ?? NaN)),
     }));

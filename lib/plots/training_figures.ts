@@ -5,8 +5,7 @@
  * @module
  */
 import {
-  barFigure,
-  type BarGroup,
+  baseLayout,
   type Figure,
   histogramFigure,
   lineFigure,
@@ -53,24 +52,41 @@ export interface BarStat {
   n?: number;
 }
 
-/** Accuracy bars with ± std error bars, one bar per level of an ablation factor. */
+/**
+ * Accuracy bars with ± std error bars, one bar per level of an ablation factor. Bars are
+ * horizontal (labels on the y axis, first row on top, margins sized to the labels), so long
+ * grid labels stay readable; the figure grows with the number of rows.
+ */
 export function accuracyBarsFigure(
   rows: BarStat[],
   options: { factor?: string; metric?: string; title?: string } = {},
 ): Figure {
   if (rows.length === 0) throw new Error("accuracyBarsFigure: rows must not be empty");
-  const group: BarGroup = {
-    name: options.metric ?? "test accuracy",
-    bars: rows.map((r) => ({ category: r.label, value: r.mean, error: r.std })),
+  const metric = options.metric ?? "test accuracy";
+  const fig: Figure = {
+    data: [{
+      type: "bar",
+      orientation: "h",
+      name: metric,
+      y: rows.map((r) => r.label),
+      x: rows.map((r) => r.mean),
+      error_x: {
+        type: "data",
+        array: rows.map((r) => r.std),
+        visible: rows.some((r) => r.std > 0),
+      },
+      hovertext: rows.map((r) => `${r.mean.toFixed(4)} ± ${r.std.toFixed(4)} (n=${r.n ?? "?"})`),
+    }],
+    layout: baseLayout({
+      title: options.title ?? `${metric} by ${options.factor ?? "config"}`,
+      xTitle: metric,
+      height: Math.max(300, 120 + 34 * rows.length),
+      layout: {
+        yaxis: { autorange: "reversed", automargin: true, title: { text: "" } },
+        showlegend: false,
+      },
+    }),
   };
-  const fig = barFigure([group], {
-    title: options.title ?? `${options.metric ?? "Test accuracy"} by ${options.factor ?? "config"}`,
-    xTitle: options.factor ?? "config",
-    yTitle: options.metric ?? "test accuracy",
-  });
-  fig.data[0].hovertext = rows.map((r) =>
-    `${r.mean.toFixed(4)} ± ${r.std.toFixed(4)} (n=${r.n ?? "?"})`
-  );
   return fig;
 }
 

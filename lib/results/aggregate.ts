@@ -3,7 +3,23 @@
  *
  * @module
  */
+import { PRESETS } from "../experiments/presets.ts";
 import type { EpochRecordView, RunView } from "./runs.ts";
+
+let gridOrder: Map<string, number> | null = null;
+
+/** Position of a row label in the ablation grids (grid order), or Infinity when unknown. */
+export function gridPosition(label: string): number {
+  if (!gridOrder) {
+    gridOrder = new Map();
+    for (const p of Object.values(PRESETS)) {
+      for (const e of p.entries) {
+        if (!gridOrder.has(e.label)) gridOrder.set(e.label, gridOrder.size);
+      }
+    }
+  }
+  return gridOrder.get(label) ?? Infinity;
+}
 
 /** One row of an ablation table. */
 export interface AblationRow {
@@ -36,7 +52,10 @@ function labelOn(run: RunView, axis: string): string | null {
   return i < 0 ? null : run.record.labels[i] ?? run.record.labels[0];
 }
 
-/** Groups the runs of one axis by config (row), keeping grid order. */
+/**
+ * Groups the runs of one axis by row label, in grid order (labels the grids do not know keep
+ * their first-seen order, after the known ones).
+ */
 export function groupRows(runs: RunView[], axis: string): Map<string, RunView[]> {
   const groups = new Map<string, RunView[]>();
   for (const r of runs) {
@@ -46,7 +65,9 @@ export function groupRows(runs: RunView[], axis: string): Map<string, RunView[]>
     list.push(r);
     groups.set(label, list);
   }
-  return groups;
+  const sorted = [...groups.entries()].map((e, i) => ({ e, i }))
+    .sort((a, b) => (gridPosition(a.e[0]) - gridPosition(b.e[0])) || a.i - b.i);
+  return new Map(sorted.map((x) => x.e));
 }
 
 /** The ablation table of `axis`: one row per config, final test accuracy mean ± std over seeds. */

@@ -113,7 +113,8 @@ export async function openResults(
   }
   const why = preset === "smoke"
     ? "No smoke results existed"
-    : `No results for preset **${preset}**`;
+    : `No results for preset \`${preset}\``;
+  const epochs = Math.max(0, ...runs.map((r) => r.summary?.epochs ?? 0));
   return {
     preset: "smoke",
     resultsDir,
@@ -121,7 +122,7 @@ export async function openResults(
     fallback: true,
     banner: banner(
       `> ⚠️ **${why}: showing the \`smoke\` grid** (${done(runs)} finished runs, tiny synthetic ` +
-        `data, 2 epochs). **These accuracies mean nothing**; run \`deno task reproduce\` for ` +
+        `data, ${epochs} epochs). **These accuracies mean nothing**; run \`deno task reproduce\` for ` +
         `real numbers.${problem ? `\n>\n> ${problem}` : ""}`,
     ),
   };
@@ -158,7 +159,7 @@ export function ablationBars(runs: RunView[], axis: string): Figure {
     rows.map((r) => ({ label: r.label, mean: 100 * r.mean, std: 100 * r.std, n: r.n })),
     { factor: AXIS_TITLES[axis] ?? axis, metric: "final test accuracy %" },
   );
-  fig.layout.yaxis = { ...(fig.layout.yaxis as object), rangemode: "tozero" };
+  fig.layout.xaxis = { ...(fig.layout.xaxis as object), rangemode: "tozero" };
   return fig;
 }
 

@@ -9,7 +9,7 @@ Deno.test("liveCurves records every epoch and draws one line per metric", async 
   assert.equal(lc.history.length, 4);
   assert.equal(lc.live.draws, 4);
   const fig = lc.figure();
-  assert.deepEqual(fig.data.map((t) => t.name), ["trainAccuracy", "testAccuracy"]);
+  assert.deepEqual(fig.data.map((t) => t.name), ["train", "test"]);
   assert.deepEqual(fig.data[0].x, [1, 2, 3, 4]);
   assert.deepEqual(fig.data[1].y, [0.05, 0.1, 0.15, 0.2]);
 });

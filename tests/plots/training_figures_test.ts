@@ -20,15 +20,22 @@ Deno.test("learningCurvesFigure: one line per series, integer epoch ticks", () =
   assert.equal((long.layout.xaxis as { dtick: number }).dtick, 20);
 });
 
-Deno.test("accuracyBarsFigure: bar per row with ± std and hover text", () => {
+Deno.test("accuracyBarsFigure: a horizontal bar per row with ± std, first row on top", () => {
   const fig = accuracyBarsFigure([
     { label: "x", mean: 0.5, std: 0.1, n: 2 },
     { label: "y", mean: 0.7, std: 0, n: 1 },
   ], { factor: "f" });
-  assert.deepEqual(fig.data[0].x, ["x", "y"]);
-  assert.deepEqual(fig.data[0].y, [0.5, 0.7]);
-  assert.deepEqual((fig.data[0].error_y as { array: number[] }).array, [0.1, 0]);
-  assert.deepEqual(fig.data[0].hovertext, ["0.5000 ± 0.1000 (n=2)", "0.7000 ± 0.0000 (n=1)"]);
+  const t = fig.data[0];
+  assert.equal(t.orientation, "h");
+  assert.deepEqual(t.y, ["x", "y"]);
+  assert.deepEqual(t.x, [0.5, 0.7]);
+  assert.deepEqual((t.error_x as { array: number[] }).array, [0.1, 0]);
+  assert.deepEqual(t.hovertext, ["0.5000 ± 0.1000 (n=2)", "0.7000 ± 0.0000 (n=1)"]);
+  assert.equal((fig.layout.yaxis as { autorange: string }).autorange, "reversed");
+  const many = accuracyBarsFigure(
+    Array.from({ length: 20 }, (_, i) => ({ label: `r${i}`, mean: 0.5, std: 0 })),
+  );
+  assert.ok((many.layout.height as number) > (fig.layout.height as number));
   assert.throws(() => accuracyBarsFigure([]), /must not be empty/);
 });
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ablationRows, meanCurves, meanStd } from "../../lib/results/aggregate.ts";
+import { ablationRows, gridPosition, meanCurves, meanStd } from "../../lib/results/aggregate.ts";
 import { readRuns } from "../../lib/results/runs.ts";
 import { standardRuns, writeFakeStore } from "./_fixture.ts";
 
@@ -16,13 +16,14 @@ Deno.test("ablationRows: one row per config of the axis, failed runs excluded fr
   try {
     const runs = readRuns("p", { resultsDir: dir });
     const rows = ablationRows(runs, "regularizer");
-    assert.deepEqual(rows.map((r) => r.label), ["reg=euclidean", "reg=none", "reg=manhattan"]);
-    const eu = rows[0];
+    // Grid order (none, manhattan, euclidean), not the order of the run folders.
+    assert.deepEqual(rows.map((r) => r.label), ["reg=none", "reg=manhattan", "reg=euclidean"]);
+    const eu = rows[2];
     assert.ok(Math.abs(eu.mean - 0.61) < 1e-12);
     assert.ok(Math.abs(eu.std - Math.sqrt(2 * 0.01 ** 2)) < 1e-12);
     assert.deepEqual([eu.n, eu.runs, eu.epochs, eu.backend], [2, 2, 2, "wasm"]);
-    assert.deepEqual([rows[2].n, rows[2].runs], [0, 1]);
-    assert.ok(Number.isNaN(rows[2].mean));
+    assert.deepEqual([rows[1].n, rows[1].runs], [0, 1]);
+    assert.ok(Number.isNaN(rows[1].mean));
     // The shared default row shows up under its baseline label on the baseline axis.
     assert.deepEqual(ablationRows(runs, "baseline").map((r) => r.label), ["BNN+ (default)"]);
   } finally {
@@ -42,4 +43,10 @@ Deno.test("meanCurves averages each epoch over seeds", () => {
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
+});
+
+Deno.test("gridPosition follows the ablation grid; unknown labels sort last", () => {
+  assert.ok(gridPosition("reg=none") < gridPosition("reg=manhattan"));
+  assert.ok(gridPosition("act=swish_sign β=2") < gridPosition("act=swish_sign β=10"));
+  assert.equal(gridPosition("not a row"), Infinity);
 });

@@ -33,7 +33,10 @@ Deno.test("openResults falls back to existing smoke results with a warning banne
     const res = await openResults("quick", { resultsDir: dir });
     assert.equal(res.preset, "smoke");
     assert.equal(res.fallback, true);
-    assert.match(res.banner.markdown, /No results for preset \*\*quick\*\*: showing the `smoke`/);
+    assert.match(
+      res.banner.markdown,
+      /No results for preset `quick`: showing the `smoke` grid\*\* \(7 finished runs, tiny synthetic data, 2 epochs\)/,
+    );
     assert.match(res.banner.markdown, /mean nothing/);
   } finally {
     Deno.removeSync(dir, { recursive: true });
@@ -52,38 +55,42 @@ Deno.test("openResults without any results (and not allowed to run) names both p
   }
 });
 
-Deno.test("ablation table, bars and curves agree with the runs", () => {
+Deno.test("ablation table, bars and curves agree with the runs, in grid order", () => {
   const dir = writeFakeStore(Deno.makeTempDirSync(), "p", standardRuns());
   try {
     const runs = readRuns("p", { resultsDir: dir });
     const t = ablationTable(runs, "regularizer");
-    assert.equal(t.rows.length, 3);
-    assert.equal(t.rows[0]["test acc %"], "61.00 ± 1.41");
-    assert.equal(t.rows[2]["test acc %"], "–");
-    const bars = ablationBars(runs, "regularizer");
-    assert.deepEqual(bars.data[0].x, ["reg=euclidean", "reg=none"]); // failed-only row has no bar
-    assert.deepEqual((bars.data[0].error_y as { array: number[] }).array.map((v) => v.toFixed(2)), [
-      "1.41",
-      "2.83",
-    ]);
-    assert.deepEqual((bars.data[0].y as number[]).map((v) => v.toFixed(2)), ["61.00", "52.00"]);
-    const curves = ablationCurves(runs, "regularizer");
-    assert.deepEqual(curves.data.map((d) => d.name), [
-      "reg=euclidean",
+    assert.deepEqual(t.rows.map((r) => r["regularizer type"]), [
       "reg=none",
       "reg=manhattan",
+      "reg=euclidean",
     ]);
+    assert.deepEqual(t.rows.map((r) => r["test acc %"]), ["52.00 ± 2.83", "–", "61.00 ± 1.41"]);
+    const bars = ablationBars(runs, "regularizer");
+    assert.deepEqual(bars.data[0].y, ["reg=none", "reg=euclidean"]); // failed-only row: no bar
+    const err = (bars.data[0].error_x as { array: number[] }).array;
+    assert.deepEqual(err.map((v) => v.toFixed(2)), ["2.83", "1.41"]);
+    assert.deepEqual((bars.data[0].x as number[]).map((v) => v.toFixed(2)), ["52.00", "61.00"]);
+    const curves = ablationCurves(runs, "regularizer");
+    assert.deepEqual(curves.data.map((d) => d.name), [
+      "reg=none",
+      "reg=manhattan",
+      "reg=euclidean",
+    ]);
+    assert.deepEqual((curves.data[0].y as number[]).map((v) => v.toFixed(2)), ["40.00", "52.00"]);
+    const loss = ablationCurves(runs, "regularizer", "loss");
+    assert.deepEqual((loss.data[0].y as number[]).map((v) => v.toFixed(2)), ["1.60", "1.48"]);
     assert.throws(() => ablationBars(runs, "nope"), /no finished runs on axis "nope"/);
     const full = fullTable(runs);
     assert.deepEqual(full.rows.map((r) => r.row), [
       "BNN+ (default)",
-      "reg=euclidean",
       "reg=none",
       "reg=manhattan",
+      "reg=euclidean",
       "α=none",
       "AlexNet: BNN+ (default)",
     ]);
-    assert.equal(full.rows[2]["test acc %"], "52.00 ± 2.83");
+    assert.equal(full.rows[1]["test acc %"], "52.00 ± 2.83");
     const p = paperTable(runs);
     assert.equal(p.rows.find((r) => r.network === "VGG")!["ours %"], "61.00 ± 1.41");
   } finally {

@@ -1,0 +1,97 @@
+/**
+ * Quickstart: train one BNN+ model (the default grid row of a preset) with a per-epoch callback,
+ * through the same executor `deno task reproduce` uses, in a scratch results folder.
+ *
+ * @module
+ */
+import type { tf } from "../tf.ts";
+import { buildModel, type ModelDataShape } from "../models.ts";
+import { configKey, type ExperimentConfig, makeConfig, runId } from "../experiments/config.ts";
+import { SYNTHETIC_SIZES } from "../experiments/data_setup.ts";
+import { executeRun } from "../experiments/execute.ts";
+import { getPreset } from "../experiments/presets.ts";
+import { type EpochMetrics, materializeRuns, type RunSummary } from "../experiments/store.ts";
+import type { LiveEpoch } from "../plots/live.ts";
+import { notebookPreset } from "../results/runs.ts";
+
+/** Options of {@link trainQuickstart}. */
+export interface QuickstartOptions {
+  /** Preset whose base config is used (default `$BNN_PRESET`, else `quick`). */
+  preset?: string;
+  /** Overrides on top of the preset base and the BNN+ defaults (e.g. `{ epochs: 3 }`). */
+  overrides?: Partial<ExperimentConfig>;
+  /** Called after every epoch (e.g. `liveCurves().onEpoch`); awaited in order. */
+  onEpoch?: (metrics: LiveEpoch) => unknown;
+  /** Where the run's files go; default a fresh temp folder. */
+  resultsDir?: string;
+}
+
+/** What {@link trainQuickstart} returns. */
+export interface QuickstartResult {
+  config: ExperimentConfig;
+  status: string;
+  summary: RunSummary | null;
+  metrics: EpochMetrics[];
+  /** A freshly built model of the same architecture (for `summary(model)`). */
+  model: tf.Sequential;
+  resultsDir: string;
+}
+
+/** Input shape and classes of a dataset, without loading it. */
+export function quickstartDataShape(dataset: ExperimentConfig["dataset"]): ModelDataShape {
+  if (dataset === "synthetic") {
+    return { inputShape: SYNTHETIC_SIZES.shape, numClasses: SYNTHETIC_SIZES.classes };
+  }
+  if (dataset === "cifar10") return { inputShape: [32, 32, 3], numClasses: 10 };
+  return { inputShape: [28, 28, 1], numClasses: 10 };
+}
+
+/**
+ * Trains the BNN+ default configuration of a preset once (seed 0) and reports each epoch to
+ * `onEpoch`. Uses the reproduce executor (`executeRun`), so the numbers match a grid run.
+ */
+export async function trainQuickstart(options: QuickstartOptions = {}): Promise<QuickstartResult> {
+  const preset = options.preset ?? notebookPreset();
+  const config = makeConfig(getPreset(preset).base, { seed: 0 }, options.overrides ?? {});
+  const id = await runId(config);
+  const resultsDir = options.resultsDir ?? await Deno.makeTempDir({ prefix: "bnn_quickstart_" });
+  materializeRuns(resultsDir, "quickstart", [{
+    runId: id,
+    configKey: await configKey(config),
+    labels: ["quickstart"],
+    axes: ["quickstart"],
+    config,
+  }]);
+  const metrics: EpochMetrics[] = [];
+  let chain: Promise<unknown> = Promise.resolve();
+  const outcome = await executeRun(id, {
+    resultsDir,
+    preset: "quickstart",
+    onEvent: (e) => {
+      if (e.t !== "epoch") return;
+      const m = e.metrics;
+      metrics.push(m);
+      chain = chain.then(() =>
+        options.onEpoch?.({
+          epoch: m.epoch,
+          trainAccuracy: m.trainAcc,
+          testAccuracy: m.testAcc,
+          loss: m.loss,
+          testLoss: m.testLoss,
+        })
+      );
+    },
+  });
+  await chain;
+  if (outcome.status !== "done") {
+    throw new Error(`trainQuickstart: run ${id} ended ${outcome.status}: ${outcome.reason ?? ""}`);
+  }
+  return {
+    config,
+    status: outcome.status,
+    summary: outcome.summary ?? null,
+    metrics,
+    model: buildModel(config, quickstartDataShape(config.dataset)),
+    resultsDir,
+  };
+}

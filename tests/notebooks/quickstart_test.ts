@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { quickstartDataShape, trainQuickstart } from "../../lib/notebooks/quickstart.ts";
+import { initBackend } from "../../lib/backend/mod.ts";
+import { readRuns } from "../../lib/results/runs.ts";
+import type { LiveEpoch } from "../../lib/plots/live.ts";
+
+Deno.test({
+  name: "trainQuickstart trains the smoke default row once, reporting every epoch in order",
+  sanitizeResources: false,
+  async fn() {
+    await initBackend({ quiet: true });
+    const dir = await Deno.makeTempDir();
+    try {
+      const seen: LiveEpoch[] = [];
+      const run = await trainQuickstart({
+        preset: "smoke",
+        overrides: { epochs: 2 },
+        resultsDir: dir,
+        onEpoch: async (m) => {
+          await new Promise((r) => setTimeout(r, 5)); // slow callbacks must still be awaited in order
+          seen.push(m);
+        },
+      });
+      assert.equal(run.status, "done");
+      assert.equal(run.config.epochs, 2);
+      assert.deepEqual(seen.map((m) => m.epoch), [1, 2]);
+      assert.deepEqual(seen.map((m) => m.testAccuracy), run.metrics.map((m) => m.testAcc));
+      // The run is a normal store run: readable by the results views, BNN+ defaults.
+      const stored = readRuns("quickstart", { resultsDir: dir });
+      assert.equal(stored.length, 1);
+      assert.equal(stored[0].summary?.status, "done");
+      assert.equal(stored[0].summary?.finalTestAcc, run.metrics[1].testAcc);
+      assert.equal(run.config.regularizer, "euclidean");
+      assert.equal(run.config.inputQuantizer, "swish_sign");
+      const shape = quickstartDataShape(run.config.dataset);
+      assert.deepEqual(run.model.inputs[0].shape.slice(1), shape.inputShape);
+      assert.equal(run.model.outputs[0].shape[1], shape.numClasses);
+      run.model.dispose();
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
