@@ -12,6 +12,10 @@ import { executeRun } from "../experiments/execute.ts";
 import { getPreset } from "../experiments/presets.ts";
 import { type EpochMetrics, materializeRuns, type RunSummary } from "../experiments/store.ts";
 import type { LiveEpoch } from "../plots/live.ts";
+import { addEpochHook } from "../experiments/hooks.ts";
+import { type SignSnapshot, signSnapshot, telemetry, type TelemetryRecord } from "../telemetry.ts";
+import type { Figure } from "../plots/figure.ts";
+import { learningCurvesFigure } from "../plots/training_figures.ts";
 import { notebookPreset } from "../results/runs.ts";
 
 /** Options of {@link trainQuickstart}. */
@@ -64,24 +68,37 @@ export async function trainQuickstart(options: QuickstartOptions = {}): Promise<
   }]);
   const metrics: EpochMetrics[] = [];
   let chain: Promise<unknown> = Promise.resolve();
-  const outcome = await executeRun(id, {
-    resultsDir,
-    preset: "quickstart",
-    onEvent: (e) => {
-      if (e.t !== "epoch") return;
-      const m = e.metrics;
-      metrics.push(m);
-      chain = chain.then(() =>
-        options.onEpoch?.({
-          epoch: m.epoch,
-          trainAccuracy: m.trainAcc,
-          testAccuracy: m.testAcc,
-          loss: m.loss,
-          testLoss: m.testLoss,
-        })
-      );
-    },
+  // Per-epoch telemetry of this run (flip ratio of sign(W), α statistics, share near ±α).
+  let previous: SignSnapshot | undefined;
+  const removeHook = addEpochHook((ctx) => {
+    if (ctx.runId !== id) return {};
+    const t = telemetry(ctx.model, { previous, epoch: ctx.metrics.epoch });
+    previous = signSnapshot(ctx.model);
+    return { telemetry: t };
   });
+  let outcome;
+  try {
+    outcome = await executeRun(id, {
+      resultsDir,
+      preset: "quickstart",
+      onEvent: (e) => {
+        if (e.t !== "epoch") return;
+        const m = e.metrics;
+        metrics.push(m);
+        chain = chain.then(() =>
+          options.onEpoch?.({
+            epoch: m.epoch,
+            trainAccuracy: m.trainAcc,
+            testAccuracy: m.testAcc,
+            loss: m.loss,
+            testLoss: m.testLoss,
+          })
+        );
+      },
+    });
+  } finally {
+    removeHook();
+  }
   await chain;
   if (outcome.status !== "done") {
     throw new Error(`trainQuickstart: run ${id} ended ${outcome.status}: ${outcome.reason ?? ""}`);
@@ -94,4 +111,46 @@ export async function trainQuickstart(options: QuickstartOptions = {}): Promise<
     model: buildModel(config, quickstartDataShape(config.dataset)),
     resultsDir,
   };
+}
+
+function telemetryOf(metrics: EpochMetrics[]): { epoch: number; t: TelemetryRecord }[] {
+  return metrics.filter((m) => m.telemetry).map((m) => ({
+    epoch: m.epoch,
+    t: m.telemetry as TelemetryRecord,
+  }));
+}
+
+/**
+ * What the binary layers did during the run, from its per-epoch telemetry: the flip ratio of
+ * sign(W) (`kind: "flips"`, from epoch 2 on), the mean α per layer (`"alpha"`), or the share of
+ * latent weights within 10 % of ±α per layer (`"nearAlpha"`).
+ */
+export function telemetryFigure(
+  run: { metrics: EpochMetrics[] },
+  kind: "flips" | "alpha" | "nearAlpha" = "flips",
+): Figure {
+  const tel = telemetryOf(run.metrics);
+  if (tel.length === 0) throw new Error("telemetryFigure: the run's metrics carry no telemetry");
+  if (kind === "flips") {
+    const pts = tel.filter((x) => x.t.flipRatio !== null);
+    return learningCurvesFigure([{
+      name: "all binary layers",
+      epochs: pts.map((x) => x.epoch),
+      values: pts.map((x) => x.t.flipRatio as number),
+    }], { metric: "share of sign(W) flipped", title: "Sign flips per epoch" });
+  }
+  const names = tel[0].t.layers.map((l) => l.name);
+  return learningCurvesFigure(
+    names.map((name) => ({
+      name,
+      epochs: tel.map((x) => x.epoch),
+      values: tel.map((x) => {
+        const l = x.t.layers.find((l) => l.name === name);
+        return kind === "alpha" ? l?.alpha?.mean ?? NaN : l?.nearAlpha ?? NaN;
+      }),
+    })),
+    kind === "alpha"
+      ? { metric: "mean α", title: "Scale α per binary layer" }
+      : { metric: "share within 10 % of ±α", title: "Latent weights near ±α per layer" },
+  );
 }

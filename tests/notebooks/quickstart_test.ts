@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { quickstartDataShape, trainQuickstart } from "../../lib/notebooks/quickstart.ts";
+import {
+  quickstartDataShape,
+  telemetryFigure,
+  trainQuickstart,
+} from "../../lib/notebooks/quickstart.ts";
 import { initBackend } from "../../lib/backend/mod.ts";
 import { readRuns } from "../../lib/results/runs.ts";
 import type { LiveEpoch } from "../../lib/plots/live.ts";
@@ -35,6 +39,17 @@ Deno.test({
       const shape = quickstartDataShape(run.config.dataset);
       assert.deepEqual(run.model.inputs[0].shape.slice(1), shape.inputShape);
       assert.equal(run.model.outputs[0].shape[1], shape.numClasses);
+      // Telemetry of every epoch (flip ratio from epoch 2), and figures of it.
+      const tel = run.metrics.map((m) => m.telemetry as { flipRatio: number | null; layers: [] });
+      assert.equal(tel[0].flipRatio, null);
+      assert.ok(
+        typeof tel[1].flipRatio === "number" && tel[1].flipRatio >= 0 && tel[1].flipRatio <= 1,
+      );
+      assert.ok(tel[1].layers.length > 0);
+      assert.deepEqual(telemetryFigure(run).data[0].x, [2]);
+      const alpha = telemetryFigure(run, "alpha");
+      assert.equal(alpha.data.length, tel[1].layers.length);
+      assert.throws(() => telemetryFigure({ metrics: [] }), /no telemetry/);
       run.model.dispose();
     } finally {
       await Deno.remove(dir, { recursive: true });
