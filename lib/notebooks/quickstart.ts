@@ -12,8 +12,8 @@ import { executeRun } from "../experiments/execute.ts";
 import { getPreset } from "../experiments/presets.ts";
 import { type EpochMetrics, materializeRuns, type RunSummary } from "../experiments/store.ts";
 import type { LiveEpoch } from "../plots/live.ts";
-import { addEpochHook } from "../experiments/hooks.ts";
-import { type SignSnapshot, signSnapshot, telemetry, type TelemetryRecord } from "../telemetry.ts";
+import { installTelemetryHook } from "../experiments/telemetry_hook.ts";
+import type { TelemetryRecord } from "../telemetry.ts";
 import type { Figure } from "../plots/figure.ts";
 import { learningCurvesFigure } from "../plots/training_figures.ts";
 import { notebookPreset } from "../results/runs.ts";
@@ -68,37 +68,26 @@ export async function trainQuickstart(options: QuickstartOptions = {}): Promise<
   }]);
   const metrics: EpochMetrics[] = [];
   let chain: Promise<unknown> = Promise.resolve();
-  // Per-epoch telemetry of this run (flip ratio of sign(W), α statistics, share near ±α).
-  let previous: SignSnapshot | undefined;
-  const removeHook = addEpochHook((ctx) => {
-    if (ctx.runId !== id) return {};
-    const t = telemetry(ctx.model, { previous, epoch: ctx.metrics.epoch });
-    previous = signSnapshot(ctx.model);
-    return { telemetry: t };
+  // The same per-epoch telemetry as grid runs (flip ratio, α statistics, share near ±α).
+  installTelemetryHook();
+  const outcome = await executeRun(id, {
+    resultsDir,
+    preset: "quickstart",
+    onEvent: (e) => {
+      if (e.t !== "epoch") return;
+      const m = e.metrics;
+      metrics.push(m);
+      chain = chain.then(() =>
+        options.onEpoch?.({
+          epoch: m.epoch,
+          trainAccuracy: m.trainAcc,
+          testAccuracy: m.testAcc,
+          loss: m.loss,
+          testLoss: m.testLoss,
+        })
+      );
+    },
   });
-  let outcome;
-  try {
-    outcome = await executeRun(id, {
-      resultsDir,
-      preset: "quickstart",
-      onEvent: (e) => {
-        if (e.t !== "epoch") return;
-        const m = e.metrics;
-        metrics.push(m);
-        chain = chain.then(() =>
-          options.onEpoch?.({
-            epoch: m.epoch,
-            trainAccuracy: m.trainAcc,
-            testAccuracy: m.testAcc,
-            loss: m.loss,
-            testLoss: m.testLoss,
-          })
-        );
-      },
-    });
-  } finally {
-    removeHook();
-  }
   await chain;
   if (outcome.status !== "done") {
     throw new Error(`trainQuickstart: run ${id} ended ${outcome.status}: ${outcome.reason ?? ""}`);

@@ -100,18 +100,22 @@ export interface MeanCurve {
   values: number[];
 }
 
-/** Mean per-epoch `metric` (default `testAcc`) over each row's seeds, for one axis. */
+/**
+ * Mean per-epoch `metric` (a field name, default `testAcc`, or a function of the epoch line) over
+ * each row's seeds, for one axis. Epochs where the value is missing or not finite are skipped.
+ */
 export function meanCurves(
   runs: RunView[],
   axis: string,
-  metric: keyof EpochRecordView & string = "testAcc",
+  metric: (keyof EpochRecordView & string) | ((m: EpochRecordView) => number) = "testAcc",
 ): MeanCurve[] {
+  const value = typeof metric === "function" ? metric : (m: EpochRecordView) => Number(m[metric]);
   const out: MeanCurve[] = [];
   for (const [label, group] of groupRows(runs, axis)) {
     const byEpoch = new Map<number, number[]>();
     for (const r of group) {
       for (const m of r.metrics) {
-        const v = Number(m[metric]);
+        const v = value(m);
         if (!Number.isFinite(v)) continue;
         byEpoch.set(m.epoch, [...(byEpoch.get(m.epoch) ?? []), v]);
       }

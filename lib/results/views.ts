@@ -6,13 +6,14 @@
  * @module
  */
 import { type DataTable, dataTable } from "../notebooks/table.ts";
-import type { Figure } from "../plots/figure.ts";
+import { baseLayout, type Figure } from "../plots/figure.ts";
 import { accuracyBarsFigure, learningCurvesFigure } from "../plots/training_figures.ts";
-import { ablationRows, meanCurves } from "./aggregate.ts";
+import { ablationRows, groupRows, meanCurves } from "./aggregate.ts";
 import { paperComparison } from "./paper.ts";
 import {
   axesOf,
   displayPath,
+  type EpochRecordView,
   notebookPreset,
   readRuns,
   resultsRoot,
@@ -212,4 +213,73 @@ export function fullTable(runs: RunView[]): DataTable {
     }))
   );
   return dataTable(rows, { caption: "All ablation rows (final test accuracy, mean ± std)" });
+}
+
+interface TelemetryLine {
+  flipRatio: number | null;
+  layers: { size: number; nearAlpha: number; alpha: { mean: number } | null }[];
+}
+
+/** One number per epoch line from its `telemetry` field (NaN when absent). */
+export function telemetryValue(
+  m: EpochRecordView,
+  kind: "flips" | "nearAlpha" | "alpha",
+): number {
+  const t = m.telemetry as TelemetryLine | undefined;
+  if (!t || !Array.isArray(t.layers)) return NaN;
+  if (kind === "flips") return t.flipRatio ?? NaN;
+  const layers = kind === "alpha" ? t.layers.filter((l) => l.alpha) : t.layers;
+  const total = layers.reduce((s, l) => s + l.size, 0);
+  if (total === 0) return NaN;
+  return layers.reduce(
+    (s, l) => s + l.size * (kind === "alpha" ? l.alpha!.mean : l.nearAlpha),
+    0,
+  ) / total;
+}
+
+/**
+ * Per-epoch telemetry of each row of `axis` (mean over seeds; layers weighted by size): share of
+ * sign(W) flipped (`"flips"`), share of latent weights within 10 % of ±α (`"nearAlpha"`) or α
+ * (`"alpha"`).
+ */
+export function ablationTelemetry(
+  runs: RunView[],
+  axis: string,
+  kind: "flips" | "nearAlpha" | "alpha" = "nearAlpha",
+): Figure {
+  const curves = meanCurves(runs, axis, (m) => telemetryValue(m, kind));
+  const label = {
+    flips: "share of sign(W) flipped",
+    nearAlpha: "share of |w| within 10 % of α",
+    alpha: "mean α",
+  }[kind];
+  if (curves.length === 0) {
+    // Runs made before telemetry was recorded: say so in the figure instead of failing the cell.
+    if (groupRows(runs, axis).size === 0) {
+      throw new Error(`ablationTelemetry: no runs on axis "${axis}"`);
+    }
+    return {
+      data: [],
+      layout: baseLayout({
+        title: `${AXIS_TITLES[axis] ?? axis}: ${label}`,
+        height: 200,
+        layout: {
+          annotations: [{
+            text: "No telemetry in these runs' metrics (rerun them to record it).",
+            showarrow: false,
+            xref: "paper",
+            yref: "paper",
+            x: 0.5,
+            y: 0.5,
+          }],
+          xaxis: { visible: false },
+          yaxis: { visible: false },
+        },
+      }),
+    };
+  }
+  return learningCurvesFigure(curves, {
+    metric: label,
+    title: `${AXIS_TITLES[axis] ?? axis}: ${label} per epoch`,
+  });
 }

@@ -31,7 +31,20 @@ export function writeFakeStore(dir: string, preset: string, runs: FakeRun[]): st
     Deno.writeTextFileSync(
       `${d}/metrics.jsonl`,
       r.accs.map((a, e) =>
-        JSON.stringify({ epoch: e + 1, loss: 2 - a, trainAcc: a + 0.05, testAcc: a }) + "\n"
+        JSON.stringify({
+          epoch: e + 1,
+          loss: 2 - a,
+          trainAcc: a + 0.05,
+          testAcc: a,
+          // Two binary layers: sizes 10 and 30; near-±α share grows with the accuracy.
+          telemetry: {
+            flipRatio: e === 0 ? null : a / 10,
+            layers: [
+              { size: 10, nearAlpha: a, alpha: { mean: 0.1 } },
+              { size: 30, nearAlpha: a / 2, alpha: null },
+            ],
+          },
+        }) + "\n"
       ).join(""),
     );
     Deno.writeTextFileSync(

@@ -3,9 +3,11 @@ import {
   ablationBars,
   ablationCurves,
   ablationTable,
+  ablationTelemetry,
   fullTable,
   openResults,
   paperTable,
+  telemetryValue,
 } from "../../lib/results/views.ts";
 import { readRuns } from "../../lib/results/runs.ts";
 import { standardRuns, writeFakeStore } from "./_fixture.ts";
@@ -93,6 +95,42 @@ Deno.test("ablation table, bars and curves agree with the runs, in grid order", 
     assert.equal(full.rows[1]["test acc %"], "52.00 ± 2.83");
     const p = paperTable(runs);
     assert.equal(p.rows.find((r) => r.network === "VGG")!["ours %"], "61.00 ± 1.41");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("telemetry per epoch: size-weighted over layers, mean over seeds", () => {
+  const line = {
+    epoch: 2,
+    telemetry: {
+      flipRatio: 0.05,
+      layers: [{ size: 10, nearAlpha: 0.8, alpha: { mean: 0.1 } }, {
+        size: 30,
+        nearAlpha: 0.4,
+        alpha: { mean: 0.3 },
+      }],
+    },
+  };
+  assert.equal(telemetryValue(line, "flips"), 0.05);
+  assert.ok(Math.abs(telemetryValue(line, "nearAlpha") - 0.5) < 1e-12);
+  assert.ok(Math.abs(telemetryValue(line, "alpha") - 0.25) < 1e-12);
+  assert.ok(Number.isNaN(telemetryValue({ epoch: 1 }, "flips")));
+  const dir = writeFakeStore(Deno.makeTempDirSync(), "p", standardRuns());
+  try {
+    const runs = readRuns("p", { resultsDir: dir });
+    const near = ablationTelemetry(runs, "regularizer", "nearAlpha");
+    const none = near.data.find((d) => d.name === "reg=none")!;
+    // reg=none: testAcc per epoch 0.4 and mean(0.5, 0.54) = 0.52; near share = 0.625·acc.
+    assert.deepEqual((none.y as number[]).map((v) => v.toFixed(4)), ["0.2500", "0.3250"]);
+    const flips = ablationTelemetry(runs, "regularizer", "flips");
+    assert.deepEqual(flips.data.find((d) => d.name === "reg=none")!.x, [2]); // epoch 1: null
+    assert.throws(() => ablationTelemetry(runs, "nope"), /no runs on axis "nope"/);
+    // Runs without telemetry: an explanatory empty figure, not an error.
+    for (const r of runs) r.metrics.forEach((m) => delete m.telemetry);
+    const empty = ablationTelemetry(runs, "regularizer");
+    assert.equal(empty.data.length, 0);
+    assert.match(JSON.stringify(empty.layout.annotations), /No telemetry/);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
