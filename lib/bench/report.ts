@@ -50,9 +50,12 @@ function cell(v: unknown): string {
 /** Renders a full bench report as Markdown. */
 export function renderMarkdown(
   machine: MachineInfo,
-  sections: readonly BenchSection[],
-  results: Record<string, BenchSectionResult | { error: string }>,
+  report: {
+    sections: readonly BenchSection[];
+    results: Record<string, BenchSectionResult | { error: string }>;
+  },
 ): string {
+  const { sections, results } = report;
   const out = [
     `# Bench ${machine.date.slice(0, 16).replace("T", " ")} UTC`,
     "",
