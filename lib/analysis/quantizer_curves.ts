@@ -19,7 +19,8 @@ export interface XYCurve {
 export type CurveQuantizer = QuantizerName | "sign";
 
 /** `n` evenly spaced points on [lo, hi]. */
-export function linspace(lo: number, hi: number, n: number): number[] {
+export function linspace(range: [number, number], n: number): number[] {
+  const [lo, hi] = range;
   if (!(n >= 2) || !Number.isInteger(n)) {
     throw new Error(`linspace: n must be an integer ≥ 2, got ${n}`);
   }
@@ -35,7 +36,12 @@ function label(name: CurveQuantizer, beta: number): string {
  * The smooth function whose derivative each quantizer uses in the backward pass: sign itself for
  * `sign`, hardtanh for STE, Bi-Real's piecewise quadratic for ApproxSign and SS_β for SignSwish.
  */
-export function surrogateCurve(name: CurveQuantizer, xs: number[], beta = 5): XYCurve {
+export function surrogateCurve(
+  name: CurveQuantizer,
+  xs: number[],
+  options: { beta?: number } = {},
+): XYCurve {
+  const beta = options.beta ?? 5;
   const y = tf.tidy(() => {
     const x = tf.tensor1d(xs);
     switch (name) {
@@ -60,7 +66,12 @@ export function surrogateCurve(name: CurveQuantizer, xs: number[], beta = 5): XY
  * The pseudo-gradient d q(x)/dx that training uses, obtained by autodiff through the library
  * quantizer (`sign` has the true gradient 0).
  */
-export function pseudoGradientCurve(name: CurveQuantizer, xs: number[], beta = 5): XYCurve {
+export function pseudoGradientCurve(
+  name: CurveQuantizer,
+  xs: number[],
+  options: { beta?: number } = {},
+): XYCurve {
+  const beta = options.beta ?? 5;
   const y = tf.tidy(() => {
     const x = tf.tensor1d(xs);
     if (name === "sign") return tf.zerosLike(x).arraySync() as number[];
@@ -110,7 +121,7 @@ export function pseudoGradientArea(
   const n = options.n ?? 20000;
   const h = (2 * range) / n;
   const mids = Array.from({ length: n }, (_, i) => -range + (i + 0.5) * h);
-  return pseudoGradientCurve(name, mids, beta).y.reduce((s, v) => s + v * h, 0);
+  return pseudoGradientCurve(name, mids, { beta }).y.reduce((s, v) => s + v * h, 0);
 }
 
 /** Summary row per β: peak gradient (= β), zero crossing x₀, β·x₀ (≈ 2.3994), area (≈ 2). */

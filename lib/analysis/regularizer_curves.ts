@@ -21,14 +21,24 @@ function penaltyFn(name: PenaltyName): (w: tf.Tensor, a: number | tf.Tensor) => 
 }
 
 /** R(w) for a single weight w at each point of `ws`, for scale α. */
-export function penaltyCurve(name: PenaltyName, ws: number[], alpha: number): XYCurve {
+export function penaltyCurve(
+  name: PenaltyName,
+  ws: number[],
+  options: { alpha: number },
+): XYCurve {
+  const alpha = options.alpha;
   const fn = penaltyFn(name);
   const y = tf.tidy(() => ws.map((w) => tf.tidy(() => fn(tf.scalar(w), alpha).dataSync()[0])));
   return { name: `${name} α=${alpha}`, x: ws, y };
 }
 
 /** ∂R/∂w at each point of `ws` (autodiff through the library regularizer), for scale α. */
-export function penaltyGradientCurve(name: PenaltyName, ws: number[], alpha: number): XYCurve {
+export function penaltyGradientCurve(
+  name: PenaltyName,
+  ws: number[],
+  options: { alpha: number },
+): XYCurve {
+  const alpha = options.alpha;
   const fn = penaltyFn(name);
   const y = tf.tidy(() => {
     const g = tf.grad((w: tf.Tensor) => fn(w, alpha));

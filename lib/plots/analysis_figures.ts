@@ -36,18 +36,18 @@ export interface QuantizerFigureOptions {
 
 /** Forward surrogates of the quantizers (what each backward pass differentiates). */
 export function surrogateFigure(options: QuantizerFigureOptions = {}): Figure {
-  const xs = linspace(-(options.range ?? 2.5), options.range ?? 2.5, options.points ?? 401);
+  const xs = linspace([-(options.range ?? 2.5), options.range ?? 2.5], options.points ?? 401);
   const series: LineSeries[] = (options.quantizers ?? ALL).map((q) =>
-    surrogateCurve(q, xs, options.beta ?? 5)
+    surrogateCurve(q, xs, { beta: options.beta ?? 5 })
   );
   return lineFigure(series, { title: "Forward surrogates q(x)", xTitle: "x", yTitle: "q(x)" });
 }
 
 /** Pseudo-gradients dq/dx of the quantizers as used in training (autodiff through lib/). */
 export function pseudoGradientFigure(options: QuantizerFigureOptions = {}): Figure {
-  const xs = linspace(-(options.range ?? 2.5), options.range ?? 2.5, options.points ?? 401);
+  const xs = linspace([-(options.range ?? 2.5), options.range ?? 2.5], options.points ?? 401);
   const series: LineSeries[] = (options.quantizers ?? ALL).map((q) =>
-    pseudoGradientCurve(q, xs, options.beta ?? 5)
+    pseudoGradientCurve(q, xs, { beta: options.beta ?? 5 })
   );
   return lineFigure(series, {
     title: "Pseudo-gradients ∂q/∂x",
@@ -66,11 +66,11 @@ export function swishBetaFigure(
 ): Figure {
   const kind = options.kind ?? "gradient";
   const range = options.range ?? 3;
-  const xs = linspace(-range, range, options.points ?? 601);
+  const xs = linspace([-range, range], options.points ?? 601);
   const series = betas.map((b) =>
     kind === "gradient"
-      ? pseudoGradientCurve("swish_sign", xs, b)
-      : surrogateCurve("swish_sign", xs, b)
+      ? pseudoGradientCurve("swish_sign", xs, { beta: b })
+      : surrogateCurve("swish_sign", xs, { beta: b })
   );
   const fig = lineFigure(series, {
     title: kind === "gradient" ? "SignSwish ∂SS_β/∂x (zero crossings dotted)" : "SignSwish SS_β(x)",
@@ -91,9 +91,11 @@ export function regularizerFigure(
   const alphas = options.alphas ?? [0.25, 0.5, 1];
   const kind = options.kind ?? "penalty";
   const range = options.range ?? 1.5;
-  const ws = linspace(-range, range, options.points ?? 301);
+  const ws = linspace([-range, range], options.points ?? 301);
   const series = alphas.map((a) =>
-    kind === "penalty" ? penaltyCurve(name, ws, a) : penaltyGradientCurve(name, ws, a)
+    kind === "penalty"
+      ? penaltyCurve(name, ws, { alpha: a })
+      : penaltyGradientCurve(name, ws, { alpha: a })
   );
   return lineFigure(series, {
     title: `${name[0].toUpperCase()}${name.slice(1)} regularizer: ${
@@ -127,11 +129,9 @@ export function alphaOptimumFigure(results: AlphaOptimum[]): Figure {
     yTitle: "Σ R(w; α) (normalised)",
   });
   for (const r of results) {
-    fig = withVerticalLines(
-      fig,
-      [r.name === "euclidean" ? r.meanAbs : r.medianAbs],
-      OPTIMUM_COLORS[r.name],
-    );
+    fig = withVerticalLines(fig, [r.name === "euclidean" ? r.meanAbs : r.medianAbs], {
+      color: OPTIMUM_COLORS[r.name],
+    });
   }
   return fig;
 }

@@ -197,7 +197,12 @@ export function histogramFigure(
 }
 
 /** Adds vertical reference lines at the given x positions (e.g. ±α or zero crossings). */
-export function withVerticalLines(fig: Figure, xs: number[], color = "#888"): Figure {
+export function withVerticalLines(
+  fig: Figure,
+  xs: number[],
+  options: { color?: string } = {},
+): Figure {
+  const color = options.color ?? "#888";
   const shapes = xs.map((x) => ({
     type: "line",
     xref: "x",

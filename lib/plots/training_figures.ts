@@ -111,5 +111,5 @@ export function weightHistogramFigure(
   );
   return options.alpha === undefined
     ? fig
-    : withVerticalLines(fig, [-options.alpha, options.alpha], "#d62728");
+    : withVerticalLines(fig, [-options.alpha, options.alpha], { color: "#d62728" });
 }

@@ -107,8 +107,9 @@ export interface MeanCurve {
 export function meanCurves(
   runs: RunView[],
   axis: string,
-  metric: (keyof EpochRecordView & string) | ((m: EpochRecordView) => number) = "testAcc",
+  options: { metric?: (keyof EpochRecordView & string) | ((m: EpochRecordView) => number) } = {},
 ): MeanCurve[] {
+  const metric = options.metric ?? "testAcc";
   const value = typeof metric === "function" ? metric : (m: EpochRecordView) => Number(m[metric]);
   const out: MeanCurve[] = [];
   for (const [label, group] of groupRows(runs, axis)) {

@@ -168,9 +168,10 @@ export function ablationBars(runs: RunView[], axis: string): Figure {
 export function ablationCurves(
   runs: RunView[],
   axis: string,
-  metric: "testAcc" | "trainAcc" | "loss" | "testLoss" = "testAcc",
+  options: { metric?: "testAcc" | "trainAcc" | "loss" | "testLoss" } = {},
 ): Figure {
-  const curves = meanCurves(runs, axis, metric);
+  const metric = options.metric ?? "testAcc";
+  const curves = meanCurves(runs, axis, { metric });
   if (curves.length === 0) throw new Error(`ablationCurves: no metrics on axis "${axis}"`);
   const scale = metric.endsWith("Acc") ? 100 : 1;
   const fig = learningCurvesFigure(
@@ -245,9 +246,10 @@ export function telemetryValue(
 export function ablationTelemetry(
   runs: RunView[],
   axis: string,
-  kind: "flips" | "nearAlpha" | "alpha" = "nearAlpha",
+  options: { kind?: "flips" | "nearAlpha" | "alpha" } = {},
 ): Figure {
-  const curves = meanCurves(runs, axis, (m) => telemetryValue(m, kind));
+  const kind = options.kind ?? "nearAlpha";
+  const curves = meanCurves(runs, axis, { metric: (m) => telemetryValue(m, kind) });
   const label = {
     flips: "share of sign(W) flipped",
     nearAlpha: "share of |w| within 10 % of α",

@@ -26,17 +26,17 @@ function swishRoot(): number {
 }
 
 Deno.test("linspace: endpoints, spacing, validation", () => {
-  assert.deepEqual(linspace(-1, 1, 5), [-1, -0.5, 0, 0.5, 1]);
-  assert.throws(() => linspace(0, 1, 1), /n must be an integer ≥ 2/);
+  assert.deepEqual(linspace([-1, 1], 5), [-1, -0.5, 0, 0.5, 1]);
+  assert.throws(() => linspace([0, 1], 1), /n must be an integer ≥ 2/);
 });
 
 Deno.test("surrogates match closed forms (SignSwish, hardtanh, ApproxSign, sign)", () => {
-  const xs = linspace(-2, 2, 41);
+  const xs = linspace([-2, 2], 41);
   const close = (a: number[], b: number[], tol: number) =>
     a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) <= tol, `x=${xs[i]}: ${v} vs ${b[i]}`));
   for (const b of [1, 5]) {
     close(
-      surrogateCurve("swish_sign", xs, b).y,
+      surrogateCurve("swish_sign", xs, { beta: b }).y,
       xs.map((x) => ss(x, b)),
       1e-5,
     );
@@ -51,15 +51,15 @@ Deno.test("surrogates match closed forms (SignSwish, hardtanh, ApproxSign, sign)
 });
 
 Deno.test("pseudo-gradients through lib quantizers match closed forms", () => {
-  const xs = linspace(-2, 2, 81);
-  const g5 = pseudoGradientCurve("swish_sign", xs, 5).y;
+  const xs = linspace([-2, 2], 81);
+  const g5 = pseudoGradientCurve("swish_sign", xs, { beta: 5 }).y;
   xs.forEach((x, i) => assert.ok(Math.abs(g5[i] - dss(x, 5)) < 1e-4, `swish x=${x}`));
   const ste = pseudoGradientCurve("ste_sign", xs).y;
   xs.forEach((x, i) => assert.equal(ste[i], Math.abs(x) <= 1 ? 1 : 0));
   const approx = pseudoGradientCurve("approx_sign", xs).y;
   xs.forEach((x, i) => assert.ok(Math.abs(approx[i] - Math.max(0, 2 - 2 * Math.abs(x))) < 1e-6));
   assert.ok(pseudoGradientCurve("sign", xs).y.every((v) => v === 0));
-  assert.equal(pseudoGradientCurve("swish_sign", [0], 7).y[0], 7);
+  assert.equal(pseudoGradientCurve("swish_sign", [0], { beta: 7 }).y[0], 7);
 });
 
 Deno.test("SignSwish zero crossing is root(2 = t tanh(t/2)) / β", () => {

@@ -7,25 +7,28 @@ import {
 import { linspace } from "../../lib/analysis/quantizer_curves.ts";
 
 Deno.test("penalty curves: |α−|w|| and (α−|w|)², minimal (0) at ±α", () => {
-  const ws = linspace(-1.5, 1.5, 31);
+  const ws = linspace([-1.5, 1.5], 31);
   for (const a of [0.25, 1]) {
-    const m = penaltyCurve("manhattan", ws, a).y;
-    const e = penaltyCurve("euclidean", ws, a).y;
+    const m = penaltyCurve("manhattan", ws, { alpha: a }).y;
+    const e = penaltyCurve("euclidean", ws, { alpha: a }).y;
     ws.forEach((w, i) => {
       assert.ok(Math.abs(m[i] - Math.abs(a - Math.abs(w))) < 1e-6);
       assert.ok(Math.abs(e[i] - (a - Math.abs(w)) ** 2) < 1e-6);
     });
   }
-  assert.throws(() => penaltyCurve("l1" as "manhattan", [0], 1), /manhattan" or "euclidean/);
+  assert.throws(
+    () => penaltyCurve("l1" as "manhattan", [0], { alpha: 1 }),
+    /manhattan" or "euclidean/,
+  );
 });
 
 Deno.test("penalty gradients match central finite differences (away from kinks)", () => {
   const ws = [-1.3, -0.7, -0.2, 0.15, 0.6, 1.2];
   const h = 1e-3;
   for (const name of ["manhattan", "euclidean"] as const) {
-    const g = penaltyGradientCurve(name, ws, 0.5).y;
+    const g = penaltyGradientCurve(name, ws, { alpha: 0.5 }).y;
     ws.forEach((w, i) => {
-      const [lo, hi] = penaltyCurve(name, [w - h, w + h], 0.5).y;
+      const [lo, hi] = penaltyCurve(name, [w - h, w + h], { alpha: 0.5 }).y;
       assert.ok(Math.abs(g[i] - (hi - lo) / (2 * h)) < 1e-2, `${name} w=${w}`);
     });
   }

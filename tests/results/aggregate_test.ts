@@ -38,7 +38,7 @@ Deno.test("meanCurves averages each epoch over seeds", () => {
     const none = curves.find((c) => c.name === "reg=none")!;
     assert.deepEqual(none.epochs, [1, 2]);
     assert.ok(Math.abs(none.values[0] - 0.4) < 1e-12 && Math.abs(none.values[1] - 0.52) < 1e-12);
-    const loss = meanCurves(readRuns("p", { resultsDir: dir }), "scale", "loss");
+    const loss = meanCurves(readRuns("p", { resultsDir: dir }), "scale", { metric: "loss" });
     assert.ok(Math.abs(loss[0].values[1] - 1.55) < 1e-12);
   } finally {
     Deno.removeSync(dir, { recursive: true });

@@ -80,7 +80,7 @@ Deno.test("ablation table, bars and curves agree with the runs, in grid order", 
       "reg=euclidean",
     ]);
     assert.deepEqual((curves.data[0].y as number[]).map((v) => v.toFixed(2)), ["40.00", "52.00"]);
-    const loss = ablationCurves(runs, "regularizer", "loss");
+    const loss = ablationCurves(runs, "regularizer", { metric: "loss" });
     assert.deepEqual((loss.data[0].y as number[]).map((v) => v.toFixed(2)), ["1.60", "1.48"]);
     assert.throws(() => ablationBars(runs, "nope"), /no finished runs on axis "nope"/);
     const full = fullTable(runs);
@@ -119,11 +119,11 @@ Deno.test("telemetry per epoch: size-weighted over layers, mean over seeds", () 
   const dir = writeFakeStore(Deno.makeTempDirSync(), "p", standardRuns());
   try {
     const runs = readRuns("p", { resultsDir: dir });
-    const near = ablationTelemetry(runs, "regularizer", "nearAlpha");
+    const near = ablationTelemetry(runs, "regularizer", { kind: "nearAlpha" });
     const none = near.data.find((d) => d.name === "reg=none")!;
     // reg=none: testAcc per epoch 0.4 and mean(0.5, 0.54) = 0.52; near share = 0.625·acc.
     assert.deepEqual((none.y as number[]).map((v) => v.toFixed(4)), ["0.2500", "0.3250"]);
-    const flips = ablationTelemetry(runs, "regularizer", "flips");
+    const flips = ablationTelemetry(runs, "regularizer", { kind: "flips" });
     assert.deepEqual(flips.data.find((d) => d.name === "reg=none")!.x, [2]); // epoch 1: null
     assert.throws(() => ablationTelemetry(runs, "nope"), /no runs on axis "nope"/);
     // Runs without telemetry: an explanatory empty figure, not an error.
