@@ -100,7 +100,7 @@ export class Progress {
       const lines = [...this.slots.map((_, i) => this.slotLine(i)), this.overall()];
       let cols = 120;
       try {
-        cols = Deno.consoleSize().columns;
+        cols = Deno.consoleSize().columns || 120; // 0 under some pseudo-terminals
       } catch { /* not a terminal (tests) */ }
       const up = this.drawn > 0 ? `\x1b[${this.drawn}A` : "";
       this.write(up + lines.map((l) => `\r\x1b[2K${l.slice(0, cols - 1)}\n`).join(""));
