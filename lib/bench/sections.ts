@@ -6,3 +6,4 @@
 import "./training.ts";
 import "./parallel.ts";
 import "./memory.ts";
+import "./deploy.ts";
