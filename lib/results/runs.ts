@@ -104,9 +104,14 @@ export function readRuns(preset: string, options: { resultsDir?: string } = {}):
   return runs;
 }
 
-/** The axes (ablation factors) present in `runs`, in first-seen order. */
+const AXIS_ORDER = ["baseline", "regularizer", "scale", "backward", "lambda", "model"];
+
+/** The axes (ablation factors) present in `runs`: the grid's axes in grid order, then others. */
 export function axesOf(runs: RunView[]): string[] {
-  return [...new Set(runs.flatMap((r) => r.record.axes ?? []))];
+  const seen = [...new Set(runs.flatMap((r) => r.record.axes ?? []))];
+  const rank = (a: string) => (AXIS_ORDER.includes(a) ? AXIS_ORDER.indexOf(a) : AXIS_ORDER.length);
+  return seen.map((a, i) => ({ a, i })).sort((x, y) => rank(x.a) - rank(y.a) || x.i - y.i)
+    .map((x) => x.a);
 }
 
 /** `path` relative to the repository root when inside it (for notebook outputs), else as is. */

@@ -11,6 +11,7 @@ Deno.test("readRuns reads config, summary and metrics of every run, sorted", () 
     assert.deepEqual(runs[0].metrics.map((m) => m.testAcc), [0.5, 0.6]);
     assert.equal(runs[0].summary?.status, "done");
     assert.deepEqual(axesOf(runs), ["baseline", "regularizer", "scale", "model"]);
+    assert.deepEqual(axesOf([...runs].reverse()), ["baseline", "regularizer", "scale", "model"]);
     assert.deepEqual(readRuns("absent", { resultsDir: dir }), []);
     // A run folder without config.json is not a run; a broken metrics line is an error.
     Deno.mkdirSync(`${dir}/p/runs/zzz-empty`);
