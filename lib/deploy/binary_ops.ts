@@ -15,7 +15,7 @@
  */
 import { popcount32, wordsFor } from "./bits.ts";
 import type { Window2D } from "./float_ops.ts";
-import type { KernelWeights, PopcountKernel } from "./wasm.ts";
+import type { KernelThresholds, KernelWeights, PopcountKernel } from "./wasm.ts";
 
 /** A binary×binary linear op ready to run: weights uploaded, buffers allocated. */
 export interface PreparedBinary {
@@ -185,7 +185,13 @@ export interface BinaryResult {
 export function binaryConv(
   kernel: PopcountKernel,
   prep: PreparedBinary,
-  args: { window: Window2D; input: Uint32Array; output: BinaryOutput },
+  args: {
+    window: Window2D;
+    input: Uint32Array;
+    output: BinaryOutput;
+    /** From {@link prepareConvThresholds}: thresholds applied inside the kernel. */
+    thresholds?: KernelThresholds;
+  },
 ): BinaryResult {
   const { window: g, input: x, output: out } = args;
   const { cw, kv, patch, cout, taps, wpopT, cin } = prep;
@@ -210,6 +216,9 @@ export function binaryConv(
       }
       mask[p] = bits;
     }
+  }
+  if (args.thresholds) {
+    return { bits: kernel.gemmBits(patch, prep.weights, args.thresholds).slice() };
   }
   const cnt = kernel.gemm(patch, P, prep.weights);
   const m = prep.weights.m;
@@ -278,4 +287,66 @@ export function binaryDense(
   const float = e.bits ? new Float32Array(0) : new Float32Array(prep.cout);
   emit(e, cnt, 0, prep.cout, inFeatures, new Int32Array(prep.cout), float, 0);
   return e.bits ? { bits } : { float };
+}
+
+/** The key of the valid taps of every output position (Σ 2^t over taps t inside the image). */
+function tapKeys(g: Window2D): Float64Array {
+  const keys = new Float64Array(g.oh * g.ow);
+  for (let oy = 0; oy < g.oh; oy++) {
+    for (let ox = 0; ox < g.ow; ox++) {
+      let key = 0, t = 0;
+      for (let ky = 0; ky < g.kh; ky++) {
+        const iy = oy * g.sh + ky - g.padTop;
+        for (let kx = 0; kx < g.kw; kx++, t++) {
+          const ix = ox * g.sw + kx - g.padLeft;
+          if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) key += 2 ** t;
+        }
+      }
+      keys[oy * g.ow + ox] = key;
+    }
+  }
+  return keys;
+}
+
+/**
+ * Uploads the per-position popcount bounds of a binary conv with bit outputs, so that the kernel
+ * thresholds its popcounts directly ({@link binaryConv} `thresholds`): one bounds block per
+ * pattern of valid taps, with the padded taps' weight popcounts folded in.
+ */
+export function prepareConvThresholds(
+  kernel: PopcountKernel,
+  prep: PreparedBinary,
+  args: { window: Window2D; output: BinaryOutput & { kind: "bits" } },
+): KernelThresholds {
+  const { cout, taps, cin, wpopT } = prep;
+  const m = prep.weights.m;
+  const e = emitter(args.output, cout);
+  const keys = tapKeys(args.window);
+  const ids = new Map<number, number>();
+  const blocks: Int32Array[] = [];
+  const patternOf = new Int32Array(keys.length);
+  keys.forEach((key, p) => {
+    let id = ids.get(key);
+    if (id === undefined) {
+      const corr = new Int32Array(cout);
+      let nTaps = 0;
+      for (let t = 0; t < taps; t++) {
+        if (Math.floor(key / 2 ** t) % 2 === 1) nTaps++;
+        else for (let co = 0; co < cout; co++) corr[co] += wpopT[t * cout + co];
+      }
+      const bd = countBounds(e, nTaps * cin);
+      const block = new Int32Array(2 * m);
+      for (let co = 0; co < m; co++) {
+        block[co] = co < cout ? bd.lo[co] + corr[co] : 1; // padded channels: never (lo > hi)
+        block[m + co] = co < cout ? bd.hi[co] + corr[co] : 0;
+      }
+      id = blocks.length;
+      blocks.push(block);
+      ids.set(key, id);
+    }
+    patternOf[p] = id;
+  });
+  const bounds = new Int32Array(blocks.length * 2 * m);
+  blocks.forEach((b, i) => bounds.set(b, i * 2 * m));
+  return kernel.uploadThresholds({ patternOf, bounds }, { m, cw: wordsFor(cout) });
 }

@@ -17,6 +17,7 @@ import {
   type BinaryOutput,
   type BinaryResult,
   prepareBinary,
+  prepareConvThresholds,
 } from "./binary_ops.ts";
 import { binarize, poolBits } from "./bit_ops.ts";
 import { activate, convFloat, denseFloat, poolFloat, signFloat, window2d } from "./float_ops.ts";
@@ -136,12 +137,15 @@ function compileConv(ctx: Ctx, op: ConvOp, shape: number[]): [Step, number[]] {
       rows: g.oh * g.ow,
     });
     const spec = outputSpec(op);
+    const thresholds = spec.kind === "bits"
+      ? prepareConvThresholds(kernel, prep, { window: g, output: spec })
+      : undefined;
     return [(v) => {
       const bits = v.bits ??
         binarize(v.float!, { positions: shape[0] * shape[1], c: op.cin }, { epsilon: eps });
       return finish(
         op,
-        binaryConv(kernel, prep, { window: g, input: bits, output: spec }),
+        binaryConv(kernel, prep, { window: g, input: bits, output: spec, thresholds }),
         out,
         op.cout,
       );
