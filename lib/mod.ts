@@ -19,6 +19,14 @@ export {
 export * from "./layers/mod.ts";
 export * from "./io.ts";
 export * from "./train.ts";
+export {
+  BACKEND_NAMES,
+  type BackendInfo,
+  type BackendName,
+  initBackend,
+  type InitBackendOptions,
+  registerWasmTrainingKernels,
+} from "./backend/mod.ts";
 export * from "./summary.ts";
 export * from "./telemetry.ts";
 export {
@@ -31,3 +39,18 @@ export {
   loadBinary,
   toDeployModel,
 } from "./deploy/mod.ts";
+export { buildModel, countParams, layerList, type ModelSpec } from "./models.ts";
+export {
+  addEpochHook,
+  DEFAULT_CONFIG,
+  type ExperimentConfig,
+  loadRuns,
+  makeConfig,
+  planPreset,
+  PRESETS,
+  reproduce,
+  runId,
+  type RunSummary,
+  type StoredRun,
+  writeTables,
+} from "./experiments/mod.ts";

@@ -5,7 +5,6 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels } from "./kernels.ts";
 
 /** Backend names {@link initBackend} understands; "auto" picks the best that works. */
@@ -65,11 +64,16 @@ async function loadTfjsNode(): Promise<string | null> {
     await import(spec);
     return (await tf.setBackend("tensorflow")) ? null : "tfjs-node loaded but failed to initialize";
   } catch (e) {
-    return `tfjs-node failed to load: ${String((e as Error).message ?? e).split("\n")[0]}`;
+    return `tfjs-node failed to load: ${
+      String((e as Error).message ?? e).split("\n")[0].slice(0, 160)
+    }`;
   }
 }
 
 async function useWasm(): Promise<string[] | null> {
+  // Imported here, not at the top: importing registers wasm with a higher priority than cpu, and
+  // code that merely imports the library must not find an uninitialized default backend.
+  await import("@tensorflow/tfjs-backend-wasm");
   const kernels = registerWasmTrainingKernels();
   try {
     return (await tf.setBackend("wasm")) ? kernels : null;

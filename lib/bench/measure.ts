@@ -1,7 +1,9 @@
 /**
  * Timing of one net on the active backend: training images/s (forward + backward + Adam, batch
  * tensors created once, loss read back each step so the work is really done) and inference
- * images/s (`predict`, result read back).
+ * images/s (`predict`, result read back). Each step is timed on its own and the median step time
+ * is used (the machine is shared: the median resists other jobs' bursts); the PyTorch peer uses
+ * the same statistic.
  *
  * @module
  */
@@ -29,6 +31,18 @@ export interface NetSpeed {
   gflopPerImage: number;
 }
 
+/** Median wall time in ms of `n` calls of `fn` (each timed on its own). */
+export function medianMs(fn: () => void, n: number): number {
+  const t: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    fn();
+    t.push(performance.now() - t0);
+  }
+  t.sort((a, b) => a - b);
+  return n % 2 ? t[(n - 1) / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
 /** Builds the net on the active backend, times it, disposes everything it made. */
 export function measureNet(options: MeasureOptions = {}): NetSpeed {
   const batch = options.batch ?? 64, steps = options.steps ?? 5, warmup = options.warmup ?? 2;
@@ -45,14 +59,11 @@ export function measureNet(options: MeasureOptions = {}): NetSpeed {
       l.dispose();
     };
     for (let i = 0; i < warmup; i++) step();
-    let t0 = performance.now();
-    for (let i = 0; i < steps; i++) step();
-    const trainIps = (batch * steps * 1000) / (performance.now() - t0);
-    const infer = () => tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
+    const trainIps = (batch * 1000) / medianMs(step, steps);
+    const infer = () =>
+      tf.tidy(() => (model.predict(x, { batchSize: batch }) as tf.Tensor).dataSync());
     for (let i = 0; i < Math.max(1, warmup); i++) infer();
-    t0 = performance.now();
-    for (let i = 0; i < steps; i++) infer();
-    const inferIps = (batch * steps * 1000) / (performance.now() - t0);
+    const inferIps = (batch * 1000) / medianMs(infer, steps);
     const g = benchVggFlops({ width: options.width }) / 1e9;
     return {
       trainIps,

@@ -38,7 +38,7 @@ registerBenchSection({
     if (!ctx.backends.includes("wasm")) {
       return { rows: [], notes: ["skipped: wasm backend not measured"] };
     }
-    const steps = ctx.quick ? 2 : 5, warmup = ctx.quick ? 1 : 2;
+    const steps = ctx.quick ? 3 : 7, warmup = ctx.quick ? 1 : 2;
     ctx.log("parallel: 1 process …");
     const one = await runWorkers(1, steps, warmup);
     ctx.log("parallel: 2 concurrent processes …");
@@ -56,8 +56,11 @@ registerBenchSection({
         },
       ],
       notes: [
-        "Threaded tfjs-wasm does not run under Deno; independent runs in parallel processes " +
-        "(the experiments runner's workers) are how both cores are used.",
+        "Threaded tfjs-wasm does not run under Deno (forcing WASM_HAS_MULTITHREAD_SUPPORT fails " +
+        "with ERR_WORKER_PATH: emscripten's blob-URL worker in node:worker_threads); independent " +
+        "runs in parallel processes (the experiments runner's workers) are how both cores are used.",
+        "speedup = total images/s of 2 concurrent processes / 1 process; < 2 when other jobs " +
+        "share the cores.",
       ],
     };
   },

@@ -27,10 +27,18 @@ export async function torchAvailable(): Promise<boolean> {
 
 /** Runs the torch script and parses its JSON line; throws with its stderr on failure. */
 export async function runTorch(
-  options: { threads: number; batch: number; steps: number; warmup: number; width: number },
+  options: {
+    threads: number;
+    batch: number;
+    steps: number;
+    warmup: number;
+    width: number;
+    /** Comma list of net names (default both). */
+    nets?: string;
+  },
 ): Promise<TorchResult> {
   const args = [SCRIPT];
-  for (const [k, v] of Object.entries(options)) args.push(`--${k}`, String(v));
+  for (const [k, v] of Object.entries(options)) if (v !== undefined) args.push(`--${k}`, String(v));
   const r = await new Deno.Command(PYTHON, { args }).output();
   const out = new TextDecoder().decode(r.stdout).trim().split("\n").pop() ?? "";
   if (!r.success) {

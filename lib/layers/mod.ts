@@ -6,16 +6,13 @@
  */
 export {
   type ActivationName,
-  clipCallback,
-  clipLatentWeights,
   type InitializerSpec,
-  isQuantLayer,
-  QuantLayer,
-  quantLayers,
   type QuantOptions,
   type QuantSettings,
   type ScaleMode,
   type ScaleShape,
-} from "./common.ts";
+} from "./options.ts";
+export { BETA_MIN, isQuantLayer, QuantLayer } from "./common.ts";
+export { clipCallback, clipLatentWeights, quantLayers } from "./clip.ts";
 export { QuantConv2D, quantConv2d, type QuantConv2DArgs } from "./quant_conv2d.ts";
 export { QuantDense, quantDense, type QuantDenseArgs } from "./quant_dense.ts";

@@ -4,7 +4,8 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { activate, QuantLayer, type QuantOptions } from "./common.ts";
+import { QuantLayer } from "./common.ts";
+import { activate, type QuantOptions } from "./options.ts";
 
 /** Arguments of {@link quantConv2d}: tf.layers.conv2d's (NHWC) plus the BNN+ options. */
 export interface QuantConv2DArgs extends QuantOptions {
@@ -47,16 +48,44 @@ function outLength(n: number | null, k: number, s: number, d: number, pad: strin
   return Math.floor((len + s - 1) / s);
 }
 
+/**
+ * Inserts d−1 zeros between kernel taps, so that a dilation-1 convolution with the result equals
+ * the dilated convolution. tfjs has no gradient for dilated convolutions; this keeps training
+ * possible (pad / reshape / slice are differentiable) at the cost of a larger effective kernel.
+ */
+function dilateKernel(w: tf.Tensor4D, [dh, dw]: [number, number]): tf.Tensor4D {
+  const [kh, kw, c, f] = w.shape;
+  const padded = tf.pad(tf.reshape(w, [kh, 1, kw, 1, c, f]), [
+    [0, 0],
+    [0, dh - 1],
+    [0, 0],
+    [0, dw - 1],
+    [0, 0],
+    [0, 0],
+  ]);
+  return tf.slice(
+    tf.reshape(padded, [kh * dh, kw * dw, c, f]),
+    [0, 0, 0, 0],
+    [(kh - 1) * dh + 1, (kw - 1) * dw + 1, c, f],
+  ) as tf.Tensor4D;
+}
+
 /** Binary Conv2D layer (class name "QuantConv2D"); see {@link QuantOptions}. */
 export class QuantConv2D extends QuantLayer {
-  /** @nocollapse */
+  /** The tfjs serialization class name. */
   static className = "QuantConv2D";
+  /** Output channels. */
   readonly filters: number;
+  /** Kernel height and width. */
   readonly kernelSize: [number, number];
+  /** Strides (height, width). */
   readonly strides: [number, number];
+  /** Padding mode. */
   readonly padding: "same" | "valid";
+  /** Dilation (height, width). */
   readonly dilationRate: [number, number];
 
+  /** Validates the arguments; weights are created in `build`. */
   constructor(args: QuantConv2DArgs) {
     super(args, "glorotNormal");
     const name = "QuantConv2D";
@@ -77,6 +106,7 @@ export class QuantConv2D extends QuantLayer {
     this.dilationRate = pair(name, "dilationRate", args.dilationRate, 1);
   }
 
+  /** Creates kernel, bias, α and β for an NHWC input shape. */
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
     if (shape.length !== 4 || shape[3] === null) {
@@ -107,6 +137,7 @@ export class QuantConv2D extends QuantLayer {
     this.built = true;
   }
 
+  /** Output shape for 'same' / 'valid' padding, strides and dilation. */
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
     const [kh, kw] = this.kernelSize;
@@ -118,6 +149,7 @@ export class QuantConv2D extends QuantLayer {
     ];
   }
 
+  /** Forward pass: act(conv2d(q_in(x), α·q_k(W)) + b). */
   // deno-lint-ignore no-explicit-any
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Record<string, any>): tf.Tensor {
     return tf.tidy(() => {
@@ -126,7 +158,10 @@ export class QuantConv2D extends QuantLayer {
         throw new Error(`${this.name}: input must be a rank-4 NHWC tensor; got [${x.shape}]`);
       }
       const xq = this.quantizeInput(x) as tf.Tensor4D;
-      const w = this.quantizedKernel() as tf.Tensor4D;
+      let w = this.quantizedKernel() as tf.Tensor4D;
+      if (this.dilationRate[0] > 1 || this.dilationRate[1] > 1) {
+        w = dilateKernel(w, this.dilationRate);
+      }
       const act = this.quant.activation;
       if (act === "linear" || act === "relu") {
         return tf.fused.conv2d({
@@ -135,17 +170,17 @@ export class QuantConv2D extends QuantLayer {
           strides: this.strides,
           pad: this.padding,
           dataFormat: "NHWC",
-          dilations: this.dilationRate,
           bias: this.bias ? this.bias.read() : undefined,
           activation: act,
         });
       }
-      let y: tf.Tensor = tf.conv2d(xq, w, this.strides, this.padding, "NHWC", this.dilationRate);
+      let y: tf.Tensor = tf.conv2d(xq, w, this.strides, this.padding, "NHWC");
       if (this.bias) y = tf.add(y, this.bias.read());
       return activate(y, act);
     });
   }
 
+  /** Every constructor option, for serialization. */
   override getConfig(): tf.serialization.ConfigDict {
     return {
       ...super.getConfig(),

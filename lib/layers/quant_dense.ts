@@ -4,7 +4,8 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { activate, QuantLayer, type QuantOptions } from "./common.ts";
+import { QuantLayer } from "./common.ts";
+import { activate, type QuantOptions } from "./options.ts";
 
 /** Arguments of {@link quantDense}: tf.layers.dense's plus the BNN+ options. */
 export interface QuantDenseArgs extends QuantOptions {
@@ -22,10 +23,12 @@ export interface QuantDenseArgs extends QuantOptions {
 
 /** Binary Dense layer (class name "QuantDense"); see {@link QuantOptions}. */
 export class QuantDense extends QuantLayer {
-  /** @nocollapse */
+  /** The tfjs serialization class name. */
   static className = "QuantDense";
+  /** Output units. */
   readonly units: number;
 
+  /** Validates the arguments; weights are created in `build`. */
   constructor(args: QuantDenseArgs) {
     super(args, "glorotUniform");
     if (!Number.isInteger(args.units) || args.units <= 0) {
@@ -34,6 +37,7 @@ export class QuantDense extends QuantLayer {
     this.units = args.units;
   }
 
+  /** Creates kernel, bias, α and β for a `[batch, features]` input. */
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
     if (shape.length !== 2 || shape[1] === null) {
@@ -64,11 +68,13 @@ export class QuantDense extends QuantLayer {
     this.built = true;
   }
 
+  /** `[batch, units]`. */
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
     return [s[0], this.units];
   }
 
+  /** Forward pass: act(q_in(x)·α·q_k(W) + b). */
   // deno-lint-ignore no-explicit-any
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Record<string, any>): tf.Tensor {
     return tf.tidy(() => {
@@ -93,6 +99,7 @@ export class QuantDense extends QuantLayer {
     });
   }
 
+  /** Every constructor option, for serialization. */
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), units: this.units, ...this.quantConfig() };
   }

@@ -52,6 +52,7 @@ const cases: { pad: "same" | "valid"; stride: number; dil: number }[] = [
   { pad: "valid", stride: 2, dil: 1 },
   { pad: "same", stride: 1, dil: 2 },
   { pad: "valid", stride: 1, dil: 2 },
+  { pad: "same", stride: 2, dil: 2 },
 ];
 
 for (const { pad, stride, dil } of cases) {
@@ -95,37 +96,50 @@ for (const { pad, stride, dil } of cases) {
   });
 }
 
-Deno.test("QuantConv2D: ∂/∂α matches finite differences (the output is linear in α)", () => {
-  const layer = quantConv2d({
-    filters: 2,
-    kernelSize: 3,
-    padding: "same",
-    inputQuantizer: "ste_sign",
-    kernelQuantizer: "swish_sign",
-    scale: "trainable",
-    biasInitializer: "ones",
+for (const dil of [1, 2]) {
+  Deno.test(`QuantConv2D: ∂/∂α and ∂/∂b match finite differences (dilation ${dil})`, () => {
+    const layer = quantConv2d({
+      filters: 2,
+      kernelSize: 3,
+      padding: "same",
+      strides: dil,
+      dilationRate: dil,
+      inputQuantizer: "ste_sign",
+      kernelQuantizer: "swish_sign",
+      scale: "trainable",
+      biasInitializer: "ones",
+    });
+    const x = tf.randomNormal([1, 7, 7, 3], 0, 1, "float32", 5);
+    const outShape = layer.computeOutputShape([1, 7, 7, 3]) as number[];
+    const c = tf.randomNormal(outShape, 0, 1, "float32", 6);
+    layer.apply(x);
+    const f = () => tf.sum(tf.mul(c, layer.apply(x) as tf.Tensor)) as tf.Scalar;
+    // The output is linear in α and in b, so central differences are exact up to rounding.
+    for (
+      const v of [
+        layer.alphaWeight!.read() as tf.Variable,
+        layer.trainableWeights[1].read() as tf.Variable,
+      ]
+    ) {
+      const { grads } = tf.variableGrads(f, [v]);
+      const g = grads[v.name].arraySync() as number[];
+      const v0 = v.arraySync() as number[];
+      const h = 1e-2;
+      for (let k = 0; k < 2; k++) {
+        v.assign(tf.tensor1d(v0.map((a, i) => (i === k ? a + h : a))));
+        const fp = f().dataSync()[0];
+        v.assign(tf.tensor1d(v0.map((a, i) => (i === k ? a - h : a))));
+        const fm = f().dataSync()[0];
+        v.assign(tf.tensor1d(v0));
+        const fd = (fp - fm) / (2 * h);
+        assert.ok(
+          Math.abs(g[k] - fd) < 1e-2 * (1 + Math.abs(fd)),
+          `${v.name}[${k}]: ${g[k]} vs ${fd}`,
+        );
+      }
+    }
   });
-  const x = tf.randomNormal([1, 5, 5, 3], 0, 1, "float32", 5);
-  const c = tf.randomNormal([1, 5, 5, 2], 0, 1, "float32", 6);
-  layer.apply(x);
-  const alphaVar = layer.alphaWeight!.read() as tf.Variable;
-  const f = () => tf.sum(tf.mul(c, layer.apply(x) as tf.Tensor)) as tf.Scalar;
-  const { grads } = tf.variableGrads(f, [alphaVar]);
-  const g = grads[alphaVar.name].arraySync() as number[];
-  const a0 = alphaVar.arraySync() as number[];
-  const h = 1e-2;
-  for (let k = 0; k < 2; k++) {
-    const plus = a0.map((v, i) => (i === k ? v + h : v));
-    const minus = a0.map((v, i) => (i === k ? v - h : v));
-    alphaVar.assign(tf.tensor1d(plus));
-    const fp = f().dataSync()[0];
-    alphaVar.assign(tf.tensor1d(minus));
-    const fm = f().dataSync()[0];
-    alphaVar.assign(tf.tensor1d(a0));
-    const fd = (fp - fm) / (2 * h);
-    assert.ok(Math.abs(g[k] - fd) < 1e-2 * (1 + Math.abs(fd)), `dα[${k}]: ${g[k]} vs ${fd}`);
-  }
-});
+}
 
 Deno.test("QuantConv2D: getConfig round trip through model JSON keeps every option", async () => {
   const model = tf.sequential({
@@ -178,4 +192,20 @@ Deno.test("QuantConv2D: bad arguments give one clear error", () => {
   );
   const l = quantConv2d({ filters: 2, kernelSize: 3 });
   assert.throws(() => l.apply(tf.zeros([2, 4, 4])), /NHWC/);
+});
+
+Deno.test("QuantConv2D: quantized activations take only ±1 (1×1 identity kernel exposes them)", () => {
+  const layer = quantConv2d({
+    filters: 3,
+    kernelSize: 1,
+    inputQuantizer: "swish_sign",
+    useBias: false,
+  });
+  const x = tf.randomNormal([2, 4, 4, 3], 0, 1, "float32", 8);
+  layer.apply(x);
+  layer.setWeights([tf.eye(3).reshape([1, 1, 3, 3])]);
+  const y = (layer.apply(x) as tf.Tensor).dataSync();
+  const xs = x.dataSync();
+  assert.ok(y.every((v) => v === 1 || v === -1));
+  y.forEach((v, i) => assert.equal(v, xs[i] >= 0 ? 1 : -1));
 });

@@ -210,3 +210,17 @@ Deno.test("QuantDense: bad arguments give one clear error", () => {
   const l = quantDense({ units: 2 });
   assert.throws(() => l.apply(tf.zeros([2, 3, 4])), /rank 2/);
 });
+
+Deno.test("QuantDense: quantized activations take only ±1 (identity kernel exposes them)", () => {
+  for (const q of ["ste_sign", "approx_sign", "swish_sign"] as const) {
+    const layer = quantDense({
+      units: 4,
+      inputQuantizer: q,
+      useBias: false,
+      kernelInitializer: "identity",
+    });
+    const x = tf.tensor2d([[0, -0.3, 2, -5], [1e-6, -1e-6, 0.5, -0.5]]);
+    const y = layer.apply(x) as tf.Tensor;
+    assert.deepEqual(Array.from(y.dataSync()), [1, -1, 1, -1, 1, -1, 1, -1], q);
+  }
+});

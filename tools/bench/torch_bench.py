@@ -6,6 +6,7 @@ Prints one JSON object: {"torch": version, "threads": n, "nets": {name: {train_i
 """
 import argparse
 import json
+import statistics
 import time
 
 import torch
@@ -94,19 +95,23 @@ def bench(net, batch, steps, warmup):
 
     for _ in range(warmup):
         step()
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        step()
-    train = batch * steps / (time.perf_counter() - t0)
+    train = batch / median_s(step, steps)
     net.eval()
     with torch.no_grad():
         for _ in range(warmup):
             net(x)
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            net(x).sum().item()
-        infer = batch * steps / (time.perf_counter() - t0)
+        infer = batch / median_s(lambda: net(x).sum().item(), steps)
     return {"train_ips": train, "infer_ips": infer}
+
+
+def median_s(fn, n):
+    """Median wall time of n calls, each timed on its own (same statistic as the Deno side)."""
+    t = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        t.append(time.perf_counter() - t0)
+    return statistics.median(t)
 
 
 def main():
