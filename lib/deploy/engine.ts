@@ -21,7 +21,7 @@ import {
 } from "./binary_ops.ts";
 import { binarize, poolBits } from "./bit_ops.ts";
 import { activate, convFloat, denseFloat, poolFloat, signFloat, window2d } from "./float_ops.ts";
-import type { BatchNormOp, ConvOp, DenseOp, DeployModel, DeployOp } from "./format.ts";
+import type { ConvOp, DenseOp, DeployModel, DeployOp } from "./format.ts";
 import { createKernel, type PopcountKernel } from "./wasm.ts";
 
 /** An intermediate value: float data or packed sign bits, with its shape. */
@@ -162,7 +162,6 @@ function compileConv(ctx: Ctx, op: ConvOp, shape: number[]): [Step, number[]] {
       w,
       scale: op.scale,
       shift: op.shift,
-      float32: op.accumulate === "float32",
     });
     activateRows(float, op.activation, op.cout);
     return { float, shape: out, group: op.cout };
@@ -213,24 +212,6 @@ function compileDense(ctx: Ctx, op: DenseOp, shape: number[]): [Step, number[]] 
   }, out];
 }
 
-/** A batch-norm op: tfjs's float32 formula when the raw parameters are present, else the affine. */
-function batchNormFloat(x: Float32Array, op: BatchNormOp, c: number): Float32Array {
-  const out = new Float32Array(x.length);
-  if (op.mean && op.variance && op.gamma && op.beta && op.epsilon !== undefined) {
-    // v = β + f(f(x − μ)·γ) / f(√f(σ² + ε)), rounded to float32 at the end (tfjs-wasm's result).
-    const f = Math.fround, eps = f(op.epsilon);
-    const d = Float64Array.from(op.variance, (v) => f(Math.sqrt(f(v + eps))));
-    const { mean, gamma, beta } = op;
-    for (let i = 0, ch = 0; i < x.length; i++) {
-      out[i] = beta[ch] + f(f(x[i] - mean[ch]) * gamma[ch]) / d[ch];
-      if (++ch === c) ch = 0;
-    }
-    return out;
-  }
-  for (let i = 0; i < x.length; i++) out[i] = op.scale[i % c] * x[i] + op.shift[i % c];
-  return out;
-}
-
 /** Compile-time context shared by the ops of one model. */
 interface Ctx {
   kernel: PopcountKernel;
@@ -275,7 +256,9 @@ function compileOp(ctx: Ctx, op: DeployOp, shape: number[]): [Step, number[]] {
       const c = shape[shape.length - 1];
       return [(v) => {
         const x = toFloatInput(v, { ...op, input: "float" } as unknown as DenseOp);
-        return { float: batchNormFloat(x, op, c), shape, group: v.group };
+        const float = new Float32Array(x.length);
+        for (let i = 0; i < x.length; i++) float[i] = op.scale[i % c] * x[i] + op.shift[i % c];
+        return { float, shape, group: v.group };
       }, shape];
     }
     case "activation":

@@ -156,20 +156,8 @@ export function layerToOps(
       const base = linearOp(layer, cfg, { rows: kh * kw * cin, cout, group: cin });
       const strides = pair(cfg.strides ?? 1, "strides", layer);
       const out = layer.computeOutputShape([null, ...shape]) as number[];
-      const float32 = base.kernel === "float" && base.input === "float" &&
-        base.affine!.scale.every((s) => s === 1);
       return {
-        ops: [{
-          ...base,
-          type: "conv",
-          kh,
-          kw,
-          cin,
-          cout,
-          strides,
-          padding,
-          ...(float32 ? { accumulate: "float32" as const } : {}),
-        }],
+        ops: [{ ...base, type: "conv", kh, kw, cin, cout, strides, padding }],
         shape: out.slice(1),
       };
     }
@@ -197,20 +185,8 @@ export function layerToOps(
         epsilon: cfg.epsilon as number,
       });
       const empty = new Float32Array(0);
-      const c = shape[shape.length - 1];
       return {
-        ops: [{
-          type: "batchnorm",
-          name: layer.name,
-          scale: empty,
-          shift: empty,
-          affine,
-          mean: w.get("moving_mean")!,
-          variance: w.get("moving_variance")!,
-          gamma: w.get("gamma") ?? new Float32Array(c).fill(1),
-          beta: w.get("beta") ?? new Float32Array(c),
-          epsilon: cfg.epsilon as number,
-        }],
+        ops: [{ type: "batchnorm", name: layer.name, scale: empty, shift: empty, affine }],
         shape,
       };
     }

@@ -107,14 +107,11 @@ export function convFloat(
     w: Float32Array;
     scale: Float32Array;
     shift: Float32Array;
-    /** Sum in float32 from `shift` (tfjs's order and rounding); `scale` is then ignored (1). */
-    float32?: boolean;
   },
 ): Float32Array {
   const { window: g, cin, cout } = params;
   const out = new Float32Array(g.oh * g.ow * cout);
-  const f32 = params.float32 === true;
-  const acc = f32 ? new Float32Array(cout) : new Float64Array(cout);
+  const acc = new Float64Array(cout);
   const { w, scale, shift } = params;
   for (let oy = 0; oy < g.oh; oy++) {
     for (let ox = 0; ox < g.ow; ox++) {
@@ -136,8 +133,7 @@ export function convFloat(
         }
       }
       const oo = (oy * g.ow + ox) * cout;
-      if (f32) for (let co = 0; co < cout; co++) out[oo + co] = acc[co] + shift[co];
-      else for (let co = 0; co < cout; co++) out[oo + co] = scale[co] * acc[co] + shift[co];
+      for (let co = 0; co < cout; co++) out[oo + co] = scale[co] * acc[co] + shift[co];
     }
   }
   return out;

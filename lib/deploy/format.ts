@@ -44,11 +44,8 @@
  * - `maxpool` `{ph, pw, strides, padding, mode?}`: max pooling; `mode` (i8 per channel, optional)
  *   is −1 where the pool takes the *minimum* instead (a batch norm with negative slope folded
  *   through the pool: BN(max y) = min BN(y) when γ/σ < 0). On bits, max = OR and min = AND.
- * - `batchnorm` `{scale, shift, mean?, variance?, gamma?, beta?, epsilon?}`: v = scale·x + shift per
- *   channel (a batch norm that was not folded into a preceding layer); with the raw parameters,
- *   tfjs's float32 formula instead (see {@link BatchNormOp}). The exporter keeps the batch norm
- *   after a full-precision conv unfolded and marks that conv `accumulate: "float32"`, so the
- *   activations that the next layer binarizes are bit-identical to tfjs's.
+ * - `batchnorm` `{scale, shift}`: v = scale·x + shift per channel (a batch norm that could not be
+ *   folded into a preceding layer).
  * - `flatten` `{}` and `activation` `{activation}`.
  *
  * @module
@@ -74,12 +71,6 @@ export interface LinearOpBase {
 /** A 2-D convolution (NHWC, kernel [kh, kw, cin, cout]). */
 export interface ConvOp extends LinearOpBase {
   type: "conv";
-  /**
-   * "float32" (float kernels only, scale 1): sum in float32, tap-major (ky, kx, ci) order,
-   * starting from `shift` (the bias): the order of tfjs-wasm (XNNPACK) and tfjs-cpu, so the
-   * output is bit-identical to tfjs. Absent: float64 sums, then scale·r + shift.
-   */
-  accumulate?: "float32";
   kh: number;
   kw: number;
   cin: number;
@@ -113,15 +104,6 @@ export interface BatchNormOp {
   name: string;
   scale: Float32Array;
   shift: Float32Array;
-  /**
-   * With the raw parameters present the engine evaluates tfjs-wasm's float32 formula
-   * v = β + (x − μ)·γ / √(σ² + ε), rounded like tfjs (bit-identical outputs), instead of the affine.
-   */
-  mean?: Float32Array;
-  variance?: Float32Array;
-  gamma?: Float32Array;
-  beta?: Float32Array;
-  epsilon?: number;
 }
 
 /** Flatten [H, W, C] → [H·W·C]. */

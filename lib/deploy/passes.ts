@@ -31,9 +31,7 @@ export function foldBatchNorms(ops: RawOp[]): RawOp[] {
     const pools: MaxPoolOp[] = [];
     while (j >= 0 && out[j].type === "maxpool") pools.push(out[j--] as MaxPoolOp);
     const prod = j >= 0 ? out[j] : undefined;
-    // A float32-exact conv keeps its batch norm (evaluated with tfjs's own float32 formula).
-    const exact = prod !== undefined && (prod as { accumulate?: string }).accumulate === "float32";
-    const foldable = prod !== undefined && !exact && isLinear(prod) &&
+    const foldable = prod !== undefined && isLinear(prod) &&
       (prod as { activation: string }).activation === "linear" &&
       prod.affine!.scale.length === bn.scale.length;
     if (!foldable) {
@@ -74,13 +72,6 @@ export function finalizeOps(raw: RawOp[], options: { epsilon?: number } = {}): D
     const { affine, integer: _integer, fused, ...rest } = op as RawOp & { fused?: boolean };
     if (fused) {
       return { ...rest, scale: new Float32Array(0), shift: new Float32Array(0) } as DeployOp;
-    }
-    if (affine && op.type === "batchnorm") {
-      return {
-        ...rest,
-        scale: Float32Array.from(affine.scale),
-        shift: Float32Array.from(affine.shift),
-      } as DeployOp;
     }
     if (affine) {
       return {
