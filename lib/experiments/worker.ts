@@ -14,6 +14,7 @@ import { type BackendName, initBackend } from "../backend/mod.ts";
 import { executeRun, type RunEvent } from "./execute.ts";
 import { planPreset } from "./presets.ts";
 import { join, materializeRuns, runDir } from "./store.ts";
+import { installTelemetryHook } from "./telemetry_hook.ts";
 
 /** Exit codes of run-one. */
 export const EXIT = {
@@ -53,6 +54,7 @@ export interface WorkerOptions {
 
 /** Runs one run and returns the process exit code (see {@link EXIT}). */
 export async function runWorker(options: WorkerOptions): Promise<number> {
+  installTelemetryHook();
   let stop = false;
   const onSignal = () => {
     stop = true;

@@ -33,6 +33,13 @@ Deno.test("smoke grid end to end: every row trains, tables written, nothing left
   assert.ok(
     runs.every((r) => r.metrics.every((m) => Number.isFinite(m.loss) && m.imagesPerSec > 0)),
   );
+  // Every epoch line of a run with binary layers carries the instruments' telemetry.
+  const binary = runs.filter((r) => r.record.config.kernelQuantizer !== "none");
+  assert.ok(binary.length > 0);
+  for (const r of binary) {
+    const t = r.metrics.map((m) => (m as { telemetry?: { layers: unknown[] } }).telemetry);
+    assert.ok(t.every((x) => x && x.layers.length > 0), `telemetry missing in ${r.record.runId}`);
+  }
   assertClean(join(ref.dir, "smoke/runs"));
   for (const f of ["table.md", "table.csv", "table.json"]) Deno.statSync(join(ref.dir, "smoke", f));
   assert.equal(ref.rows.length, new Set(plan.map((r) => r.configKey)).size);
