@@ -15,10 +15,11 @@ export type Beta = number | tf.Scalar;
  * sign(x) ∈ {−1, +1} with sign(0) = +1 (the larq / BinaryNet convention). Not differentiable:
  * its gradient is 0 everywhere. NaN stays NaN.
  *
- * Forward: `x ≥ 0 ? +1 : −1`.
+ * Forward: `x ≥ 0 ? +1 : −1`, computed as `−step(−x, −1)`: exact for every x on every backend
+ * (tfjs-wasm's `Sign` returns 0 for |x| < 2⁻²³, so `sign(sign(x) + 0.1)` maps tiny negatives to +1).
  */
 export function sign<T extends tf.Tensor>(x: T): T {
-  return tf.tidy(() => tf.sign(tf.add(tf.sign(x), 0.1))) as T;
+  return tf.tidy(() => tf.neg(tf.step(tf.neg(x), -1))) as T;
 }
 
 /** Options of {@link steSign}. */

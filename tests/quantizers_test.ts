@@ -33,10 +33,37 @@ function near(a: number, b: number, tol: number, what: string): void {
   assert.ok(Math.abs(a - b) <= tol, `${what}: got ${a}, expected ${b} (tol ${tol})`);
 }
 
+Deno.test("sign: exact for tiny |x| on cpu and wasm (wasm's Sign is 0 below 2^-23)", async () => {
+  const { initBackend } = await import("../lib/backend/mod.ts");
+  await tf.ready();
+  const before = tf.getBackend();
+  await initBackend({ backend: "wasm", quiet: true });
+  const xs = [-1e-30, -1e-8, -0, 0, 1e-30, 1e-8, -5, 5];
+  const want = [-1, -1, 1, 1, 1, 1, -1, 1];
+  try {
+    for (const b of ["cpu", "wasm"]) {
+      await tf.setBackend(b);
+      const got = tf.tidy(() => [...sign(tf.tensor1d(xs)).dataSync()]);
+      assert.deepEqual(got, want, b);
+      assert.ok(Number.isNaN(tf.tidy(() => sign(tf.tensor1d([NaN])).dataSync()[0])), b);
+    }
+  } finally {
+    await tf.setBackend(before);
+  }
+});
+
 Deno.test("sign: ±1 with sign(0) = +1, zero gradient", () => {
   const x = tf.tensor1d([-3, -1e-7, 0, -0, 1e-7, 2]);
   assert.deepEqual([...sign(x).dataSync()], [-1, -1, 1, 1, 1, 1]);
-  assert.deepEqual([...tf.grad((t) => sign(t))(x).dataSync()], [0, 0, 0, 0, 0, 0]);
+  // (−0 and 0 are both a zero gradient)
+  assert.deepEqual([...tf.grad((t) => sign(t))(x).dataSync()].map((v) => v + 0), [
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+  ]);
   for (const q of QUANTIZER_NAMES) {
     assert.deepEqual([...quantize(x, q).dataSync()], [-1, -1, 1, 1, 1, 1], q);
   }

@@ -7,59 +7,34 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { isQuantLayer, quantConv2d, quantDense } from "../layers/mod.ts";
+import { isQuantLayer } from "../layers/mod.ts";
+import { buildModel } from "../models.ts";
 import { registerBenchSection } from "./registry.ts";
 import { type BinaryEngine, createEngine } from "../deploy/engine.ts";
 import { toDeployModel } from "../deploy/export.ts";
 import { encodeModel } from "../deploy/format.ts";
 
 /**
- * Binary VGG-small (the layer list of `lib/models.ts` "vgg_small": 2×128C3 – MP2 – 2×256C3 –
- * MP2 – 2×512C3 – MP2 – FC1024 – FC1024 – FC10, first conv and last FC full precision, BN after
- * each weight layer, pool before BN) at a width multiplier, randomly initialised: speed and
- * size do not depend on training.
+ * The project's binary VGG-small (`lib/models.ts` "vgg_small": 2×128C3 – MP2 – 2×256C3 – MP2 –
+ * 2×512C3 – MP2 – FC1024 – FC1024 – FC10, first conv and last FC full precision) at a width
+ * multiplier, BNN+ settings (SignSwish activations, STE weights, trainable per-channel α), randomly
+ * initialised: speed and size do not depend on training.
  */
 export function binaryVggSmall(options: { width?: number; seed?: number } = {}): tf.Sequential {
-  const w = options.width ?? 1, seed = options.seed ?? 0;
-  const c = (n: number) => Math.max(1, Math.round(n * w));
-  const q = {
+  return buildModel({
+    model: "vgg_small",
+    width: options.width ?? 1,
     inputQuantizer: "swish_sign",
     kernelQuantizer: "ste_sign",
+    beta: 5,
+    trainableBeta: false,
     scale: "trainable",
     scaleShape: "channel",
-    useBias: false,
-  } as const;
-  const init = (i: number) => tf.initializers.glorotUniform({ seed: seed * 1000 + i });
-  const m = tf.sequential({ name: `binary_vgg_small_x${w}` });
-  m.add(tf.layers.conv2d({
-    inputShape: [32, 32, 3],
-    filters: c(128),
-    kernelSize: 3,
-    padding: "same",
-    useBias: false,
-    kernelInitializer: init(0),
-  }));
-  m.add(tf.layers.batchNormalization({ epsilon: 1e-4 }));
-  [128, 256, 256, 512, 512].forEach((f, i) => {
-    m.add(
-      quantConv2d({
-        ...q,
-        filters: c(f),
-        kernelSize: 3,
-        padding: "same",
-        kernelInitializer: init(i + 1),
-      }),
-    );
-    if (i % 2 === 0) m.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2, padding: "same" }));
-    m.add(tf.layers.batchNormalization({ epsilon: 1e-4 }));
-  });
-  m.add(tf.layers.flatten());
-  for (let i = 0; i < 2; i++) {
-    m.add(quantDense({ ...q, units: c(1024), kernelInitializer: init(6 + i) }));
-    m.add(tf.layers.batchNormalization({ epsilon: 1e-4 }));
-  }
-  m.add(tf.layers.dense({ units: 10, kernelInitializer: init(8) }));
-  return m;
+    regularizer: "none",
+    lambda: 0,
+    kernelClip: 1,
+    seed: options.seed ?? 0,
+  }, { inputShape: [32, 32, 3], numClasses: 10 });
 }
 
 /** Options of {@link benchDeploy}. */

@@ -15,7 +15,10 @@
  */
 import { popcount32, wordsFor } from "./bits.ts";
 import type { Window2D } from "./float_ops.ts";
-import type { KernelWeights, PopcountKernel } from "./wasm.ts";
+import type { KernelThresholds, KernelWeights, PopcountKernel } from "./wasm.ts";
+import { type BinaryOutput, countBounds, emit, emitBitsInterior, emitter } from "./emit.ts";
+
+export type { BinaryOutput };
 
 /** A binary×binary linear op ready to run: weights uploaded, buffers allocated. */
 export interface PreparedBinary {
@@ -72,106 +75,6 @@ export function prepareBinary(
   };
 }
 
-/**
- * Where a binary op's integer outputs r go: per-channel thresholds → packed bits, or the affine
- * scale·r + shift → floats.
- */
-export type BinaryOutput =
-  | { kind: "bits"; threshold: Float32Array; direction: Int8Array }
-  | { kind: "float"; scale: Float32Array; shift: Float32Array };
-
-/** Precomputed form of an output spec: bit = sgn·r ≥ thr, or v = scale·r + shift. */
-interface Emitter {
-  bits: boolean;
-  sgn: Int32Array;
-  thr: Float64Array;
-  scale: Float32Array;
-  shift: Float32Array;
-}
-
-function emitter(o: BinaryOutput, c: number): Emitter {
-  const sgn = new Int32Array(c), thr = new Float64Array(c);
-  if (o.kind === "bits") {
-    for (let ch = 0; ch < c; ch++) {
-      const d = o.direction[ch], t = o.threshold[ch];
-      // direction 0 is a constant bit [t ≤ 0]: 0 ≥ −1 holds, 0 ≥ 1 does not.
-      sgn[ch] = d;
-      thr[ch] = d === 0 ? (t <= 0 ? -1 : 1) : d * t;
-    }
-    return { bits: true, sgn, thr, scale: new Float32Array(0), shift: new Float32Array(0) };
-  }
-  return { bits: false, sgn, thr, scale: o.scale, shift: o.shift };
-}
-
-/** Emits one position's float outputs from popcounts `cnt[at..at+c)`: r = nValid − 2·(cnt − corr). */
-function emit(
-  e: Emitter,
-  cnt: Int32Array,
-  at: number,
-  c: number,
-  nValid: number,
-  corr: Int32Array,
-  float: Float32Array,
-  p: number,
-): void {
-  const { scale, shift } = e;
-  const o = p * c;
-  for (let ch = 0; ch < c; ch++) {
-    const r = nValid - 2 * (cnt[at + ch] - corr[ch]);
-    float[o + ch] = scale[ch] * r + shift[ch];
-  }
-}
-
-/**
- * Bounds on the raw popcount for positions with all taps valid (n = nValid): the bit is 1 iff
- * lo[c] ≤ popcount ≤ hi[c] (r = n − 2·popcount, so r ≥ T ⇔ popcount ≤ ⌊(n − T)/2⌋ and
- * r ≤ T ⇔ popcount ≥ ⌈(n − T)/2⌉).
- */
-function countBounds(e: Emitter, n: number): { lo: Int32Array; hi: Int32Array } {
-  const c = e.sgn.length, BIG = 2 ** 30;
-  const lo = new Int32Array(c), hi = new Int32Array(c);
-  for (let ch = 0; ch < c; ch++) {
-    const s = e.sgn[ch], t = e.thr[ch];
-    if (s > 0) {
-      lo[ch] = 0;
-      hi[ch] = Math.max(-1, Math.min(BIG, Math.floor((n - t) / 2)));
-    } else if (s < 0) {
-      // −r ≥ t ⇔ r ≤ −t ⇔ popcount ≥ (n + t)/2
-      lo[ch] = Math.max(0, Math.min(BIG, Math.ceil((n + t) / 2)));
-      hi[ch] = BIG;
-    } else if (t <= 0) {
-      lo[ch] = 0;
-      hi[ch] = BIG;
-    } else {
-      lo[ch] = 1;
-      hi[ch] = 0;
-    }
-  }
-  return { lo, hi };
-}
-
-function emitBitsInterior(
-  cnt: Int32Array,
-  at: number,
-  c: number,
-  lo: Int32Array,
-  hi: Int32Array,
-  bits: Uint32Array,
-  outAt: number,
-): void {
-  let word = 0, b = 0, o = outAt;
-  for (let ch = 0; ch < c; ch++) {
-    const v = cnt[at + ch];
-    if (v >= lo[ch] && v <= hi[ch]) word |= 1 << b;
-    if (++b === 32) {
-      bits[o++] = word;
-      word = 0;
-      b = 0;
-    }
-  }
-  if (b !== 0) bits[o] = word;
-}
-
 /** The result of a binary op: packed bits or floats, one of them non-empty. */
 export interface BinaryResult {
   bits?: Uint32Array;
@@ -185,7 +88,13 @@ export interface BinaryResult {
 export function binaryConv(
   kernel: PopcountKernel,
   prep: PreparedBinary,
-  args: { window: Window2D; input: Uint32Array; output: BinaryOutput },
+  args: {
+    window: Window2D;
+    input: Uint32Array;
+    output: BinaryOutput;
+    /** From {@link prepareConvThresholds}: thresholds applied inside the kernel. */
+    thresholds?: KernelThresholds;
+  },
 ): BinaryResult {
   const { window: g, input: x, output: out } = args;
   const { cw, kv, patch, cout, taps, wpopT, cin } = prep;
@@ -210,6 +119,9 @@ export function binaryConv(
       }
       mask[p] = bits;
     }
+  }
+  if (args.thresholds) {
+    return { bits: kernel.gemmBits(patch, prep.weights, args.thresholds).slice() };
   }
   const cnt = kernel.gemm(patch, P, prep.weights);
   const m = prep.weights.m;
@@ -251,8 +163,9 @@ export function binaryConv(
   };
   for (let p = 0; p < P; p++) {
     const pt = pattern(mask[p]);
-    if (e.bits) emitBitsInterior(cnt, p * m, cout, pt.lo, pt.hi, bits, p * cwOut);
-    else emit(e, cnt, p * m, cout, pt.n, pt.corr, float, p);
+    if (e.bits) {
+      emitBitsInterior(cnt, { at: p * m, c: cout, lo: pt.lo, hi: pt.hi, bits, outAt: p * cwOut });
+    } else emit(e, { cnt, at: p * m, c: cout, nValid: pt.n, corr: pt.corr, float, p });
   }
   return e.bits ? { bits } : { float };
 }
@@ -272,10 +185,73 @@ export function binaryDense(
   const bits = e.bits ? new Uint32Array(wordsFor(prep.cout)) : new Uint32Array(0);
   if (e.bits) {
     const { lo, hi } = countBounds(e, inFeatures);
-    emitBitsInterior(cnt, 0, prep.cout, lo, hi, bits, 0);
+    emitBitsInterior(cnt, { at: 0, c: prep.cout, lo, hi, bits, outAt: 0 });
     return { bits };
   }
   const float = e.bits ? new Float32Array(0) : new Float32Array(prep.cout);
-  emit(e, cnt, 0, prep.cout, inFeatures, new Int32Array(prep.cout), float, 0);
+  const corr = new Int32Array(prep.cout);
+  emit(e, { cnt, at: 0, c: prep.cout, nValid: inFeatures, corr, float, p: 0 });
   return e.bits ? { bits } : { float };
+}
+
+/** The key of the valid taps of every output position (Σ 2^t over taps t inside the image). */
+function tapKeys(g: Window2D): Float64Array {
+  const keys = new Float64Array(g.oh * g.ow);
+  for (let oy = 0; oy < g.oh; oy++) {
+    for (let ox = 0; ox < g.ow; ox++) {
+      let key = 0, t = 0;
+      for (let ky = 0; ky < g.kh; ky++) {
+        const iy = oy * g.sh + ky - g.padTop;
+        for (let kx = 0; kx < g.kw; kx++, t++) {
+          const ix = ox * g.sw + kx - g.padLeft;
+          if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) key += 2 ** t;
+        }
+      }
+      keys[oy * g.ow + ox] = key;
+    }
+  }
+  return keys;
+}
+
+/**
+ * Uploads the per-position popcount bounds of a binary conv with bit outputs, so that the kernel
+ * thresholds its popcounts directly ({@link binaryConv} `thresholds`): one bounds block per
+ * pattern of valid taps, with the padded taps' weight popcounts folded in.
+ */
+export function prepareConvThresholds(
+  kernel: PopcountKernel,
+  prep: PreparedBinary,
+  args: { window: Window2D; output: BinaryOutput & { kind: "bits" } },
+): KernelThresholds {
+  const { cout, taps, cin, wpopT } = prep;
+  const m = prep.weights.m;
+  const e = emitter(args.output, cout);
+  const keys = tapKeys(args.window);
+  const ids = new Map<number, number>();
+  const blocks: Int32Array[] = [];
+  const patternOf = new Int32Array(keys.length);
+  keys.forEach((key, p) => {
+    let id = ids.get(key);
+    if (id === undefined) {
+      const corr = new Int32Array(cout);
+      let nTaps = 0;
+      for (let t = 0; t < taps; t++) {
+        if (Math.floor(key / 2 ** t) % 2 === 1) nTaps++;
+        else for (let co = 0; co < cout; co++) corr[co] += wpopT[t * cout + co];
+      }
+      const bd = countBounds(e, nTaps * cin);
+      const block = new Int32Array(2 * m);
+      for (let co = 0; co < m; co++) {
+        block[co] = co < cout ? bd.lo[co] + corr[co] : 1; // padded channels: never (lo > hi)
+        block[m + co] = co < cout ? bd.hi[co] + corr[co] : 0;
+      }
+      id = blocks.length;
+      blocks.push(block);
+      ids.set(key, id);
+    }
+    patternOf[p] = id;
+  });
+  const bounds = new Int32Array(blocks.length * 2 * m);
+  blocks.forEach((b, i) => bounds.set(b, i * 2 * m));
+  return kernel.uploadThresholds({ patternOf, bounds }, { m, cw: wordsFor(cout) });
 }

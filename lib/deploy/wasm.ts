@@ -21,6 +21,18 @@ export interface KernelWeights {
   readonly kv: number;
 }
 
+/**
+ * Per-position popcount bounds uploaded once: position p uses block `patternOf[p]` of `bounds`
+ * (`[patterns][lo[m], hi[m]]`, i32); its output bit for channel c is [lo ≤ popcount ≤ hi].
+ */
+export interface KernelThresholds {
+  readonly id: number;
+  readonly positions: number;
+  readonly m: number;
+  /** Output words per position. */
+  readonly cw: number;
+}
+
 /** A popcount GEMM over packed rows (see the module doc); `kv` counts 128-bit vectors per row. */
 export interface PopcountKernel {
   /** "wasm-simd" or "js". */
@@ -32,6 +44,32 @@ export interface PopcountKernel {
    * Returns a view that stays valid until the next call.
    */
   gemm(a: Uint32Array, rows: number, w: KernelWeights): Int32Array;
+  /** Stores per-position bounds for {@link gemmBits}. */
+  uploadThresholds(
+    table: { patternOf: Int32Array; bounds: Int32Array },
+    shape: { m: number; cw: number },
+  ): KernelThresholds;
+  /**
+   * {@link gemm} followed by the thresholds: packed output bits `[rows][cw]` (rows =
+   * `t.positions`). Returns a view that stays valid until the next call.
+   */
+  gemmBits(a: Uint32Array, w: KernelWeights, t: KernelThresholds): Uint32Array;
+}
+
+function thresholdJs(
+  cnt: Int32Array,
+  table: { patternOf: Int32Array; bounds: Int32Array },
+  shape: { m: number; cw: number; out: Uint32Array },
+): void {
+  const { patternOf, bounds } = table, { m, cw, out } = shape;
+  out.fill(0);
+  for (let p = 0; p < patternOf.length; p++) {
+    const b = patternOf[p] * 2 * m;
+    for (let c = 0; c < m; c++) {
+      const v = cnt[p * m + c];
+      if (v >= bounds[b + c] && v <= bounds[b + m + c]) out[p * cw + (c >>> 5)] |= 1 << (c & 31);
+    }
+  }
 }
 
 class JsKernel implements PopcountKernel {
@@ -60,6 +98,20 @@ class JsKernel implements PopcountKernel {
     }
     return out.subarray(0, rows * m);
   }
+  #tables: { patternOf: Int32Array; bounds: Int32Array }[] = [];
+  uploadThresholds(
+    table: { patternOf: Int32Array; bounds: Int32Array },
+    shape: { m: number; cw: number },
+  ): KernelThresholds {
+    this.#tables.push({ patternOf: table.patternOf.slice(), bounds: table.bounds.slice() });
+    return { id: this.#tables.length - 1, positions: table.patternOf.length, ...shape };
+  }
+  gemmBits(a: Uint32Array, w: KernelWeights, t: KernelThresholds): Uint32Array {
+    const cnt = this.gemm(a, t.positions, w);
+    const out = new Uint32Array(t.positions * t.cw);
+    thresholdJs(cnt, this.#tables[t.id], { m: t.m, cw: t.cw, out });
+    return out;
+  }
 }
 
 function checkShape(b: Uint32Array, m: number, kv: number): void {
@@ -75,12 +127,15 @@ class WasmKernel implements PopcountKernel {
   #memory: WebAssembly.Memory;
   #fn: (a: number, p: number, b: number, m: number, kv: number, out: number) => void;
   #fn2: (a: number, p: number, b: number, m: number, kv: number, out: number, ldo: number) => void;
+  #thr: (cnt: number, p: number, m: number, pos: number, out: number, cw: number) => void;
+  #tables: number[] = [];
   #top = 0;
   #offsets: number[] = [];
   constructor(instance: WebAssembly.Instance) {
     this.#memory = instance.exports.memory as WebAssembly.Memory;
     this.#fn = instance.exports.gemm as (...args: number[]) => void;
     this.#fn2 = instance.exports.gemm2 as (...args: number[]) => void;
+    this.#thr = instance.exports.threshold as (...args: number[]) => void;
   }
   #reserve(bytes: number): void {
     const have = this.#memory.buffer.byteLength;
@@ -94,6 +149,30 @@ class WasmKernel implements PopcountKernel {
     this.#offsets.push(this.#top);
     this.#top += bytes;
     return { id: this.#offsets.length - 1, m, kv };
+  }
+  uploadThresholds(
+    table: { patternOf: Int32Array; bounds: Int32Array },
+    shape: { m: number; cw: number },
+  ): KernelThresholds {
+    const P = table.patternOf.length;
+    const boundsAt = this.#top, posAt = boundsAt + table.bounds.length * 4;
+    this.#reserve(posAt + P * 4);
+    new Int32Array(this.#memory.buffer, boundsAt, table.bounds.length).set(table.bounds);
+    const pos = new Int32Array(this.#memory.buffer, posAt, P);
+    for (let p = 0; p < P; p++) pos[p] = boundsAt + table.patternOf[p] * 2 * shape.m * 4;
+    this.#top = posAt + P * 4 + 16 - ((posAt + P * 4) % 16);
+    this.#tables.push(posAt);
+    return { id: this.#tables.length - 1, positions: P, ...shape };
+  }
+  gemmBits(a: Uint32Array, w: KernelWeights, t: KernelThresholds): Uint32Array {
+    const cnt = this.gemm(a, t.positions, w);
+    const outAt = cnt.byteOffset + cnt.byteLength;
+    const need = outAt + t.positions * t.cw * 4;
+    if (need > this.#memory.buffer.byteLength) {
+      this.#memory.grow(Math.ceil((need - this.#memory.buffer.byteLength) / 65536));
+    }
+    this.#thr(cnt.byteOffset, t.positions, t.m, this.#tables[t.id], outAt, t.cw);
+    return new Uint32Array(this.#memory.buffer, outAt, t.positions * t.cw);
   }
   gemm(a: Uint32Array, rows: number, w: KernelWeights): Int32Array {
     const { m, kv } = w;

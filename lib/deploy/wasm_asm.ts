@@ -2,7 +2,8 @@
  * A tiny WebAssembly assembler for the popcount GEMM kernels of `wasm.ts`: the module bytes are
  * built at run time from the opcodes below (no toolchain, no binary blob). Pure TypeScript.
  *
- * Exports `memory`, `gemm` (1 row × 4 weight rows per pass) and `gemm2` (2 rows × 4).
+ * Exports `memory`, `gemm` (1 row × 4 weight rows per pass), `gemm2` (2 rows × 4) and
+ * `threshold` (popcounts → packed bits against per-position bounds).
  *
  * @module
  */
@@ -214,6 +215,63 @@ function gemm2Body(): number[] {
   return [2, 11, I32, 11, V128, ...c];
 }
 
+/**
+ * Function body of thresholdBits(cnt, P, M, pos, out, cw): for each position p, compares the
+ * popcounts cnt[p·M + c] with the bounds block at byte offset pos[p] (lo[M] then hi[M], i32) and
+ * packs [lo ≤ cnt ≤ hi] into `cw` words per position, four channels per SIMD compare.
+ */
+function thresholdBody(): number[] {
+  const [cnt, P, M, pos, out, cw, p, j, cp, bp, word, hiOff, op] = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+    12,
+  ];
+  const v = 13;
+  const AND32 = 0x71, OR32 = 0x72, SHR_U = 0x76, NE = 0x47;
+  const I32_LOAD = [0x28, 2, 0];
+  const GE = simd(0x3f), LE = simd(0x3d), VAND = simd(0x4e), BITMASK = simd(0xa4);
+  const c: number[] = [];
+  c.push(...get(M), ...i32c(2), SHL, ...set(hiOff));
+  c.push(...i32c(0), ...set(p));
+  c.push(0x02, 0x40, 0x03, 0x40);
+  c.push(...get(p), ...get(P), GE_S, 0x0d, 1);
+  c.push(...get(cnt), ...get(p), ...get(hiOff), MUL, ADD, ...set(cp));
+  c.push(...get(pos), ...get(p), ...i32c(2), SHL, ADD, ...I32_LOAD, ...set(bp));
+  c.push(...get(out), ...get(p), ...get(cw), MUL, ...i32c(2), SHL, ADD, ...set(op));
+  c.push(...i32c(0), ...set(word), ...i32c(0), ...set(j));
+  c.push(0x02, 0x40, 0x03, 0x40);
+  c.push(...get(j), ...i32c(2), SHL, ...get(M), GE_S, 0x0d, 1);
+  c.push(...get(cp), ...load(0), ...set(v));
+  c.push(...get(v), ...get(bp), ...load(0), ...GE);
+  c.push(...get(v), ...get(bp), ...get(hiOff), ADD, ...load(0), ...LE, ...VAND, ...BITMASK);
+  c.push(...get(j), ...i32c(7), AND32, ...i32c(2), SHL, SHL, ...get(word), OR32, ...set(word));
+  // every 8 groups (32 channels): store the word
+  c.push(...get(j), ...i32c(7), AND32, ...i32c(7), 0x46, 0x04, 0x40);
+  c.push(...get(op), ...get(j), ...i32c(3), SHR_U, ...i32c(2), SHL, ADD, ...get(word), 0x36, 2, 0);
+  c.push(...i32c(0), ...set(word), 0x0b);
+  c.push(...get(cp), ...i32c(16), ADD, ...set(cp), ...get(bp), ...i32c(16), ADD, ...set(bp));
+  c.push(...get(j), ...i32c(1), ADD, ...set(j));
+  c.push(0x0c, 0, 0x0b, 0x0b);
+  // a last partial word
+  c.push(...get(j), ...i32c(7), AND32, ...i32c(0), NE, 0x04, 0x40);
+  c.push(...get(op), ...get(j), ...i32c(1), SUB, ...i32c(3), SHR_U, ...i32c(2), SHL, ADD);
+  c.push(...get(word), 0x36, 2, 0, 0x0b);
+  c.push(...get(p), ...i32c(1), ADD, ...set(p));
+  c.push(0x0c, 0, 0x0b, 0x0b);
+  c.push(0x0b);
+  return [2, 7, I32, 1, V128, ...c];
+}
+
 /** The bytes of the kernel module (exports `memory`, `gemm`, `gemm2`). */
 export function kernelModuleBytes(): Uint8Array<ArrayBuffer> {
   const type = section(1, [
@@ -227,12 +285,13 @@ export function kernelModuleBytes(): Uint8Array<ArrayBuffer> {
     ...Array(7).fill(I32),
     0,
   ]);
-  const func = section(3, [2, 0, 1]);
+  const func = section(3, [3, 0, 1, 0]);
   const mem = section(5, [1, 0x00, 1]);
   const exports = [...str("memory"), 2, 0, ...str("gemm"), 0, 0, ...str("gemm2"), 0, 1];
-  const exp = section(7, [3, ...exports]);
-  const bodies = [gemmBody(), gemm2Body()];
-  const code = section(10, [2, ...bodies.flatMap((b) => [...uleb(b.length), ...b])]);
+  exports.push(...str("threshold"), 0, 2);
+  const exp = section(7, [4, ...exports]);
+  const bodies = [gemmBody(), gemm2Body(), thresholdBody()];
+  const code = section(10, [3, ...bodies.flatMap((b) => [...uleb(b.length), ...b])]);
   const magic = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0];
   return new Uint8Array([...magic, ...type, ...func, ...mem, ...exp, ...code]);
 }
