@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Stops the test cluster started by tools/slurm/start.sh [DIR]: kills slurmd, slurmctld and munged
+# by their pid files (TERM, then KILL after 10 s). Leaves DIR (logs) in place.
+set -uo pipefail
+dir="${1:-${BNN_SLURM_DIR:-/tmp/bnn-slurm}}"
+rc=0
+# Cancel this cluster's jobs first so that no job step outlives the daemons.
+if [ -f "$dir/slurm.conf" ] && [ -f "$dir/run/slurmctld.pid" ] &&
+  kill -0 "$(cat "$dir/run/slurmctld.pid")" 2>/dev/null; then
+  jobs="$(SLURM_CONF="$dir/slurm.conf" squeue -h -o '%A' 2>/dev/null | sort -u)"
+  if [ -n "$jobs" ]; then
+    # shellcheck disable=SC2086
+    SLURM_CONF="$dir/slurm.conf" scancel $jobs 2>/dev/null
+    for _ in $(seq 1 100); do
+      [ -z "$(SLURM_CONF="$dir/slurm.conf" squeue -h -o '%A' 2>/dev/null)" ] && break
+      sleep 0.1
+    done
+  fi
+fi
+for name in slurmd slurmctld munged; do
+  pidfile="$dir/run/$name.pid"
+  [ -f "$pidfile" ] || continue
+  pid="$(cat "$pidfile")"
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -KILL "$pid" 2>/dev/null || rc=1
+      echo "slurm stop: $name ($pid) killed with KILL" >&2
+    else
+      echo "slurm stop: $name ($pid) stopped" >&2
+    fi
+  fi
+  rm -f "$pidfile"
+done
+exit $rc
