@@ -1,0 +1,131 @@
+/**
+ * Following submitted array elements: the record of submitted jobs (`slurm/jobs.json`), the
+ * elements still active in the queue, and the polling loop with one progress line.
+ *
+ * @module
+ */
+import {
+  accountingStates,
+  ACTIVE_STATES,
+  type ElementState,
+  queueStates,
+  type SlurmEnvOptions,
+} from "./slurm_queue.ts";
+import { type ProgressCounts, progressLine, type RunStatus } from "./slurm_status.ts";
+
+/** One array element: element `index` of job `jobId` runs `runId`. */
+export interface TrackedElement {
+  jobId: string;
+  index: number;
+  runId: string;
+}
+
+/** One submitted array job as recorded in `jobs.json`. */
+export interface SubmittedJob {
+  jobId: string;
+  submittedAt: string;
+  /** `runIds[i]` is run by element `i`. */
+  runIds: string[];
+}
+
+/** The jobs recorded in `slurmDir/jobs.json` (empty when none). */
+export async function readJobs(slurmDir: string): Promise<SubmittedJob[]> {
+  try {
+    const data = JSON.parse(await Deno.readTextFile(`${slurmDir}/jobs.json`));
+    return Array.isArray(data) ? data : [];
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw new Error(`${slurmDir}/jobs.json is unreadable: ${(e as Error).message}`);
+  }
+}
+
+/** Appends `job` to `slurmDir/jobs.json` (atomic rewrite). */
+export async function recordJob(slurmDir: string, job: SubmittedJob): Promise<void> {
+  const jobs = await readJobs(slurmDir);
+  jobs.push(job);
+  const path = `${slurmDir}/jobs.json`;
+  const tmp = `${path}.${Deno.pid}.tmp`;
+  await Deno.writeTextFile(tmp, JSON.stringify(jobs, null, 2) + "\n");
+  await Deno.rename(tmp, path);
+}
+
+/** `jobId_index`. */
+export function elementKey(e: { jobId: string; index: number }): string {
+  return `${e.jobId}_${e.index}`;
+}
+
+/** The elements of earlier `jobs` that Slurm still reports as pending or running. */
+export async function activeElements(
+  jobs: SubmittedJob[],
+  options: SlurmEnvOptions = {},
+): Promise<TrackedElement[]> {
+  const active: TrackedElement[] = [];
+  for (const job of jobs) {
+    const states = await queueStates(job.jobId, options);
+    for (const [index, s] of states) {
+      if (ACTIVE_STATES.has(s.state) && index < job.runIds.length) {
+        active.push({ jobId: job.jobId, index, runId: job.runIds[index] });
+      }
+    }
+  }
+  return active;
+}
+
+/** Options of {@link followElements}. */
+export interface FollowOptions extends SlurmEnvOptions {
+  /** Milliseconds between two looks at the queue (default 5000). */
+  pollMs?: number;
+  /** Receives each changed progress line. */
+  print: (line: string, progress?: boolean) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Polls the queue until none of `elements` is active, printing one progress line whenever it
+ * changes; returns the last state Slurm reported per element key (accounting's where it exists).
+ */
+export async function followElements(
+  elements: TrackedElement[],
+  label: string,
+  runStatus: (id: string) => Promise<RunStatus>,
+  options: FollowOptions,
+): Promise<Map<string, ElementState>> {
+  const last = new Map<string, ElementState>();
+  const jobIds = [...new Set(elements.map((e) => e.jobId))];
+  let previous = "";
+  while (true) {
+    for (const jobId of jobIds) {
+      for (const [index, s] of await queueStates(jobId, options)) {
+        last.set(elementKey({ jobId, index }), s);
+      }
+    }
+    const c: ProgressCounts = {
+      total: elements.length,
+      finished: 0,
+      failed: 0,
+      running: 0,
+      pending: 0,
+    };
+    let active = 0;
+    for (const e of elements) {
+      const s = last.get(elementKey(e));
+      if (s && ACTIVE_STATES.has(s.state)) {
+        active++;
+        if (s.state === "PENDING" || s.state.startsWith("REQUEUE")) c.pending++;
+        else c.running++;
+      } else if ((await runStatus(e.runId)).state === "finished") c.finished++;
+      else c.failed++;
+    }
+    const line = progressLine(jobIds.join("+"), label, c);
+    if (line !== previous) options.print(line, true);
+    previous = line;
+    if (active === 0) break;
+    await sleep(options.pollMs ?? 5000);
+  }
+  for (const jobId of jobIds) {
+    const acct = await accountingStates(jobId, options);
+    for (const [index, s] of acct ?? []) last.set(elementKey({ jobId, index }), s);
+  }
+  return last;
+}
