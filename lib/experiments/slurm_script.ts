@@ -85,6 +85,12 @@ export function shellQuote(s: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
+/** Double-quotes a directive value holding spaces (sbatch reads quotes in `#SBATCH` lines). */
+function quoteDirective(v: string): string {
+  if (/["\n\r\\]/.test(v)) throw new Error(`sbatch: path '${v}' contains a quote or newline`);
+  return /\s/.test(v) ? `"${v}"` : v;
+}
+
 /** The `#SBATCH` directive lines for `count` elements (no shebang). */
 export function sbatchDirectives(count: number, opts: SbatchScriptOptions): string[] {
   if (!Number.isInteger(count) || count < 1) {
@@ -95,7 +101,7 @@ export function sbatchDirectives(count: number, opts: SbatchScriptOptions): stri
   const lines = [
     `--job-name=${opts.jobName ?? `bnn-${opts.preset}`}`,
     `--array=0-${count - 1}`,
-    `--output=${opts.logDir}/%A_%a.out`,
+    `--output=${quoteDirective(`${opts.logDir}/%A_%a.out`)}`,
     "--open-mode=append",
     "--requeue",
     `--signal=B:USR1@${signal}`,
@@ -105,9 +111,6 @@ export function sbatchDirectives(count: number, opts: SbatchScriptOptions): stri
   if (opts.cpusPerTask) lines.push(`--cpus-per-task=${opts.cpusPerTask}`);
   if (opts.mem) lines.push(`--mem=${opts.mem}`);
   if (opts.gres) lines.push(`--gres=${opts.gres}`);
-  for (const l of lines) {
-    if (/\s/.test(l)) throw new Error(`sbatch directive '${l}' contains whitespace`);
-  }
   return lines.map((l) => `#SBATCH ${l}`);
 }
 

@@ -17,20 +17,33 @@ if [ -f "$dir/slurm.conf" ] && [ -f "$dir/run/slurmctld.pid" ] &&
     done
   fi
 fi
-for name in slurmd slurmctld munged; do
-  pidfile="$dir/run/$name.pid"
-  [ -f "$pidfile" ] || continue
-  pid="$(cat "$pidfile")"
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -KILL "$pid" 2>/dev/null || rc=1
-      echo "slurm stop: $name ($pid) killed with KILL" >&2
-    else
-      echo "slurm stop: $name ($pid) stopped" >&2
+# TERM to both Slurm daemons at once (each takes seconds to shut down), then munged.
+stop_pids() {
+  local name pid pids=()
+  for name in "$@"; do
+    pidfile="$dir/run/$name.pid"
+    [ -f "$pidfile" ] || continue
+    pid="$(cat "$pidfile")"
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null && pids+=("$name:$pid")
     fi
-  fi
-  rm -f "$pidfile"
-done
+    rm -f "$pidfile"
+  done
+  for _ in $(seq 1 100); do
+    local alive=0
+    for np in "${pids[@]}"; do kill -0 "${np#*:}" 2>/dev/null && alive=1; done
+    [ "$alive" -eq 0 ] && break
+    sleep 0.1
+  done
+  for np in "${pids[@]}"; do
+    if kill -0 "${np#*:}" 2>/dev/null; then
+      kill -KILL "${np#*:}" 2>/dev/null || rc=1
+      echo "slurm stop: ${np%%:*} (${np#*:}) killed with KILL" >&2
+    else
+      echo "slurm stop: ${np%%:*} (${np#*:}) stopped" >&2
+    fi
+  done
+}
+stop_pids slurmd slurmctld
+stop_pids munged
 exit $rc
