@@ -64,6 +64,8 @@ export interface SlurmExecutorOptions extends SlurmResources, SlurmEnvOptions {
   extraArgs?: string[];
   /** Milliseconds between two looks at the queue (default 5000). */
   pollMs?: number;
+  /** Seconds before the time limit at which an element checkpoints and requeues (default 120). */
+  signalSeconds?: number;
   /** Where progress and messages go (default: stdout; progress rewritten in place on a TTY). */
   print?: (line: string, progress?: boolean) => void;
 }
