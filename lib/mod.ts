@@ -6,3 +6,13 @@
 export { tf } from "./tf.ts";
 export * from "./quantizers.ts";
 export * from "./regularizers.ts";
+export {
+  batches,
+  type BatchOptions,
+  benchIterator,
+  type Dataset,
+  loadDataset,
+  type LoadOptions,
+  syntheticDataset,
+  toTensors,
+} from "./data/mod.ts";

@@ -1,0 +1,151 @@
+/**
+ * `loadDataset`: finds a dataset (see `locate.ts` for the order), downloads it when absent, and
+ * reads it into a uint8 HWC {@link Dataset}, checking every file.
+ *
+ * @module
+ */
+import type { FlagSpec } from "../cli/args.ts";
+import { decodeCifar } from "./cifar10.ts";
+import type { Dataset } from "./dataset.ts";
+import { downloadDataset } from "./download.ts";
+import { decodeIdxPair, gunzip, isGzip } from "./idx.ts";
+import { locate, notFoundMessage, PROJECT_DATA_DIR } from "./locate.ts";
+import { type DatasetSpec, datasetSpec, type Split } from "./specs.ts";
+
+/** Options of {@link loadDataset}. */
+export interface LoadOptions {
+  /** "train" (default) or "test". */
+  split?: Split;
+  /** Explicit location (`--data-dir`): DIR or DIR/<name>/ must hold the files; nothing else is searched. */
+  dataDir?: string;
+  /** Download when not found locally. Default true. */
+  download?: boolean;
+  /** Root the download goes into (as `<root>/<name>/`). Default `dataDir` or `<project>/data`. */
+  downloadDir?: string;
+  /** Base URL replacing the canonical one (a mirror, or a local server in tests). */
+  url?: string;
+  /** Require the official number of examples (50000/10000 CIFAR-10, 60000/10000 IDX). Default true. */
+  strict?: boolean;
+  /** No download progress on stderr. Default false. */
+  quiet?: boolean;
+}
+
+/** The `--data-dir` flag, for CLIs built on `lib/cli/args.ts`. */
+export const DATA_FLAGS: Record<string, FlagSpec> = {
+  "data-dir": {
+    type: "string",
+    description: "directory holding the dataset files (or <dir>/<name>/); else BNN_DATA_DIR, data/",
+  },
+};
+
+/** Maps parsed flags (see {@link DATA_FLAGS}) to {@link LoadOptions}. */
+export function dataOptionsFromFlags(flags: Record<string, unknown>): LoadOptions {
+  const dir = flags["data-dir"];
+  return typeof dir === "string" && dir !== "" ? { dataDir: dir } : {};
+}
+
+async function readCifar(spec: DatasetSpec, files: string[], split: Split, strict: boolean) {
+  const parts = [];
+  for (const f of files) {
+    const bytes = await Deno.readFile(f);
+    parts.push(decodeCifar(bytes, f, {
+      numClasses: spec.numClasses,
+      expectedRecords: strict ? spec.records[split] / files.length : undefined,
+    }));
+  }
+  const n = parts.reduce((a, p) => a + p.n, 0);
+  const images = new Uint8Array(n * 3072);
+  const labels = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    images.set(p.images, o * 3072);
+    labels.set(p.labels, o);
+    o += p.n;
+  }
+  return { images, labels, n, shape: spec.shape };
+}
+
+async function readIdx(path: string): Promise<{ bytes: Uint8Array; name: string }> {
+  const raw = await Deno.readFile(path);
+  if (!isGzip(raw)) return { bytes: raw, name: path };
+  return { bytes: await gunzip(raw, path), name: `${path} (after gunzip)` };
+}
+
+/**
+ * Reads the `split` files of dataset `name` from `files` (already located) into a {@link Dataset}.
+ * Exposed for tests and for reading a known set of files directly.
+ */
+export async function readDatasetFiles(
+  name: string,
+  files: string[],
+  options: { split?: Split; strict?: boolean } = {},
+): Promise<Dataset> {
+  const spec = datasetSpec(name);
+  const split = options.split ?? "train";
+  const strict = options.strict ?? true;
+  let d;
+  if (spec.format === "cifar") {
+    d = await readCifar(spec, files, split, strict);
+  } else {
+    const img = await readIdx(files[0]);
+    const lab = await readIdx(files[1]);
+    d = decodeIdxPair(img.bytes, img.name, lab.bytes, lab.name, spec.numClasses);
+    const [h, w] = d.shape;
+    if (h !== spec.shape[0] || w !== spec.shape[1]) {
+      throw new Error(
+        `${img.name}: at byte offset 8: images are ${h}×${w}, expected ` +
+          `${spec.shape[0]}×${spec.shape[1]} for ${name}`,
+      );
+    }
+    if (strict && d.n !== spec.records[split]) {
+      throw new Error(
+        `${img.name}: at byte offset 4: ${d.n} images, expected ` +
+          `${spec.records[split]} for the ${name} ${split} split`,
+      );
+    }
+  }
+  return {
+    name,
+    split,
+    images: d.images,
+    labels: d.labels,
+    n: d.n,
+    shape: [...spec.shape],
+    numClasses: spec.numClasses,
+    classNames: [...spec.classNames],
+    mean: [...spec.mean],
+    std: [...spec.std],
+    source: files.join(", "),
+  };
+}
+
+/**
+ * Loads `split` of dataset `name` ("cifar10", "fashion-mnist", "mnist") as uint8 HWC. Looks in
+ * `dataDir`, `$BNN_DATA_DIR`, `<project>/data/<name>/`, `../shared/data/`, known system places,
+ * then downloads (checksummed, atomic). Offline, the error lists every place looked at.
+ */
+export async function loadDataset(name: string, options: LoadOptions = {}): Promise<Dataset> {
+  const spec = datasetSpec(name);
+  const split = options.split ?? "train";
+  if (split !== "train" && split !== "test") {
+    throw new Error(`loadDataset: split must be "train" or "test", got "${split}"`);
+  }
+  let found = locate(spec, split, options.dataDir);
+  if (!found) {
+    let downloadError = "disabled (download: false)";
+    if (options.download ?? true) {
+      const root = options.downloadDir ?? options.dataDir ?? PROJECT_DATA_DIR;
+      try {
+        await downloadDataset(spec, root, { url: options.url, quiet: options.quiet });
+        found = locate(spec, split, options.dataDir ?? root);
+        if (!found) {
+          downloadError = `the download into ${root}/${spec.name} lacks the ${split} files`;
+        }
+      } catch (e) {
+        downloadError = `into ${root}/${spec.name} failed: ${(e as Error).message}`;
+      }
+    }
+    if (!found) throw new Error(notFoundMessage(spec, split, options.dataDir, downloadError));
+  }
+  return await readDatasetFiles(name, found.files, { split, strict: options.strict });
+}
