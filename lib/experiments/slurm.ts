@@ -222,7 +222,21 @@ export async function runOnSlurm(
     tracked.push(...pending.map((runId, index) => ({ jobId, index, runId })));
   }
   if (tracked.length > 0) {
-    const last = await followElements(tracked, grid.preset, get, opts);
+    const jobIds = [...new Set(tracked.map((e) => e.jobId))].join(" ");
+    const onInterrupt = () => {
+      print(
+        `interrupted: job(s) ${jobIds} keep running on the cluster; rerun the same command to ` +
+          `follow them again, or cancel them with: scancel ${jobIds}`,
+      );
+      Deno.exit(130);
+    };
+    Deno.addSignalListener("SIGINT", onInterrupt);
+    let last;
+    try {
+      last = await followElements(tracked, grid.preset, get, opts);
+    } finally {
+      Deno.removeSignalListener("SIGINT", onInterrupt);
+    }
     for (const e of tracked) {
       const status = await get(e.runId);
       if (status.state === "finished") continue;
