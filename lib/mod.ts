@@ -16,3 +16,41 @@ export {
   syntheticDataset,
   toTensors,
 } from "./data/mod.ts";
+export * from "./layers/mod.ts";
+export * from "./io.ts";
+export * from "./train.ts";
+export {
+  BACKEND_NAMES,
+  type BackendInfo,
+  type BackendName,
+  initBackend,
+  type InitBackendOptions,
+  registerWasmTrainingKernels,
+} from "./backend/mod.ts";
+export * from "./summary.ts";
+export * from "./telemetry.ts";
+export {
+  type BinaryEngine,
+  createEngine,
+  decodeModel,
+  type DeployModel,
+  encodeModel,
+  exportBinary,
+  loadBinary,
+  toDeployModel,
+} from "./deploy/mod.ts";
+export { buildModel, countParams, layerList, type ModelSpec } from "./models.ts";
+export {
+  addEpochHook,
+  DEFAULT_CONFIG,
+  type ExperimentConfig,
+  loadRuns,
+  makeConfig,
+  planPreset,
+  PRESETS,
+  reproduce,
+  runId,
+  type RunSummary,
+  type StoredRun,
+  writeTables,
+} from "./experiments/mod.ts";

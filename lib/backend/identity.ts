@@ -1,0 +1,19 @@
+/**
+ * `Identity` for the wasm backend without a copy: the output shares the input's data (reference
+ * counted, as the cpu backend and wasm's own `Reshape` do). wasm's own kernel copies the whole
+ * buffer, and autodiff / `customGrad` (every binarizing quantizer) / optimizers call it hundreds
+ * of times per training step. Strings go to wasm's original kernel.
+ *
+ * @module
+ */
+import { tf } from "../tf.ts";
+
+/** Builds the sharing `Identity` on top of wasm's original kernel (used for strings). */
+export function makeIdentity(original: tf.KernelFunc): tf.KernelFunc {
+  return ((args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend }) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === "string") return original(args as Parameters<tf.KernelFunc>[0]);
+    (args.backend as unknown as { incRef(d: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  }) as unknown as tf.KernelFunc;
+}

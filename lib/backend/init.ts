@@ -1,0 +1,153 @@
+/**
+ * Chooses the TensorFlow.js backend once per process: tfjs-node ("tensorflow") where it is
+ * installed, else wasm with the project's training kernels, else the pure-JS cpu backend.
+ *
+ * @module
+ */
+import { tf } from "../tf.ts";
+import { registerWasmTrainingKernels } from "./kernels.ts";
+
+/** Backend names {@link initBackend} understands; "auto" picks the best that works. */
+export type BackendName = "auto" | "tensorflow" | "wasm" | "cpu";
+
+/** All accepted backend names. */
+export const BACKEND_NAMES: readonly BackendName[] = ["auto", "tensorflow", "wasm", "cpu"];
+
+/** Options of {@link initBackend}. */
+export interface InitBackendOptions {
+  /** Forces a backend (default: `BNN_BACKEND` env var, else "auto"). */
+  backend?: BackendName;
+  /** Suppresses the one-line log (notices about tfjs-node are also suppressed). */
+  quiet?: boolean;
+}
+
+/** The outcome of {@link initBackend}. */
+export interface BackendInfo {
+  /** The active tfjs backend: "tensorflow", "wasm" or "cpu". */
+  name: "tensorflow" | "wasm" | "cpu";
+  /** Why it was chosen, in one line. */
+  reason: string;
+  /** Kernels the project registered for this backend (empty unless wasm). */
+  kernels: string[];
+}
+
+/** The npm specifier of the optional native backend. */
+export const TFJS_NODE = "npm:@tensorflow/tfjs-node@4.22.0";
+
+let current: BackendInfo | undefined;
+
+function parseName(v: string, source: string): BackendName {
+  if ((BACKEND_NAMES as readonly string[]).includes(v)) return v as BackendName;
+  throw new Error(
+    `initBackend: ${source} ${JSON.stringify(v)} is not a backend; expected one of ` +
+      BACKEND_NAMES.map((n) => JSON.stringify(n)).join(", "),
+  );
+}
+
+function tfjsNodeInstalled(): boolean {
+  const dir = new URL("../../node_modules/@tensorflow/tfjs-node/package.json", import.meta.url);
+  try {
+    Deno.statSync(dir);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Tries to load tfjs-node; returns null on success or a one-line reason for failure. */
+async function loadTfjsNode(): Promise<string | null> {
+  if (!tfjsNodeInstalled()) {
+    return "tfjs-node is not installed (`deno task install:tfjs-node` needs Google storage access)";
+  }
+  try {
+    const spec = TFJS_NODE;
+    await import(spec);
+    return (await tf.setBackend("tensorflow")) ? null : "tfjs-node loaded but failed to initialize";
+  } catch (e) {
+    return `tfjs-node failed to load: ${
+      String((e as Error).message ?? e).split("\n")[0].slice(0, 160)
+    }`;
+  }
+}
+
+async function useWasm(): Promise<string[] | null> {
+  // Imported here, not at the top: importing registers wasm with a higher priority than cpu, and
+  // code that merely imports the library must not find an uninitialized default backend.
+  await import("@tensorflow/tfjs-backend-wasm");
+  const kernels = registerWasmTrainingKernels();
+  try {
+    return (await tf.setBackend("wasm")) ? kernels : null;
+  } catch {
+    return null;
+  }
+}
+
+async function useCpu(): Promise<void> {
+  if (!(await tf.setBackend("cpu"))) throw new Error("initBackend: the cpu backend failed");
+}
+
+/** The cpu backend prints a banner recommending tfjs-node on first use; our notice covers it. */
+function silenceCpuBanner(): void {
+  const cpu = tf.findBackend("cpu") as unknown as { firstUse?: boolean } | null;
+  if (cpu) cpu.firstUse = false;
+}
+
+/**
+ * Picks and activates the backend. Await it before creating any tensor. The choice comes from
+ * `options.backend`, else the `BNN_BACKEND` environment variable, else "auto"
+ * (tensorflow → wasm → cpu). A forced backend that cannot start throws; in "auto" mode a missing
+ * tfjs-node is a one-line notice. Logs `backend: NAME (reason)` to stderr unless `quiet`.
+ * Calling it again returns the first result (when the request is compatible).
+ */
+export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
+  const env = Deno.env.get("BNN_BACKEND");
+  const requested = options.backend !== undefined
+    ? parseName(options.backend, "option backend")
+    : env
+    ? parseName(env, "env BNN_BACKEND")
+    : "auto";
+  if (current && (requested === "auto" || requested === current.name)) return current;
+  const log = (msg: string) => {
+    if (!options.quiet) console.error(msg);
+  };
+  const why = options.backend !== undefined ? "forced by option" : "forced by BNN_BACKEND";
+  let info: BackendInfo;
+  if (requested === "tensorflow") {
+    const err = await loadTfjsNode();
+    if (err) throw new Error(`initBackend: ${why} "tensorflow" but ${err}`);
+    info = { name: "tensorflow", reason: why, kernels: [] };
+  } else if (requested === "wasm") {
+    const kernels = await useWasm();
+    if (!kernels) throw new Error(`initBackend: ${why} "wasm" but the wasm backend failed`);
+    info = { name: "wasm", reason: `${why}; project training kernels registered`, kernels };
+  } else if (requested === "cpu") {
+    await useCpu();
+    info = { name: "cpu", reason: why, kernels: [] };
+  } else {
+    const err = await loadTfjsNode();
+    if (err === null) {
+      info = { name: "tensorflow", reason: "auto: tfjs-node loaded", kernels: [] };
+    } else {
+      log(`notice: ${err}; using wasm`);
+      const kernels = await useWasm();
+      if (kernels) {
+        info = {
+          name: "wasm",
+          reason: "auto: wasm (XNNPACK, SIMD) + project training kernels",
+          kernels,
+        };
+      } else {
+        await useCpu();
+        info = {
+          name: "cpu",
+          reason: "auto: wasm failed to start; pure-JS cpu (slow)",
+          kernels: [],
+        };
+      }
+    }
+  }
+  current = info;
+  silenceCpuBanner();
+  log(`backend: ${info.name} (${info.reason})`);
+  return info;
+}

@@ -1,0 +1,79 @@
+/**
+ * Registers the project's wasm training kernels with TensorFlow.js (idempotent).
+ *
+ * | kernel | why |
+ * |---|---|
+ * | `Conv2DBackpropFilter` | missing in tfjs-backend-wasm |
+ * | `Conv2DBackpropInput` | wasm's own is a naive loop (several × the forward conv) |
+ * | `DepthwiseConv2dNativeBackpropFilter` / `…Input` | missing in tfjs-backend-wasm |
+ * | `MaxPoolGrad` | one JS pass over the heap is several × faster than wasm's kernel |
+ *
+ * It also wraps wasm's forward `Conv2D`, `FusedConv2D`, `DepthwiseConv2dNative` and
+ * `FusedDepthwiseConv2D` so that 'same' padding is passed explicitly (wasm's own 'same' is wrong
+ * in some strided cases, see `same_pad.ts`), makes `Identity` share data instead of copying
+ * (`identity.ts`), reduces over leading axes without wasm's full transpose (`reduce.ts`), and
+ * replaces tfjs-core's `FusedBatchNorm` gradient by a leaner one (no full-size `Tile`),
+ * see `batchnorm_grad.ts`; that one applies to every backend.
+ *
+ * @module
+ */
+import { tf } from "../tf.ts";
+import { conv2DBackpropFilter, conv2DBackpropInput } from "./conv_backprop.ts";
+import { depthwiseBackpropFilter, depthwiseBackpropInput } from "./depthwise_backprop.ts";
+import { maxPoolGrad } from "./max_pool_grad.ts";
+import { registerBatchNormGrad } from "./batchnorm_grad.ts";
+import { makeExplicitSame, SAME_PAD_KERNELS } from "./same_pad.ts";
+import { makeIdentity } from "./identity.ts";
+import { makeMean, makeSum } from "./reduce.ts";
+
+const wrapped = new Map<string, tf.KernelFunc>();
+
+/** The kernel functions the project registers for the wasm backend, by kernel name. */
+export const PROJECT_WASM_KERNELS: Readonly<Record<string, tf.KernelFunc>> = {
+  Conv2DBackpropFilter: conv2DBackpropFilter as unknown as tf.KernelFunc,
+  Conv2DBackpropInput: conv2DBackpropInput as unknown as tf.KernelFunc,
+  DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter as unknown as tf.KernelFunc,
+  DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput as unknown as tf.KernelFunc,
+  MaxPoolGrad: maxPoolGrad as unknown as tf.KernelFunc,
+};
+
+/**
+ * Registers {@link PROJECT_WASM_KERNELS} for backend "wasm" (replacing wasm's own version where
+ * one exists) and the lean batch-norm gradient. Safe to call
+ * more than once. Returns the kernel names registered.
+ */
+export function registerWasmTrainingKernels(): string[] {
+  const names = Object.keys(PROJECT_WASM_KERNELS);
+  for (const kernelName of names) {
+    const kernelFunc = PROJECT_WASM_KERNELS[kernelName];
+    const existing = tf.getKernel(kernelName, "wasm");
+    if (existing?.kernelFunc === kernelFunc) continue;
+    if (existing !== undefined) tf.unregisterKernel(kernelName, "wasm");
+    tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc });
+  }
+  const wrappers: [string, (f: tf.KernelFunc) => tf.KernelFunc][] = [
+    ...Object.entries(SAME_PAD_KERNELS).map(([k, dw]) =>
+      [k, (f: tf.KernelFunc) => makeExplicitSame(f, dw)] as [string, typeof makeIdentity]
+    ),
+    ["Identity", makeIdentity],
+    ["Sum", makeSum],
+    ["Mean", makeMean],
+  ];
+  for (const [kernelName, make] of wrappers) {
+    const existing = tf.getKernel(kernelName, "wasm");
+    if (existing === undefined) throw new Error(`wasm kernel ${kernelName} is not registered`);
+    if (wrapped.get(kernelName) === existing.kernelFunc) continue;
+    const kernelFunc = make(existing.kernelFunc);
+    wrapped.set(kernelName, kernelFunc);
+    tf.unregisterKernel(kernelName, "wasm");
+    tf.registerKernel({ ...existing, kernelFunc });
+  }
+  registerBatchNormGrad();
+  return [
+    ...names,
+    ...Object.keys(SAME_PAD_KERNELS).map((k) => `${k} (explicit same padding)`),
+    "Identity (no copy)",
+    "Sum, Mean (leading axes)",
+    "FusedBatchNorm (gradient)",
+  ];
+}

@@ -1,0 +1,19 @@
+/**
+ * Backend choice and the project's wasm training kernels.
+ *
+ * ```ts
+ * import { initBackend } from "./lib/backend/mod.ts";
+ * const { name, reason } = await initBackend(); // or {backend: "wasm", quiet: true}
+ * ```
+ *
+ * @module
+ */
+export {
+  BACKEND_NAMES,
+  type BackendInfo,
+  type BackendName,
+  initBackend,
+  type InitBackendOptions,
+  TFJS_NODE,
+} from "./init.ts";
+export { PROJECT_WASM_KERNELS, registerWasmTrainingKernels } from "./kernels.ts";

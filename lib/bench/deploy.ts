@@ -1,0 +1,268 @@
+/**
+ * Deploy benchmark: `.bnn` size vs the float32 tfjs weights, and throughput of the XNOR–popcount
+ * engine vs tfjs inference of the same model on the current (best) backend, measured in the same
+ * run. Also the binary section alone (first to last binary layer): engine ops vs a tfjs
+ * sub-model of the same layers.
+ *
+ * @module
+ */
+import { tf } from "../tf.ts";
+import { isQuantLayer, quantConv2d, quantDense } from "../layers/mod.ts";
+import { registerBenchSection } from "./registry.ts";
+import { type BinaryEngine, createEngine } from "../deploy/engine.ts";
+import { toDeployModel } from "../deploy/export.ts";
+import { encodeModel } from "../deploy/format.ts";
+
+/**
+ * Binary VGG-small (the layer list of `lib/models.ts` "vgg_small": 2×128C3 – MP2 – 2×256C3 –
+ * MP2 – 2×512C3 – MP2 – FC1024 – FC1024 – FC10, first conv and last FC full precision, BN after
+ * each weight layer, pool before BN) at a width multiplier, randomly initialised: speed and
+ * size do not depend on training.
+ */
+export function binaryVggSmall(options: { width?: number; seed?: number } = {}): tf.Sequential {
+  const w = options.width ?? 1, seed = options.seed ?? 0;
+  const c = (n: number) => Math.max(1, Math.round(n * w));
+  const q = {
+    inputQuantizer: "swish_sign",
+    kernelQuantizer: "ste_sign",
+    scale: "trainable",
+    scaleShape: "channel",
+    useBias: false,
+  } as const;
+  const init = (i: number) => tf.initializers.glorotUniform({ seed: seed * 1000 + i });
+  const m = tf.sequential({ name: `binary_vgg_small_x${w}` });
+  m.add(tf.layers.conv2d({
+    inputShape: [32, 32, 3],
+    filters: c(128),
+    kernelSize: 3,
+    padding: "same",
+    useBias: false,
+    kernelInitializer: init(0),
+  }));
+  m.add(tf.layers.batchNormalization({ epsilon: 1e-4 }));
+  [128, 256, 256, 512, 512].forEach((f, i) => {
+    m.add(
+      quantConv2d({
+        ...q,
+        filters: c(f),
+        kernelSize: 3,
+        padding: "same",
+        kernelInitializer: init(i + 1),
+      }),
+    );
+    if (i % 2 === 0) m.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2, padding: "same" }));
+    m.add(tf.layers.batchNormalization({ epsilon: 1e-4 }));
+  });
+  m.add(tf.layers.flatten());
+  for (let i = 0; i < 2; i++) {
+    m.add(quantDense({ ...q, units: c(1024), kernelInitializer: init(6 + i) }));
+    m.add(tf.layers.batchNormalization({ epsilon: 1e-4 }));
+  }
+  m.add(tf.layers.dense({ units: 10, kernelInitializer: init(8) }));
+  return m;
+}
+
+/** Options of {@link benchDeploy}. */
+export interface DeployBenchOptions {
+  /** Images for the throughput runs; default 64. */
+  images?: number;
+  /** tfjs batch size; default 32. */
+  batchSize?: number;
+  /** Engine kernel; default WebAssembly SIMD when available. */
+  prefer?: "wasm" | "js";
+  /** Alternating measurement rounds (the fastest of each side is kept); default 3. */
+  rounds?: number;
+}
+
+/** Measured sizes and speeds (all from one run). */
+export interface DeployBenchResult {
+  model: string;
+  backend: string;
+  kernel: string;
+  float32Bytes: number;
+  binaryBytes: number;
+  sizeRatio: number;
+  tfjsImagesPerSec: number;
+  engineImagesPerSec: number;
+  speedup: number;
+  /**
+   * Per image, ms in the binary section (first to last binary layer, with the batch norms and
+   * pools between them): engine ops vs a tfjs sub-model of those layers (batched predict).
+   */
+  binaryLayers: { engineMs: number; tfjsMs: number };
+  binaryLayerSpeedup: number;
+}
+
+async function float32Bytes(model: tf.LayersModel): Promise<number> {
+  let bytes = 0;
+  await model.save(tf.io.withSaveHandler((artifacts) => {
+    const w = artifacts.weightData;
+    bytes = Array.isArray(w) ? w.reduce((a, b) => a + b.byteLength, 0) : (w?.byteLength ?? 0);
+    return Promise.resolve({
+      modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" },
+    });
+  }));
+  return bytes;
+}
+
+/** Wall time of `fn` in ms. */
+function timed(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+function isBinaryLayer(l: tf.layers.Layer): boolean {
+  if (!isQuantLayer(l)) return false;
+  const cfg = l.getConfig() as { inputQuantizer?: string; kernelQuantizer?: string };
+  return cfg.inputQuantizer !== "none" && cfg.kernelQuantizer !== "none";
+}
+
+/**
+ * The binary section of a chain model: the layers from the first to the last binary layer
+ * (interleaved batch norms and pools included), as a tfjs sub-model run through `predict`.
+ */
+function binarySection(model: tf.LayersModel): { sub: tf.LayersModel; inShape: number[] } | null {
+  const ls = model.layers;
+  const first = ls.findIndex(isBinaryLayer);
+  const last = ls.length - 1 - [...ls].reverse().findIndex(isBinaryLayer);
+  if (first < 0) return null;
+  const inShape = (ls[first].input as tf.SymbolicTensor).shape.slice(1) as number[];
+  const inp = tf.input({ shape: inShape });
+  let h = inp;
+  for (let i = first; i <= last; i++) h = ls[i].apply(h) as tf.SymbolicTensor;
+  return { sub: tf.model({ inputs: inp, outputs: h }), inShape };
+}
+
+/** Ops of the engine from the first to the last binary op (same span as {@link binarySection}). */
+function engineSectionKeys(engine: BinaryEngine): Set<string> {
+  const keys = [...engine.profile.keys()];
+  const bin = keys.map((k) => engine.profile.get(k)!.binary);
+  const first = bin.indexOf(true), last = bin.lastIndexOf(true);
+  return new Set(first < 0 ? [] : keys.slice(first, last + 1));
+}
+
+/**
+ * Measures `model` (a trained or freshly built binary chain model). tfjs and the engine are
+ * timed alternately for `rounds` rounds and the fastest round of each is kept, so that load from
+ * other processes affects both sides alike.
+ */
+export async function benchDeploy(
+  model: tf.LayersModel,
+  options: DeployBenchOptions = {},
+): Promise<DeployBenchResult> {
+  const n = options.images ?? 64;
+  const batch = options.batchSize ?? 32;
+  const rounds = options.rounds ?? 3;
+  const deploy = toDeployModel(model);
+  const binaryBytes = encodeModel(deploy).length;
+  const fBytes = await float32Bytes(model);
+  const engine = createEngine(deploy, { prefer: options.prefer, profile: true });
+  const inShape = deploy.inputShape;
+  const inSize = inShape.reduce((a, b) => a * b, 1);
+  const x = Float32Array.from({ length: n * inSize }, (_, i) => Math.sin(i * 12.9898) * 2);
+  const xt = tf.tensor(x, [n, ...inShape]);
+  const section = binarySection(model);
+  const xs = section ? tf.randomNormal([batch, ...section.inShape]) : null;
+  const tfjsPredict = () => {
+    for (let o = 0; o < n; o += batch) {
+      tf.tidy(() => (model.predict(xt.slice(o, Math.min(batch, n - o))) as tf.Tensor).dataSync());
+    }
+  };
+  const tfjsSection = () => {
+    if (section) tf.tidy(() => (section.sub.predict(xs!) as tf.Tensor).dataSync());
+  };
+  const best = { tfjs: Infinity, engine: Infinity, engineSection: Infinity, section: Infinity };
+  try {
+    tfjsPredict(); // warm-up (XNNPACK operator creation, weight packing)
+    tfjsSection();
+    engine.predictBatch(x.subarray(0, inSize), 1);
+    const keys = engineSectionKeys(engine);
+    for (let round = 0; round < rounds; round++) {
+      best.tfjs = Math.min(best.tfjs, timed(tfjsPredict));
+      engine.profile.clear();
+      best.engine = Math.min(best.engine, timed(() => engine.predictBatch(x, n)));
+      let es = 0;
+      for (const [k, v] of engine.profile) if (keys.has(k)) es += v.ms;
+      best.engineSection = Math.min(best.engineSection, es / n);
+      best.section = Math.min(best.section, timed(tfjsSection) / batch);
+    }
+  } finally {
+    xt.dispose();
+    xs?.dispose();
+  }
+  const binaryLayers = { engineMs: best.engineSection, tfjsMs: best.section };
+  return {
+    model: model.name,
+    backend: tf.getBackend(),
+    kernel: engine.kernel,
+    float32Bytes: fBytes,
+    binaryBytes,
+    sizeRatio: fBytes / binaryBytes,
+    tfjsImagesPerSec: n / (best.tfjs / 1000),
+    engineImagesPerSec: n / (best.engine / 1000),
+    speedup: best.tfjs / best.engine,
+    binaryLayers,
+    binaryLayerSpeedup: binaryLayers.tfjsMs / binaryLayers.engineMs,
+  };
+}
+
+/** A short text report of {@link benchDeploy}. */
+export function formatDeployBench(r: DeployBenchResult): string {
+  const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
+  const bl = r.binaryLayers;
+  return [
+    `deploy: ${r.model} (tfjs backend ${r.backend}, engine kernel ${r.kernel})`,
+    `  size: float32 ${kib(r.float32Bytes)} vs .bnn ${kib(r.binaryBytes)} → ${
+      r.sizeRatio.toFixed(1)
+    }× smaller`,
+    `  whole model: tfjs ${r.tfjsImagesPerSec.toFixed(1)} img/s, engine ${
+      r.engineImagesPerSec.toFixed(1)
+    } img/s → ${r.speedup.toFixed(2)}×`,
+    `  binary layers per image: engine ${bl.engineMs.toFixed(3)} ms, tfjs ${
+      bl.tfjsMs.toFixed(3)
+    } ms → ${r.binaryLayerSpeedup.toFixed(1)}×`,
+  ].join("\n");
+}
+
+registerBenchSection({
+  name: "deploy",
+  description: ".bnn size and XNOR-popcount engine vs tfjs inference, binary VGG-small (same run)",
+  async run(ctx) {
+    const width = ctx.quick ? 0.25 : 1;
+    const model = binaryVggSmall({ width });
+    try {
+      ctx.log(`deploy: binary VGG-small ×${width} …`);
+      const r = await benchDeploy(model, {
+        images: ctx.quick ? 8 : 32,
+        batchSize: ctx.quick ? 8 : 32,
+      });
+      const bl = r.binaryLayers;
+      return {
+        rows: [{
+          model: r.model,
+          backend: r.backend,
+          kernel: r.kernel,
+          float32_kib: r.float32Bytes / 1024,
+          bnn_kib: r.binaryBytes / 1024,
+          size_ratio: r.sizeRatio,
+          tfjs_img_s: r.tfjsImagesPerSec,
+          engine_img_s: r.engineImagesPerSec,
+          speedup: r.speedup,
+          binary_ms_engine: bl.engineMs,
+          binary_ms_tfjs: bl.tfjsMs,
+          binary_speedup: r.binaryLayerSpeedup,
+        }],
+        notes: [
+          "targets: size_ratio ≥ 20, binary_speedup ≥ 10 (binary layers: engine vs tfjs layers on ±1 inputs)",
+          "binary_ms_*: per image, first to last binary layer (BN and pools between included); " +
+          "tfjs batched predict, engine one image at a time; both single-threaded",
+          formatDeployBench(r),
+        ],
+        data: r,
+      };
+    } finally {
+      model.dispose();
+    }
+  },
+});

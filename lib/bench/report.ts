@@ -1,0 +1,82 @@
+/**
+ * Machine description and the JSON / Markdown files of a bench run (atomic writes).
+ *
+ * @module
+ */
+import { tf } from "../tf.ts";
+import type { BenchSection, BenchSectionResult } from "./registry.ts";
+
+/** Where the bench ran. */
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  os: string;
+  deno: string;
+  v8: string;
+  tfjs: string;
+  date: string;
+}
+
+/** Reads the CPU model from /proc/cpuinfo (or "unknown") and the software versions. */
+export function machineInfo(): MachineInfo {
+  let cpu = "unknown";
+  try {
+    const m = Deno.readTextFileSync("/proc/cpuinfo").match(/^model name\s*:\s*(.+)$/m);
+    if (m) cpu = m[1].trim();
+  } catch { /* not Linux */ }
+  return {
+    cpu,
+    cores: navigator.hardwareConcurrency,
+    os: `${Deno.build.os} ${Deno.build.arch}`,
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    tfjs: tf.version_core,
+    date: new Date().toISOString(),
+  };
+}
+
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return "–";
+  return typeof v === "number" ? String(Math.round(v * 100) / 100) : String(v);
+}
+
+/** Renders a full bench report as Markdown. */
+export function renderMarkdown(
+  machine: MachineInfo,
+  sections: readonly BenchSection[],
+  results: Record<string, BenchSectionResult | { error: string }>,
+): string {
+  const out = [
+    `# Bench ${machine.date.slice(0, 16).replace("T", " ")} UTC`,
+    "",
+    `Machine: ${machine.cpu}, ${machine.cores} cores (${machine.os}); shared with other jobs, so ` +
+    "absolute numbers are noisy: compare ratios measured in the same run.",
+    `Versions: Deno ${machine.deno}, V8 ${machine.v8}, TensorFlow.js ${machine.tfjs}.`,
+    "",
+  ];
+  for (const s of sections) {
+    const r = results[s.name];
+    if (!r) continue;
+    out.push(`## ${s.name}`, "", s.description, "");
+    if ("error" in r) {
+      out.push(`FAILED: ${r.error}`, "");
+      continue;
+    }
+    if (r.rows.length > 0) {
+      const cols = Object.keys(r.rows[0]);
+      out.push(`| ${cols.join(" | ")} |`, `|${cols.map(() => "---").join("|")}|`);
+      for (const row of r.rows) out.push(`| ${cols.map((c) => cell(row[c])).join(" | ")} |`);
+      out.push("");
+    }
+    for (const n of r.notes ?? []) out.push(`- ${n}`);
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+/** Writes `text` to `path` atomically (temp file + rename). */
+export async function writeAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${Deno.pid}.tmp`;
+  await Deno.writeTextFile(tmp, text);
+  await Deno.rename(tmp, path);
+}

@@ -1,0 +1,110 @@
+/**
+ * `deno task reproduce [--preset quick] [--only PATTERN] [--workers N] [--seeds K]
+ * [--data-dir D] [--backend B] [--results-dir R] [--retry-failed] [--dry-run]`: runs (or resumes)
+ * a preset's ablation grid and writes `results/<preset>/table.{md,csv,json}`. Exits non-zero when
+ * any run failed, listing them.
+ *
+ * @module
+ */
+import { type FlagSpec, parseArgs, usage } from "./args.ts";
+import { reproduce } from "../experiments/runner.ts";
+import { planPreset, PRESETS } from "../experiments/presets.ts";
+import { estimatePlan, formatPlan } from "../experiments/estimate.ts";
+import { type BackendName, initBackend } from "../backend/mod.ts";
+
+const SPEC: Record<string, FlagSpec> = {
+  preset: {
+    type: "string",
+    default: "quick",
+    description: `grid preset: ${Object.keys(PRESETS).join(", ")}`,
+  },
+  only: { type: "string", description: "only runs whose id/label/axis contains this (or /regex/)" },
+  workers: { type: "string", default: "2", description: "parallel worker processes" },
+  seeds: { type: "string", description: "seeds per config (default: the preset's)" },
+  "data-dir": { type: "string", description: "data folder for the dataset loader" },
+  backend: { type: "string", description: "force a backend (tensorflow, wasm, cpu)" },
+  "results-dir": {
+    type: "string",
+    description: "results folder (default $BNN_RESULTS_DIR or results/)",
+  },
+  "retry-failed": { type: "boolean", description: "redo runs that failed before" },
+  "dry-run": {
+    type: "boolean",
+    description: "list the runs and estimate the time from a measured step",
+  },
+  "no-measure": { type: "boolean", description: "with --dry-run: list only, do not measure" },
+  help: { type: "boolean", short: "h", description: "show this help" },
+};
+
+function positiveInt(name: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`--${name}: expected a positive integer, got '${v}'`);
+  }
+  return n;
+}
+
+/** Entry point; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let flags;
+  let workers, seeds;
+  try {
+    flags = parseArgs(argv, SPEC).flags;
+    workers = positiveInt("workers", flags.workers)!;
+    seeds = positiveInt("seeds", flags.seeds);
+  } catch (e) {
+    console.error(`reproduce: ${(e as Error).message}\n${usage("deno task reproduce", SPEC)}`);
+    return 2;
+  }
+  if (flags.help) {
+    console.log(usage("deno task reproduce", SPEC));
+    return 0;
+  }
+  const preset = flags.preset as string;
+  const only = flags.only as string | undefined;
+  try {
+    if (flags["dry-run"]) {
+      const runs = await planPreset(preset, { seeds, only });
+      let est = null;
+      if (!flags["no-measure"]) {
+        const b = await initBackend({
+          backend: flags.backend as BackendName | undefined,
+          quiet: true,
+        });
+        console.error(`measuring step times on backend ${b.name} (${b.reason}) …`);
+        est = estimatePlan(runs, workers);
+      }
+      console.log(formatPlan(runs, est, workers));
+      return 0;
+    }
+    const res = await reproduce({
+      preset,
+      only,
+      workers,
+      seeds,
+      dataDir: flags["data-dir"] as string | undefined,
+      backend: flags.backend as string | undefined,
+      resultsDir: flags["results-dir"] as string | undefined,
+      retryFailed: flags["retry-failed"] === true,
+    });
+    console.error(`tables: ${res.tables.md}, ${res.tables.csv}, ${res.tables.json}`);
+    if (res.problems.length > 0) {
+      console.error(`${res.problems.length} run(s) did not finish:`);
+      for (const p of res.problems) {
+        console.error(`  ${p.kind} ${p.runId} (${p.label}): ${p.reason}`);
+      }
+      return 1;
+    }
+    if (res.interrupted) {
+      console.error("interrupted: rerun the same command to resume");
+      return 130;
+    }
+    return 0;
+  } catch (e) {
+    console.error(`reproduce: ${(e as Error).message}`);
+    return 2;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

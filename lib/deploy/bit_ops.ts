@@ -1,0 +1,74 @@
+/**
+ * Bit-level helpers of the deploy engine: binarizing float activations into packed sign bits,
+ * and max-pooling packed bits (OR, or AND where a folded negative batch-norm slope turned the
+ * pool into a min). Pure TypeScript: no tfjs, no Deno APIs.
+ *
+ * @module
+ */
+import { wordsFor } from "./bits.ts";
+import type { Window2D } from "./float_ops.ts";
+
+/**
+ * Packs sign(x) of `positions` groups of `c` values into `positions·⌈c/32⌉` words; bit 1 iff
+ * x ≥ 0, or x > −epsilon when `epsilon` > 0.
+ */
+export function binarize(
+  x: Float32Array,
+  shape: { positions: number; c: number },
+  options: { epsilon?: number } = {},
+): Uint32Array {
+  const { positions, c } = shape;
+  const lowest = -(options.epsilon ?? 0);
+  const cw = wordsFor(c);
+  const out = new Uint32Array(positions * cw);
+  for (let p = 0, src = 0; p < positions; p++) {
+    for (let w = 0; w < cw; w++) {
+      const lim = Math.min(32, c - w * 32);
+      let word = 0;
+      for (let b = 0; b < lim; b++, src++) {
+        const v = x[src];
+        if (v >= 0 || v > lowest) word |= 1 << b;
+      }
+      out[p * cw + w] = word;
+    }
+  }
+  return out;
+}
+
+/**
+ * Max pooling on packed bits: per channel OR over the window (max of ±1), or AND where the
+ * folded batch norm turned the pool into a min (`mode[c] < 0`). Padded cells are ignored.
+ */
+export function poolBits(
+  x: Uint32Array,
+  spec: { window: Window2D; channels: number; mode?: Int8Array },
+): Uint32Array {
+  const { window: g, channels: c, mode } = spec;
+  const cw = wordsFor(c);
+  const orMask = new Uint32Array(cw).fill(0xffffffff);
+  if (mode) {
+    for (let ch = 0; ch < c; ch++) if (mode[ch] < 0) orMask[ch >>> 5] &= ~(1 << (ch & 31));
+  }
+  const out = new Uint32Array(g.oh * g.ow * cw);
+  for (let oy = 0; oy < g.oh; oy++) {
+    for (let ox = 0; ox < g.ow; ox++) {
+      const oo = (oy * g.ow + ox) * cw;
+      for (let i = 0; i < cw; i++) {
+        let or = 0, and = 0xffffffff;
+        for (let ky = 0; ky < g.kh; ky++) {
+          const iy = oy * g.sh + ky - g.padTop;
+          if (iy < 0 || iy >= g.h) continue;
+          for (let kx = 0; kx < g.kw; kx++) {
+            const ix = ox * g.sw + kx - g.padLeft;
+            if (ix < 0 || ix >= g.w) continue;
+            const v = x[(iy * g.w + ix) * cw + i];
+            or |= v;
+            and &= v;
+          }
+        }
+        out[oo + i] = ((or & orMask[i]) | (and & ~orMask[i])) >>> 0;
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+/**
+ * File IO for `.bnn` files (Deno). The engine itself never touches files; in a browser, fetch
+ * the bytes and call `decodeModel` directly.
+ *
+ * @module
+ */
+import type { tf } from "../tf.ts";
+import { toDeployModel, type ToDeployOptions } from "./export.ts";
+import { decodeModel, type DeployModel, encodeModel } from "./format.ts";
+
+/** What {@link exportBinary} wrote. */
+export interface ExportInfo {
+  path: string;
+  /** Size of the `.bnn` file in bytes. */
+  bytes: number;
+  model: DeployModel;
+}
+
+/** Writes `bytes` to `path` atomically (temp file in the same directory, then rename). */
+export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    await Deno.writeFile(tmp, bytes);
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+/**
+ * Exports a trained tfjs model to the compact `.bnn` format (see `lib/deploy/format.ts`):
+ * sign(W) packed 32 per word, α per channel, batch norms folded into per-channel
+ * affines/thresholds, full-precision layers as float32. Atomic write.
+ */
+export async function exportBinary(
+  model: tf.LayersModel,
+  path: string,
+  options: ToDeployOptions = {},
+): Promise<ExportInfo> {
+  const deploy = toDeployModel(model, options);
+  const bytes = encodeModel(deploy);
+  await writeFileAtomic(path, bytes);
+  return { path, bytes: bytes.length, model: deploy };
+}
+
+/** Reads a `.bnn` file written by {@link exportBinary}. */
+export async function loadBinary(path: string): Promise<DeployModel> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (e) {
+    throw new Error(`loadBinary: cannot read ${path}: ${(e as Error).message}`);
+  }
+  try {
+    return decodeModel(bytes);
+  } catch (e) {
+    throw new Error(`loadBinary: ${path}: ${(e as Error).message}`);
+  }
+}

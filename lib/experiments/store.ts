@@ -1,0 +1,246 @@
+/**
+ * The run store: where each run's files live, atomic writes, and reading runs back.
+ *
+ * Layout under the results folder (default `<repo>/results`, or `BNN_RESULTS_DIR`):
+ * ```
+ * <preset>/runs/<run-id>/config.json     what the run is (config, labels, ids)
+ * <preset>/runs/<run-id>/metrics.jsonl   one JSON object per finished epoch
+ * <preset>/runs/<run-id>/summary.json    written once at the end: status done | failed
+ * <preset>/runs/<run-id>/.lock           while a process trains it
+ * <preset>/checkpoints/<run-id>/         latest checkpoint (git-ignored)
+ * <preset>/table.{md,csv,json}           the tables
+ * ```
+ *
+ * @module
+ */
+import { processAlive } from "./lock.ts";
+import type { ExperimentConfig } from "./config.ts";
+
+/** The repository's `results/` folder, or `BNN_RESULTS_DIR` when set. */
+export function defaultResultsDir(): string {
+  const env = Deno.env.get("BNN_RESULTS_DIR");
+  if (env) return env;
+  return new URL("../../results", import.meta.url).pathname;
+}
+
+/** `a/b/c` with single slashes. */
+export function join(...parts: string[]): string {
+  return parts.filter((p) => p !== "").join("/").replace(/\/+/g, "/");
+}
+
+/** Folder of a preset's results. */
+export function presetDir(resultsDir: string, preset: string): string {
+  return join(resultsDir, preset);
+}
+/** Folder of one run's tracked files. */
+export function runDir(resultsDir: string, preset: string, runId: string): string {
+  return join(resultsDir, preset, "runs", runId);
+}
+/** Folder of one run's checkpoints (git-ignored). */
+export function checkpointDir(resultsDir: string, preset: string, runId: string): string {
+  return join(resultsDir, preset, "checkpoints", runId);
+}
+
+let tmpCounter = 0;
+
+/** Writes `data` to `path` atomically: a temp file in the same folder, fsync, then rename. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const dir = path.slice(0, Math.max(0, path.lastIndexOf("/")));
+  if (dir) Deno.mkdirSync(dir, { recursive: true });
+  const tmp = `${path}.${Deno.pid}-${tmpCounter++}.tmp`;
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const f = Deno.openSync(tmp, { write: true, create: true, truncate: true });
+  try {
+    let off = 0;
+    while (off < bytes.length) off += f.writeSync(bytes.subarray(off));
+    f.syncSync();
+  } finally {
+    f.close();
+  }
+  Deno.renameSync(tmp, path);
+}
+
+/** {@link writeFileAtomic} of pretty JSON plus a newline. */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
+}
+
+/** Reads JSON, or null when the file does not exist. A malformed file throws naming it. */
+export function readJson<T>(path: string): T | null {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/**
+ * Removes temp files (`*.<pid>-<n>.tmp`) under `dir` left by dead processes (a kill -9 between
+ * write and rename). Temp files of live processes are kept.
+ */
+export function removeStaleTemps(dir: string): number {
+  let removed = 0;
+  const walk = (d: string) => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(d)];
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(d, e.name);
+      if (e.isDirectory) walk(p);
+      const m = /\.(\d+)-\d+\.tmp$/.exec(e.name);
+      if (e.isFile && m && !processAlive(Number(m[1]))) {
+        try {
+          Deno.removeSync(p);
+          removed++;
+        } catch { /* raced with another cleaner */ }
+      }
+    }
+  };
+  walk(dir);
+  return removed;
+}
+
+/** `config.json` of a run. */
+export interface RunRecord {
+  runId: string;
+  configKey: string;
+  preset: string;
+  labels: string[];
+  axes: string[];
+  config: ExperimentConfig;
+}
+
+/** One line of `metrics.jsonl`. Other modules may add fields (telemetry). */
+export interface EpochMetrics {
+  epoch: number;
+  /** Mean training objective (cross-entropy + penalty). */
+  loss: number;
+  /** Mean training cross-entropy. */
+  ce: number;
+  /** Mean penalty λ·ΣR. */
+  penalty: number;
+  trainAcc: number;
+  testLoss: number;
+  testAcc: number;
+  lr: number;
+  seconds: number;
+  imagesPerSec: number;
+  backend: string;
+  [field: string]: unknown;
+}
+
+/** `summary.json`: written once when the run ends. */
+export interface RunSummary {
+  runId: string;
+  configKey: string;
+  status: "done" | "failed";
+  reason?: string;
+  epochs: number;
+  epochsPlanned: number;
+  finalTestAcc: number | null;
+  finalTrainAcc: number | null;
+  bestTestAcc: number | null;
+  trainSeconds: number;
+  backend: string;
+  backends: string[];
+  host: string;
+  cpu: string;
+  cores: number;
+  params: number | null;
+  /** Epoch the last session started from (0 = from scratch or inside epoch 1). */
+  resumedFrom: number;
+  /** Number of times the run was resumed from a checkpoint. */
+  resumes: number;
+  finishedAt: string;
+}
+
+/** A run as read back from disk. */
+export interface StoredRun {
+  record: RunRecord;
+  summary: RunSummary | null;
+  metrics: EpochMetrics[];
+}
+
+/** Reads `metrics.jsonl` (empty when absent). */
+export function readMetrics(dir: string): EpochMetrics[] {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(join(dir, "metrics.jsonl"));
+  } catch {
+    return [];
+  }
+  return text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
+}
+
+/** Writes `metrics.jsonl` atomically (the whole file; it is small). */
+export function writeMetrics(dir: string, metrics: EpochMetrics[]): void {
+  writeFileAtomic(
+    join(dir, "metrics.jsonl"),
+    metrics.map((m) => JSON.stringify(m) + "\n").join(""),
+  );
+}
+
+/** Every run of a preset found on disk (those with a config.json), sorted by run id. */
+export function readRuns(resultsDir: string, preset: string): StoredRun[] {
+  const dir = join(presetDir(resultsDir, preset), "runs");
+  const out: StoredRun[] = [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(dir)];
+  } catch {
+    return out;
+  }
+  for (const e of entries.filter((e) => e.isDirectory).sort((a, b) => a.name < b.name ? -1 : 1)) {
+    const d = join(dir, e.name);
+    const record = readJson<RunRecord>(join(d, "config.json"));
+    if (!record) continue;
+    out.push({
+      record,
+      summary: readJson<RunSummary>(join(d, "summary.json")),
+      metrics: readMetrics(d),
+    });
+  }
+  return out;
+}
+
+/**
+ * Every run of `preset` under the results folder (default `BNN_RESULTS_DIR` or `results/`), with
+ * its config, summary (null while unfinished) and per-epoch metrics: `await loadRuns("quick")`.
+ */
+export function loadRuns(preset: string, options: { resultsDir?: string } = {}): StoredRun[] {
+  return readRuns(options.resultsDir ?? defaultResultsDir(), preset);
+}
+
+/** Writes `config.json` for each run that lacks one (planning a grid on disk; Slurm reads it). */
+export function materializeRuns(
+  resultsDir: string,
+  preset: string,
+  runs: Omit<RunRecord, "preset">[],
+): void {
+  for (const r of runs) {
+    const path = join(runDir(resultsDir, preset, r.runId), "config.json");
+    const old = readJson<RunRecord>(path);
+    const record: RunRecord = { ...r, preset };
+    if (!old || JSON.stringify(old) !== JSON.stringify(record)) writeJsonAtomic(path, record);
+  }
+}
+
+/** The CPU model name (from /proc/cpuinfo) and core count, for result headers. */
+export function machineInfo(): { cpu: string; cores: number; host: string } {
+  let cpu = "unknown CPU";
+  try {
+    const m = /model name\s*:\s*(.+)/.exec(Deno.readTextFileSync("/proc/cpuinfo"));
+    if (m) cpu = m[1].trim();
+  } catch { /* not Linux */ }
+  return { cpu, cores: navigator.hardwareConcurrency ?? 1, host: Deno.hostname() };
+}

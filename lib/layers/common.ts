@@ -1,0 +1,178 @@
+/**
+ * The base class of the binary layers: the α / β weights, the quantized kernel α·q(W), the BNN+
+ * penalty λ·ΣR(W, α), latent-kernel clipping and the config of the BNN+ options.
+ *
+ * @module
+ */
+import { tf } from "../tf.ts";
+import { type Beta, quantize } from "../quantizers.ts";
+import { regularize } from "../regularizers.ts";
+import {
+  type Initializer,
+  initializerConfig,
+  type QuantOptions,
+  type QuantSettings,
+  quantSettings,
+  toInitializer,
+} from "./options.ts";
+
+/**
+ * Lower bound kept on a trainable β by {@link QuantLayer.clipKernel}: with β ≤ 0 the SignSwish
+ * pseudo-gradient vanishes or flips sign, so an optimizer step must not take β there.
+ */
+export const BETA_MIN = 1e-3;
+
+/**
+ * Base of the binary layers. Subclasses create `kernel` (last axis = output channels) and `bias`
+ * in `build` and then call {@link QuantLayer.buildQuant}.
+ */
+export abstract class QuantLayer extends tf.layers.Layer {
+  /** Validated BNN+ settings. */
+  readonly quant: QuantSettings;
+  /** Latent real-valued kernel. */
+  protected kernel: tf.LayerVariable | null = null;
+  /** Bias (when `useBias`). */
+  protected bias: tf.LayerVariable | null = null;
+  /** α (when scale ≠ "none"): shape `[channels]` or `[]`. */
+  protected alpha: tf.LayerVariable | null = null;
+  /** β (when trainableBeta): shape `[]`. */
+  protected betaVar: tf.LayerVariable | null = null;
+  /** Kernel initializer. */
+  protected kernelInit: Initializer;
+  /** Bias initializer. */
+  protected biasInit: Initializer;
+
+  /** Validates the BNN+ options (see {@link QuantOptions}). */
+  constructor(
+    args: QuantOptions & { name?: string; trainable?: boolean },
+    defaultKernelInit: string,
+  ) {
+    super(args as ConstructorParameters<typeof tf.layers.Layer>[0]);
+    const name = this.getClassName();
+    this.quant = quantSettings(name, args);
+    this.kernelInit = toInitializer(name, args.kernelInitializer ?? defaultKernelInit);
+    this.biasInit = toInitializer(name, args.biasInitializer ?? "zeros");
+  }
+
+  /** Creates α (= mean|W| of the freshly initialised kernel) and β, and registers the penalty. */
+  protected buildQuant(): void {
+    const q = this.quant;
+    const kernel = this.kernel!;
+    if (q.scale !== "none") {
+      const k = kernel.read();
+      const channels = k.shape[k.rank - 1];
+      const shape = q.scaleShape === "channel" ? [channels] : [];
+      this.alpha = this.addWeight(
+        "alpha",
+        shape,
+        "float32",
+        tf.initializers.ones(),
+        undefined,
+        q.scale === "trainable",
+      );
+      const axes = q.scaleShape === "channel" ? [...Array(k.rank - 1).keys()] : undefined;
+      tf.tidy(() => {
+        this.alpha!.write(tf.mean(tf.abs(k), axes));
+      });
+    }
+    if (q.trainableBeta) {
+      this.betaVar = this.addWeight(
+        "beta",
+        [],
+        "float32",
+        tf.initializers.constant({ value: q.beta }),
+        undefined,
+        true,
+      );
+    }
+    if (q.regularizer !== "none") this.addLoss(() => this.penalty());
+  }
+
+  /** β as used by the quantizers: the trainable scalar weight, or the fixed number. */
+  protected betaValue(): Beta {
+    return this.betaVar ? this.betaVar.read() as tf.Scalar : this.quant.beta;
+  }
+
+  /** α·q(W) with the kernel quantizer's pseudo-gradient (q = identity for "none"). */
+  protected quantizedKernel(): tf.Tensor {
+    const q = this.quant;
+    const k = quantize(this.kernel!.read(), q.kernelQuantizer, { beta: this.betaValue() });
+    return this.alpha ? tf.mul(k, this.alpha.read()) : k;
+  }
+
+  /** The input after the input quantizer. */
+  protected quantizeInput(x: tf.Tensor): tf.Tensor {
+    return quantize(x, this.quant.inputQuantizer, { beta: this.betaValue() });
+  }
+
+  /** The kernel as used in the forward pass, α·sign(W) (or W at full precision). */
+  binaryKernel(): tf.Tensor {
+    this.assertBuilt();
+    return tf.tidy(() => this.quantizedKernel());
+  }
+
+  /** The BNN+ penalty λ·Σ R(W, α) (α = 1 when scale is "none"); 0 without a regularizer. */
+  penalty(): tf.Scalar {
+    this.assertBuilt();
+    const q = this.quant;
+    if (q.regularizer === "none" || q.lambda === 0) return tf.scalar(0);
+    return tf.tidy(() => {
+      const alpha = this.alpha ? this.alpha.read() : 1;
+      return tf.mul(q.lambda, regularize(this.kernel!.read(), alpha, q.regularizer)) as tf.Scalar;
+    });
+  }
+
+  /**
+   * Clips the latent kernel to [−kernelClip, kernelClip] (binary kernels only) and keeps a
+   * trainable β ≥ {@link BETA_MIN}.
+   */
+  clipKernel(): void {
+    const b = this.betaVar;
+    if (b) {
+      tf.tidy(() => {
+        b.write(tf.maximum(b.read(), BETA_MIN));
+      });
+    }
+    const c = this.quant.kernelClip;
+    if (c === null || this.quant.kernelQuantizer === "none" || !this.kernel) return;
+    const k = this.kernel;
+    tf.tidy(() => {
+      k.write(tf.clipByValue(k.read(), -c, c));
+    });
+  }
+
+  /** The latent kernel variable (for inspection and tests). */
+  get kernelWeight(): tf.LayerVariable {
+    this.assertBuilt();
+    return this.kernel!;
+  }
+
+  /** The α weight, or null when scale is "none". */
+  get alphaWeight(): tf.LayerVariable | null {
+    return this.alpha;
+  }
+
+  /** The β weight, or null unless trainableBeta. */
+  get betaWeight(): tf.LayerVariable | null {
+    return this.betaVar;
+  }
+
+  /** Throws unless `build` has run. */
+  protected assertBuilt(): void {
+    if (!this.kernel) throw new Error(`${this.name}: layer is not built yet (apply it first)`);
+  }
+
+  /** The BNN+ options, initializers and activation for `getConfig`. */
+  protected quantConfig(): tf.serialization.ConfigDict {
+    return {
+      ...this.quant,
+      kernelInitializer: initializerConfig(this.kernelInit),
+      biasInitializer: initializerConfig(this.biasInit),
+    };
+  }
+}
+
+/** True when `layer` is one of the binary layers ({@link QuantLayer}). */
+export function isQuantLayer(layer: unknown): layer is QuantLayer {
+  return layer instanceof QuantLayer;
+}

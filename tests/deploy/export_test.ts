@@ -1,0 +1,121 @@
+/**
+ * A small binary CNN trained briefly on synthetic data, exported to `.bnn` and reloaded: the
+ * engine's predictions equal the tfjs float simulation (argmax everywhere, logits within 1e-4),
+ * and the reloaded file predicts bit-identically to the in-memory export.
+ */
+import assert from "node:assert/strict";
+import { tf } from "../../lib/tf.ts";
+import { quantDense } from "../../lib/layers/mod.ts";
+import { batches, channelStats, syntheticDataset } from "../../lib/data/mod.ts";
+import { smallBinaryCnn, trainBriefly } from "../../lib/deploy/cifar_check.ts";
+import { createEngine } from "../../lib/deploy/engine.ts";
+import { quantizerSignEpsilon, toDeployModel } from "../../lib/deploy/export.ts";
+import { exportBinary, loadBinary } from "../../lib/deploy/io.ts";
+import { verifyEquivalence } from "../../lib/deploy/verify.ts";
+
+Deno.test("a trained binary CNN exported and reloaded predicts like tfjs", async () => {
+  const ds = syntheticDataset(64, { shape: [8, 8, 3], seed: 1 });
+  const normalize = channelStats(ds);
+  const model = smallBinaryCnn({
+    inputShape: [8, 8, 3],
+    channels: [8, 16, 40, 33],
+    hidden: 24,
+    seed: 2,
+  });
+  const before = model.getWeights().map((w) => w.dataSync().slice());
+  trainBriefly(model, ds, { epochs: 1, batchSize: 32, normalize });
+  const after = model.getWeights().map((w) => w.dataSync());
+  assert.ok(
+    before.some((b, i) => b.some((v, j) => v !== after[i][j])),
+    "training changed the weights",
+  );
+
+  const dir = await Deno.makeTempDir();
+  try {
+    const info = await exportBinary(model, `${dir}/m.bnn`);
+    const loaded = await loadBinary(info.path);
+    assert.equal(loaded.signEpsilon, quantizerSignEpsilon());
+    const ops = loaded.ops.map((o) => o.type + ("threshold" in o && o.threshold ? "+t" : ""));
+    assert.deepEqual(ops, [
+      "conv", // fp conv, bn0 folded
+      "conv+t",
+      "maxpool",
+      "conv+t",
+      "maxpool",
+      "conv+t",
+      "maxpool",
+      "flatten",
+      "dense", // binary dense, bn4 folded, float output for the fp head
+      "dense",
+    ]);
+    const engine = createEngine(loaded);
+    const memory = createEngine(toDeployModel(model));
+    const test = [...batches(ds, { batchSize: 32, shuffle: false, normalize })];
+    const r = verifyEquivalence({ model, engine }, test, { tolerance: 1e-4 });
+    assert.equal(r.images, 64);
+    assert.equal(r.argmaxAgree, 64);
+    assert.equal(r.overTolerance, 0, `max |Δ| ${r.maxAbsDiff}`);
+    for (const b of test) {
+      assert.deepEqual(
+        Array.from(engine.predictBatch(b.x, b.size)),
+        Array.from(memory.predictBatch(b.x, b.size)),
+      );
+    }
+    // Size: binary kernels at 1 bit, the rest float32 (much smaller than 4 bytes per weight).
+    const floatBytes = model.countParams() * 4;
+    assert.ok(info.bytes < floatBytes, `${info.bytes} < ${floatBytes}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("exportBinary rejects unsupported layers with a clear error", () => {
+  const m = tf.sequential();
+  m.add(tf.layers.conv2d({ inputShape: [4, 4, 1], filters: 2, kernelSize: 2 }));
+  m.add(tf.layers.globalAveragePooling2d({}));
+  assert.throws(() => toDeployModel(m), /unsupported layer type GlobalAveragePooling2D/);
+});
+
+Deno.test("a binary MLP (flatten of a 1-channel image, BN with negative γ) exports exactly", () => {
+  const q = {
+    inputQuantizer: "ste_sign",
+    kernelQuantizer: "ste_sign",
+    scale: "fixed",
+    scaleShape: "channel",
+    useBias: false,
+  } as const;
+  const m = tf.sequential();
+  m.add(tf.layers.flatten({ inputShape: [6, 6, 1] }));
+  m.add(tf.layers.dense({ units: 40 }));
+  m.add(tf.layers.batchNormalization({}));
+  m.add(quantDense({ ...q, units: 33 }));
+  m.add(tf.layers.batchNormalization({}));
+  m.add(quantDense({ ...q, units: 70 }));
+  m.add(tf.layers.batchNormalization({}));
+  m.add(tf.layers.dense({ units: 5 }));
+  let seed = 3;
+  for (const l of m.layers) {
+    if (l.getClassName() !== "BatchNormalization") continue;
+    const c = l.getWeights()[0].shape[0];
+    l.setWeights([
+      tf.randomNormal([c], 0, 1, "float32", seed++),
+      tf.randomNormal([c], 0, 1, "float32", seed++),
+      tf.randomNormal([c], 0, 1, "float32", seed++),
+      tf.randomUniform([c], 0.5, 2, "float32", seed++),
+    ]);
+  }
+  const deploy = toDeployModel(m);
+  assert.deepEqual(
+    deploy.ops.map((o) => o.type + ("threshold" in o && o.threshold ? "+t" : "")),
+    ["flatten", "dense", "dense+t", "dense", "dense"],
+  );
+  const x = tf.randomNormal([50, 6, 6, 1], 0, 1, "float32", 9);
+  const r = verifyEquivalence({ model: m, engine: createEngine(deploy) }, [{
+    x: x.dataSync() as Float32Array,
+    y: new Int32Array(50),
+    size: 50,
+  }], { tolerance: 1e-4 });
+  x.dispose();
+  assert.equal(r.argmaxAgree, 50);
+  assert.equal(r.overTolerance, 0, `max |Δ| ${r.maxAbsDiff}`);
+});
