@@ -3,6 +3,8 @@
  * [--data-dir D] [--backend B] [--results-dir R] [--retry-failed] [--dry-run]`: runs (or resumes)
  * a preset's ablation grid and writes `results/<preset>/table.{md,csv,json}`. Exits non-zero when
  * any run failed, listing them.
+ * With `--executor slurm [--partition P] [--time T] [--cpus-per-task N] [--mem M] [--gres G]
+ * [--submit]` the grid goes to a Slurm cluster as a job array instead (see slurm_grid.ts).
  *
  * @module
  */
@@ -11,6 +13,8 @@ import { reproduce } from "../experiments/runner.ts";
 import { planPreset, PRESETS } from "../experiments/presets.ts";
 import { estimatePlan, formatPlan } from "../experiments/estimate.ts";
 import { type BackendName, initBackend } from "../backend/mod.ts";
+import { reproduceOnSlurm, SLURM_FLAGS } from "../experiments/slurm_grid.ts";
+import { defaultResultsDir } from "../experiments/store.ts";
 
 const SPEC: Record<string, FlagSpec> = {
   preset: {
@@ -33,6 +37,7 @@ const SPEC: Record<string, FlagSpec> = {
     description: "list the runs and estimate the time from a measured step",
   },
   "no-measure": { type: "boolean", description: "with --dry-run: list only, do not measure" },
+  ...SLURM_FLAGS,
   help: { type: "boolean", short: "h", description: "show this help" },
 };
 
@@ -77,6 +82,13 @@ export async function main(argv: string[]): Promise<number> {
       }
       console.log(formatPlan(runs, est, workers));
       return 0;
+    }
+    if (flags.executor === "slurm") {
+      const resultsDir = (flags["results-dir"] as string | undefined) ?? defaultResultsDir();
+      return await reproduceOnSlurm(flags, { resultsDir, seeds });
+    }
+    if (flags.executor !== "local") {
+      throw new Error(`--executor: expected local or slurm, got '${flags.executor}'`);
     }
     const res = await reproduce({
       preset,

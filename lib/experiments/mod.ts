@@ -19,3 +19,12 @@ export * from "./runner.ts";
 export * from "./tables.ts";
 export * from "./progress.ts";
 export * from "./estimate.ts";
+export {
+  prepareSlurm,
+  runOnSlurm,
+  type SlurmExecutorOptions,
+  type SlurmFailure,
+  type SlurmGrid,
+  type SlurmOutcome,
+} from "./slurm.ts";
+export { reproduceOnSlurm, SLURM_FLAGS, slurmGridFor } from "./slurm_grid.ts";
