@@ -62,7 +62,7 @@ export interface SlurmExecutorOptions extends SlurmResources, SlurmEnvOptions {
   dataDir?: string;
   /** Extra `run-one` arguments (e.g. `["--backend", "cpu"]`). */
   extraArgs?: string[];
-  /** Milliseconds between two looks at the queue (default 5000). */
+  /** Milliseconds between two looks at the queue (default: adaptive, 1 s to 10 s). */
   pollMs?: number;
   /** Seconds before the time limit at which an element checkpoints and requeues (default 120). */
   signalSeconds?: number;

@@ -73,13 +73,21 @@ export async function activeElements(
 
 /** Options of {@link followElements}. */
 export interface FollowOptions extends SlurmEnvOptions {
-  /** Milliseconds between two looks at the queue (default 5000). */
+  /**
+   * Milliseconds between two looks at the queue. Default: adaptive, 1 s after a change, growing
+   * by 1.5× per unchanged look up to 10 s (gentle on the controller for long grids).
+   */
   pollMs?: number;
   /** Receives each changed progress line. */
   print: (line: string, progress?: boolean) => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The adaptive delay after `idle` looks without change: 1 s × 1.5^idle, at most 10 s. */
+export function pollDelay(idle: number): number {
+  return Math.min(10000, Math.round(1000 * 1.5 ** idle));
+}
 
 /**
  * Polls the queue until none of `elements` is active, printing one progress line whenever it
@@ -94,6 +102,7 @@ export async function followElements(
   const last = new Map<string, ElementState>();
   const jobIds = [...new Set(elements.map((e) => e.jobId))];
   let previous = "";
+  let idle = 0;
   while (true) {
     for (const jobId of jobIds) {
       for (const [index, s] of await queueStates(jobId, options)) {
@@ -119,9 +128,10 @@ export async function followElements(
     }
     const line = progressLine(jobIds.join("+"), label, c);
     if (line !== previous) options.print(line, true);
+    idle = line === previous ? idle + 1 : 0;
     previous = line;
     if (active === 0) break;
-    await sleep(options.pollMs ?? 5000);
+    await sleep(options.pollMs ?? pollDelay(idle));
   }
   for (const jobId of jobIds) {
     const acct = await accountingStates(jobId, options);
