@@ -1,6 +1,8 @@
 /**
  * Test helper: finds the single-node Slurm test cluster (started by `.ci/run` through
- * `tools/slurm/start.sh`), or starts one outside CI when this machine can (root, Slurm installed).
+ * `tools/slurm/start.sh`), or starts one outside CI when this machine can (root, Slurm installed)
+ * and leaves it running for the next test file or process (stop it with `tools/slurm/stop.sh`;
+ * stopping it here could cancel another test process's jobs).
  * In CI (`CI=true`, or `BNN_REQUIRE_SLURM=1` as `.ci/run` sets) a missing cluster is an error,
  * never a skip.
  *
@@ -13,8 +15,6 @@ export interface Cluster {
   env?: Record<string, string>;
   /** Why there is no cluster. */
   reason?: string;
-  /** Stops the cluster when this helper started it (no-op otherwise). */
-  stop: () => Promise<void>;
 }
 
 const toolsDir = new URL("../../tools/slurm/", import.meta.url).pathname;
@@ -44,13 +44,11 @@ export function requireSlurmCluster(): boolean {
 export async function findCluster(): Promise<Cluster> {
   const dir = Deno.env.get("BNN_SLURM_DIR") ?? "/tmp/bnn-slurm";
   const conf = Deno.env.get("SLURM_CONF") ?? `${dir}/slurm.conf`;
-  const none = async () => {};
-  if (await answers(conf)) return { env: { SLURM_CONF: conf }, stop: none };
+  if (await answers(conf)) return { env: { SLURM_CONF: conf } };
   if (requireSlurmCluster()) {
     return {
       reason: `the Slurm test cluster is not up (SLURM_CONF=${conf} does not answer 'sinfo'); ` +
         `.ci/run starts it with tools/slurm/start.sh before the tests`,
-      stop: none,
     };
   }
   const started = await run(`${toolsDir}start.sh`, [dir]);
@@ -58,15 +56,10 @@ export async function findCluster(): Promise<Cluster> {
     return {
       reason: `no Slurm test cluster and tools/slurm/start.sh could not start one: ` +
         started.stderr.trim().split("\n").slice(-3).join(" | "),
-      stop: none,
     };
   }
-  return {
-    env: { SLURM_CONF: `${dir}/slurm.conf` },
-    stop: async () => {
-      await run(`${toolsDir}stop.sh`, [dir]);
-    },
-  };
+  console.log(`Slurm test cluster up in ${dir} (tools/slurm/start.sh; stop: tools/slurm/stop.sh)`);
+  return { env: { SLURM_CONF: `${dir}/slurm.conf` } };
 }
 
 /** Polls `check` every 50 ms until it returns true or `ms` pass; returns whether it did. */

@@ -177,11 +177,3 @@ Deno.test({
     await Deno.remove(empty, { recursive: true });
   },
 });
-
-Deno.test({
-  name: "slurm grid: stop the test cluster if this file started it",
-  ignore: !cluster.env,
-  fn: async () => {
-    await cluster.stop();
-  },
-});

@@ -173,11 +173,3 @@ Deno.test("slurm: no sbatch on PATH gives one clear error; without --submit the 
   await Deno.remove(grid.root, { recursive: true });
   await Deno.remove(empty, { recursive: true });
 });
-
-Deno.test({
-  name: "slurm: stop the test cluster if this file started it",
-  ignore: !cluster.env,
-  fn: async () => {
-    await cluster.stop();
-  },
-});

@@ -34,6 +34,11 @@ done
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+# One start or stop at a time per folder (test processes may race to start the cluster).
+mkdir -p "$(dirname "$dir")"
+exec 9>"$dir.lock"
+flock -w 120 9 || die "another start/stop holds $dir.lock"
+
 if alive "$dir/run/munged.pid" && alive "$dir/run/slurmctld.pid" && alive "$dir/run/slurmd.pid" &&
   SLURM_CONF="$dir/slurm.conf" sinfo -h >/dev/null 2>&1; then
   echo "slurm start: cluster already running in $dir" >&2
@@ -42,7 +47,7 @@ if alive "$dir/run/munged.pid" && alive "$dir/run/slurmctld.pid" && alive "$dir/
 fi
 
 # Leftovers of an earlier cluster in the same folder: stop them, then start from a clean state.
-"$here/stop.sh" "$dir" >/dev/null 2>&1 || true
+BNN_SLURM_LOCKED=1 "$here/stop.sh" "$dir" >/dev/null 2>&1 || true
 rm -rf "$dir"
 mkdir -p "$dir"/{munge,run,log,state,spool}
 chmod 711 "$dir/munge"
@@ -52,7 +57,7 @@ echo "slurm start: munge key and munged" >&2
 mungekey --create --keyfile="$dir/munge/munge.key" >/dev/null 2>&1 ||
   { dd if=/dev/urandom of="$dir/munge/munge.key" bs=1024 count=1 2>/dev/null &&
     chmod 600 "$dir/munge/munge.key"; }
-munged --force --socket="$dir/munge/munge.socket" --key-file="$dir/munge/munge.key" \
+munged 9>&- --force --socket="$dir/munge/munge.socket" --key-file="$dir/munge/munge.key" \
   --pid-file="$dir/run/munged.pid" --log-file="$dir/log/munged.log" \
   --seed-file="$dir/munge/munged.seed" ||
   die "munged did not start"
@@ -64,8 +69,8 @@ export SLURM_CONF="$dir/slurm.conf"
 echo "export SLURM_CONF=$SLURM_CONF" >"$dir/env"
 
 echo "slurm start: slurmctld and slurmd (node $host, $cpus CPUs)" >&2
-slurmctld -c -f "$SLURM_CONF" || die "slurmctld did not start"
-slurmd -f "$SLURM_CONF" -N "$host" || die "slurmd did not start"
+slurmctld 9>&- -c -f "$SLURM_CONF" || die "slurmctld did not start"
+slurmd 9>&- -f "$SLURM_CONF" -N "$host" || die "slurmd did not start"
 
 echo "slurm start: waiting for node $host to be idle (up to ${timeout_s}s)" >&2
 state=""

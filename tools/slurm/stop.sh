@@ -4,6 +4,10 @@
 set -uo pipefail
 dir="${1:-${BNN_SLURM_DIR:-/tmp/bnn-slurm}}"
 rc=0
+if [ "${BNN_SLURM_LOCKED:-}" != 1 ] && [ -d "$(dirname "$dir")" ]; then
+  exec 9>"$dir.lock"
+  flock -w 120 9 || { echo "slurm stop: another start/stop holds $dir.lock" >&2; exit 1; }
+fi
 # Cancel this cluster's jobs first so that no job step outlives the daemons.
 if [ -f "$dir/slurm.conf" ] && [ -f "$dir/run/slurmctld.pid" ] &&
   kill -0 "$(cat "$dir/run/slurmctld.pid")" 2>/dev/null; then
