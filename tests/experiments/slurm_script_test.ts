@@ -173,3 +173,42 @@ Deno.test("script: SIGTERM to the element reaches the run, which can checkpoint"
   assert.equal(res.code, 143);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("script: USR1 (time limit near) checkpoints the run and requeues the element", async () => {
+  const root = await Deno.makeTempDir();
+  const fake = `${root}/fake-deno`;
+  await Deno.writeTextFile(
+    fake,
+    `#!/bin/bash\ntrap 'echo checkpointed > ${root}/marker; exit 5' TERM\n` +
+      `echo started > ${root}/started\nwhile true; do sleep 0.05; done\n`,
+  );
+  await Deno.mkdir(`${root}/bin`);
+  await Deno.writeTextFile(`${root}/bin/scontrol`, `#!/bin/bash\necho "$@" > ${root}/requeued\n`);
+  await Deno.chmod(fake, 0o755);
+  await Deno.chmod(`${root}/bin/scontrol`, 0o755);
+  const opts = { ...base, projectDir: root, runsDir: `${root}/runs`, logDir: `${root}/logs` };
+  await Deno.writeTextFile(`${root}/el.sh`, sbatchScript(["r0", "r1"], opts));
+  const child = new Deno.Command("bash", {
+    args: [`${root}/el.sh`],
+    env: {
+      SLURM_ARRAY_JOB_ID: "77",
+      SLURM_ARRAY_TASK_ID: "1",
+      BNN_DENO: fake,
+      PATH: `${root}/bin:/usr/bin:/bin`,
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  for (let i = 0; i < 200; i++) {
+    if (await Deno.stat(`${root}/started`).then(() => true, () => false)) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  child.kill("SIGUSR1");
+  const res = await child.output();
+  const out = new TextDecoder().decode(res.stdout);
+  assert.equal(res.code, 0, out);
+  assert.equal(await Deno.readTextFile(`${root}/marker`), "checkpointed\n");
+  assert.equal(await Deno.readTextFile(`${root}/requeued`), "requeue 77_1\n");
+  assert.match(out, /time limit near: checkpointing run r1 and requeueing 77_1/);
+  await Deno.remove(root, { recursive: true });
+});
