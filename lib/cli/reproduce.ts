@@ -13,8 +13,7 @@ import { reproduce } from "../experiments/runner.ts";
 import { planPreset, PRESETS } from "../experiments/presets.ts";
 import { estimatePlan, formatPlan } from "../experiments/estimate.ts";
 import { type BackendName, initBackend } from "../backend/mod.ts";
-import { reproduceOnSlurm, SLURM_FLAGS } from "../experiments/slurm_grid.ts";
-import { defaultResultsDir } from "../experiments/store.ts";
+import { SLURM_FLAGS, slurmExecutor } from "../experiments/slurm_grid.ts";
 
 const SPEC: Record<string, FlagSpec> = {
   preset: {
@@ -83,13 +82,8 @@ export async function main(argv: string[]): Promise<number> {
       console.log(formatPlan(runs, est, workers));
       return 0;
     }
-    if (flags.executor === "slurm") {
-      const resultsDir = (flags["results-dir"] as string | undefined) ?? defaultResultsDir();
-      return await reproduceOnSlurm(flags, { resultsDir, seeds });
-    }
-    if (flags.executor !== "local") {
-      throw new Error(`--executor: expected local or slurm, got '${flags.executor}'`);
-    }
+    const slurmExit = await slurmExecutor(flags, { seeds });
+    if (slurmExit !== null) return slurmExit;
     const res = await reproduce({
       preset,
       only,

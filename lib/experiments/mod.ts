@@ -27,4 +27,4 @@ export {
   type SlurmGrid,
   type SlurmOutcome,
 } from "./slurm.ts";
-export { reproduceOnSlurm, SLURM_FLAGS, slurmGridFor } from "./slurm_grid.ts";
+export { reproduceOnSlurm, SLURM_FLAGS, slurmExecutor, slurmGridFor } from "./slurm_grid.ts";

@@ -8,10 +8,18 @@
  */
 import type { FlagSpec } from "../cli/args.ts";
 import { planPreset } from "./presets.ts";
-import { join, materializeRuns, readJson, runDir, type RunSummary } from "./store.ts";
+import {
+  defaultResultsDir,
+  join,
+  materializeRuns,
+  readJson,
+  runDir,
+  type RunSummary,
+} from "./store.ts";
 import { writeTables } from "./tables.ts";
 import { runOnSlurm, type SlurmFailure, type SlurmGrid, type SlurmOutcome } from "./slurm.ts";
 import type { RunStatus } from "./slurm_status.ts";
+import { validateResources } from "./slurm_script.ts";
 import { markSlurmFailures } from "./slurm_tables.ts";
 
 /** Flags the reproduce CLI adds for the Slurm executor. */
@@ -76,6 +84,34 @@ export async function slurmGridFor(preset: string, options: SlurmGridOptions): P
 /** Parsed reproduce flags the Slurm branch reads. */
 export type ReproduceFlags = Record<string, string | boolean | undefined>;
 
+const SLURM_ONLY = ["partition", "time", "cpus-per-task", "mem", "gres", "submit"];
+
+/**
+ * The executor choice of `deno task reproduce`: null for `--executor local` (the caller runs the
+ * grid locally; Slurm-only flags are then an error), else the exit code of
+ * {@link reproduceOnSlurm}. An unknown executor throws one error naming the flag.
+ */
+export async function slurmExecutor(
+  flags: ReproduceFlags,
+  options: { seeds?: number } = {},
+): Promise<number | null> {
+  const executor = flags.executor ?? "local";
+  if (executor === "local") {
+    const given = SLURM_ONLY.filter((f) => flags[f] !== undefined && flags[f] !== false);
+    if (given.length > 0) {
+      throw new Error(`${given.map((f) => `--${f}`).join(", ")}: only with --executor slurm`);
+    }
+    return null;
+  }
+  if (executor !== "slurm") {
+    throw new Error(`--executor: expected local or slurm, got '${executor}'`);
+  }
+  const resultsDir = typeof flags["results-dir"] === "string"
+    ? flags["results-dir"]
+    : defaultResultsDir();
+  return await reproduceOnSlurm(flags, { resultsDir, seeds: options.seeds });
+}
+
 /**
  * The `--executor slurm` branch of `deno task reproduce`: returns the exit code (0 when every run
  * is finished, or the files were written without `--submit`; 1 when a run failed).
@@ -95,6 +131,13 @@ export async function reproduceOnSlurm(
       );
     }
   }
+  const resources = validateResources({
+    partition: str("partition"),
+    time: str("time"),
+    cpusPerTask: cpus,
+    mem: str("mem"),
+    gres: str("gres"),
+  });
   const grid = await slurmGridFor(preset, {
     resultsDir: options.resultsDir,
     seeds: options.seeds,
@@ -110,11 +153,7 @@ export async function reproduceOnSlurm(
     resultsDir: absolute(options.resultsDir),
     dataDir: str("data-dir") ? absolute(str("data-dir")!) : undefined,
     extraArgs,
-    partition: str("partition"),
-    time: str("time"),
-    cpusPerTask: cpus,
-    mem: str("mem"),
-    gres: str("gres"),
+    ...resources,
   });
   return out.exitCode;
 }
