@@ -13,17 +13,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import {
-  conv2d,
-  free,
-  type Info,
-  pad,
-  reshape,
-  runWasm,
-  slice,
-  transpose,
-  type WasmBackendLike,
-} from "./wasm_ops.ts";
+import { type Info, type WasmOps, wasmOps } from "./wasm_ops.ts";
 
 /** Attributes shared by the conv backprop kernels. */
 export type ConvAttrs = {
@@ -69,7 +59,7 @@ export function convInfo(
 export function conv2DBackpropFilter(
   args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap },
 ): Info {
-  const b = args.backend as WasmBackendLike;
+  const o = wasmOps(args.backend);
   const { x, dy } = args.inputs as { x: Info; dy: Info };
   const attrs = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
   checkNhwc("Conv2DBackpropFilter", attrs.dataFormat);
@@ -78,25 +68,28 @@ export function conv2DBackpropFilter(
   const { outHeight: ho, outWidth: wo, padInfo } = info;
   const [n, h, w, ci] = x.shape;
   const tmp: Info[] = [];
-  let xT = transpose(b, x, [3, 1, 2, 0]);
+  let xT = o.transpose(x, [3, 1, 2, 0]);
   tmp.push(xT);
   // Bottom/right padding that makes the output exactly kh × kw; negative: rows never read.
   const bottom = kh - h - padInfo.top + (ho - 1) * sh;
   const right = kw - w - padInfo.left + (wo - 1) * sw;
   if (bottom < 0 || right < 0) {
-    xT = slice(b, xT, [0, 0, 0, 0], [ci, h + Math.min(0, bottom), w + Math.min(0, right), n]);
+    xT = o.slice(xT, {
+      begin: [0, 0, 0, 0],
+      size: [ci, h + Math.min(0, bottom), w + Math.min(0, right), n],
+    });
     tmp.push(xT);
   }
-  const dyT = transpose(b, dy, [1, 2, 0, 3]);
+  const dyT = o.transpose(dy, [1, 2, 0, 3]);
   tmp.push(dyT);
-  const g = conv2d(b, xT, dyT, {
+  const g = o.conv2d(xT, dyT, {
     strides: [1, 1],
     dilations: [sh, sw],
     pad: [[0, 0], [padInfo.top, Math.max(0, bottom)], [padInfo.left, Math.max(0, right)], [0, 0]],
   });
   tmp.push(g);
-  const out = transpose(b, g, [1, 2, 0, 3]);
-  free(b, ...tmp);
+  const out = o.transpose(g, [1, 2, 0, 3]);
+  o.free(...tmp);
   return out;
 }
 
@@ -106,20 +99,19 @@ export function conv2DBackpropFilter(
  * padding where the forward conv never read). Pushes every intermediate it makes onto `tmp`.
  */
 export function dilateForTranspose(
-  b: WasmBackendLike,
   dy: Info,
-  info: tf.backend_util.Conv2DInfo,
-  tmp: Info[],
+  options: { ops: WasmOps; info: tf.backend_util.Conv2DInfo; tmp: Info[] },
 ): { d: Info; pad: number[][] } {
+  const { ops: o, info, tmp } = options;
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
   const { batchSize: n, outHeight: ho, outWidth: wo, padInfo, inHeight: h, inWidth: w } = info;
   const c = dy.shape[3];
   let d = dy;
   if (sh > 1 || sw > 1) {
-    const r5 = reshape(b, dy, [n * ho, 1, wo, 1, c]);
-    const p5 = pad(b, r5, [[0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
-    const r4 = reshape(b, p5, [n, ho * sh, wo * sw, c]);
-    d = slice(b, r4, [0, 0, 0, 0], [n, (ho - 1) * sh + 1, (wo - 1) * sw + 1, c]);
+    const r5 = o.reshape(dy, [n * ho, 1, wo, 1, c]);
+    const p5 = o.pad(r5, [[0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+    const r4 = o.reshape(p5, [n, ho * sh, wo * sw, c]);
+    d = o.slice(r4, { begin: [0, 0, 0, 0], size: [n, (ho - 1) * sh + 1, (wo - 1) * sw + 1, c] });
     tmp.push(r5, p5, r4, d);
   }
   const hd = d.shape[1], wd = d.shape[2];
@@ -128,7 +120,7 @@ export function dilateForTranspose(
   if (top < 0 || left < 0 || bottom < 0 || right < 0) {
     const t0 = Math.max(0, -top), l0 = Math.max(0, -left);
     const hs = hd - t0 - Math.max(0, -bottom), ws = wd - l0 - Math.max(0, -right);
-    d = slice(b, d, [0, t0, l0, 0], [n, hs, ws, c]);
+    d = o.slice(d, { begin: [0, t0, l0, 0], size: [n, hs, ws, c] });
     tmp.push(d);
     top = Math.max(0, top), left = Math.max(0, left);
     bottom = Math.max(0, bottom), right = Math.max(0, right);
@@ -140,17 +132,17 @@ export function dilateForTranspose(
 export function conv2DBackpropInput(
   args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap },
 ): Info {
-  const b = args.backend as WasmBackendLike;
+  const o = wasmOps(args.backend);
   const { dy, filter } = args.inputs as { dy: Info; filter: Info };
   const attrs = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
   checkNhwc("Conv2DBackpropInput", attrs.dataFormat);
   const info = convInfo(attrs.inputShape, filter.shape, attrs);
   const tmp: Info[] = [];
-  const { d, pad } = dilateForTranspose(b, dy, info, tmp);
-  const rev = runWasm(b, "Reverse", { inputs: { x: filter }, attrs: { dims: [0, 1] } });
-  const wT = transpose(b, rev, [0, 1, 3, 2]);
+  const { d, pad } = dilateForTranspose(dy, { ops: o, info, tmp });
+  const rev = o.run("Reverse", { inputs: { x: filter }, attrs: { dims: [0, 1] } });
+  const wT = o.transpose(rev, [0, 1, 3, 2]);
   tmp.push(rev, wT);
-  const out = conv2d(b, d, wT, { strides: [1, 1], dilations: [1, 1], pad });
-  free(b, ...tmp);
+  const out = o.conv2d(d, wT, { strides: [1, 1], dilations: [1, 1], pad });
+  o.free(...tmp);
   return out;
 }

@@ -7,7 +7,7 @@
  */
 import { tf } from "../tf.ts";
 import { checkNhwc, type ConvAttrs, convInfo, dilateForTranspose } from "./conv_backprop.ts";
-import { free, type Info, pad, reshape, runWasm, type WasmBackendLike } from "./wasm_ops.ts";
+import { type Info, wasmOps } from "./wasm_ops.ts";
 
 type DwAttrs = ConvAttrs & { dilations?: number | [number, number] };
 
@@ -24,7 +24,7 @@ function checkDilations(kernel: string, d: DwAttrs["dilations"]): void {
 export function depthwiseBackpropFilter(
   args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap },
 ): Info {
-  const b = args.backend as WasmBackendLike;
+  const o = wasmOps(args.backend);
   const { x, dy } = args.inputs as { x: Info; dy: Info };
   const attrs = args.attrs as unknown as DwAttrs & { filterShape: number[] };
   checkNhwc("DepthwiseConv2dNativeBackpropFilter", attrs.dataFormat);
@@ -36,12 +36,12 @@ export function depthwiseBackpropFilter(
   const mult = attrs.filterShape[3];
   const bottom = Math.max(0, (ho - 1) * sh + kh - h - padInfo.top);
   const right = Math.max(0, (wo - 1) * sw + kw - w - padInfo.left);
-  const src = pad(b, x, [[0, 0], [padInfo.top, bottom], [padInfo.left, right], [0, 0]]);
-  const dy5 = reshape(b, dy, [n, ho, wo, c, mult]);
+  const src = o.pad(x, [[0, 0], [padInfo.top, bottom], [padInfo.left, right], [0, 0]]);
+  const dy5 = o.reshape(dy, [n, ho, wo, c, mult]);
   const taps: Info[] = [];
   for (let a = 0; a < kh; a++) {
     for (let bb = 0; bb < kw; bb++) {
-      const t = runWasm(b, "StridedSlice", {
+      const t = o.run("StridedSlice", {
         inputs: { x: src },
         attrs: {
           begin: [0, a, bb, 0],
@@ -54,19 +54,19 @@ export function depthwiseBackpropFilter(
           shrinkAxisMask: 0,
         },
       });
-      const t5 = reshape(b, t, [n, ho, wo, c, 1]);
-      const prod = runWasm(b, "Multiply", { inputs: { a: t5, b: dy5 } });
+      const t5 = o.reshape(t, [n, ho, wo, c, 1]);
+      const prod = o.run("Multiply", { inputs: { a: t5, b: dy5 } });
       taps.push(
-        runWasm(b, "Sum", { inputs: { x: prod }, attrs: { axis: [0, 1, 2], keepDims: false } }),
+        o.run("Sum", { inputs: { x: prod }, attrs: { axis: [0, 1, 2], keepDims: false } }),
       );
-      free(b, t, t5, prod);
+      o.free(t, t5, prod);
     }
   }
   const cat = taps.length === 1
-    ? reshape(b, taps[0], taps[0].shape)
-    : runWasm(b, "Concat", { inputs: taps as unknown as Record<string, Info>, attrs: { axis: 0 } });
-  const out = reshape(b, cat, attrs.filterShape);
-  free(b, src, dy5, cat, ...taps);
+    ? o.reshape(taps[0], taps[0].shape)
+    : o.run("Concat", { inputs: taps as unknown as Record<string, Info>, attrs: { axis: 0 } });
+  const out = o.reshape(cat, attrs.filterShape);
+  o.free(src, dy5, cat, ...taps);
   return out;
 }
 
@@ -74,7 +74,7 @@ export function depthwiseBackpropFilter(
 export function depthwiseBackpropInput(
   args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap },
 ): Info {
-  const b = args.backend as WasmBackendLike;
+  const o = wasmOps(args.backend);
   const { dy, filter } = args.inputs as { dy: Info; filter: Info };
   const attrs = args.attrs as unknown as DwAttrs & { inputShape: number[] };
   checkNhwc("DepthwiseConv2dNativeBackpropInput", attrs.dataFormat);
@@ -83,20 +83,20 @@ export function depthwiseBackpropInput(
   const [kh, kw, c, mult] = filter.shape;
   const [n, h, w] = attrs.inputShape;
   const tmp: Info[] = [];
-  const { d, pad: p } = dilateForTranspose(b, dy, info, tmp);
-  const rev = runWasm(b, "Reverse", { inputs: { x: filter }, attrs: { dims: [0, 1] } });
-  const f = reshape(b, rev, [kh, kw, c * mult, 1]);
+  const { d, pad: p } = dilateForTranspose(dy, { ops: o, info, tmp });
+  const rev = o.run("Reverse", { inputs: { x: filter }, attrs: { dims: [0, 1] } });
+  const f = o.reshape(rev, [kh, kw, c * mult, 1]);
   tmp.push(rev, f);
-  const y = runWasm(b, "DepthwiseConv2dNative", {
+  const y = o.run("DepthwiseConv2dNative", {
     inputs: { x: d, filter: f },
     attrs: { strides: [1, 1], dilations: [1, 1], pad: p, dataFormat: "NHWC" },
   });
   if (mult === 1) {
-    free(b, ...tmp);
+    o.free(...tmp);
     return y;
   }
-  const y5 = reshape(b, y, [n, h, w, c, mult]);
-  const out = runWasm(b, "Sum", { inputs: { x: y5 }, attrs: { axis: [4], keepDims: false } });
-  free(b, ...tmp, y, y5);
+  const y5 = o.reshape(y, [n, h, w, c, mult]);
+  const out = o.run("Sum", { inputs: { x: y5 }, attrs: { axis: [4], keepDims: false } });
+  o.free(...tmp, y, y5);
   return out;
 }

@@ -3,6 +3,13 @@
  * (XNNPACK Conv2D / BatchMatMul, Transpose, Pad, Slice, ...). They take and return `TensorInfo`s
  * that live on the wasm backend, so no data is copied to JavaScript or to the cpu backend.
  *
+ * ```ts
+ * const o = wasmOps(args.backend);
+ * const t = o.transpose(x, [3, 1, 2, 0]);
+ * // ...
+ * o.free(t);
+ * ```
+ *
  * @module
  */
 import { tf } from "../tf.ts";
@@ -15,65 +22,62 @@ export interface WasmBackendLike extends tf.KernelBackend {
   disposeData(dataId: object, force?: boolean): boolean;
 }
 
-/**
- * Runs the wasm backend's kernel `name` on `inputs` with `attrs` and returns its output(s).
- * Throws a clear error when the kernel is not registered for wasm.
- */
-export function runWasm(
-  backend: WasmBackendLike,
-  name: string,
-  args: { inputs: Record<string, Info>; attrs?: Record<string, unknown> },
-): Info {
-  const k = tf.getKernel(name, "wasm");
-  if (k === undefined) throw new Error(`wasm kernel ${name} is not registered`);
-  const out = k.kernelFunc({
-    inputs: args.inputs as tf.NamedTensorInfoMap,
-    backend,
-    attrs: (args.attrs ?? {}) as tf.NamedAttrMap,
-  });
-  return Array.isArray(out) ? out[0] : out;
+/** Kernel calls on one wasm backend; every result must be passed to `free` once done. */
+export interface WasmOps {
+  backend: WasmBackendLike;
+  /** Runs wasm's kernel `name`; throws a clear error when it is not registered. */
+  run(name: string, args: { inputs: Record<string, Info>; attrs?: Record<string, unknown> }): Info;
+  /** Frees intermediate results (never kernel inputs). */
+  free(...infos: (Info | undefined)[]): void;
+  /** `Transpose`. */
+  transpose(x: Info, perm: number[]): Info;
+  /** `Reshape` (shares data; free the result like any other). */
+  reshape(x: Info, shape: number[]): Info;
+  /** `Slice`. */
+  slice(x: Info, region: { begin: number[]; size: number[] }): Info;
+  /** `PadV2` with zeros. */
+  pad(x: Info, paddings: [number, number][]): Info;
+  /** `Conv2D` (XNNPACK), NHWC, explicit padding. */
+  conv2d(
+    x: Info,
+    filter: Info,
+    opts: { strides: [number, number]; dilations: [number, number]; pad: number[][] },
+  ): Info;
 }
 
-/** Frees intermediate results created with {@link runWasm} (skipping kernel inputs). */
-export function free(backend: WasmBackendLike, ...infos: (Info | undefined)[]): void {
-  for (const i of infos) if (i !== undefined) backend.disposeData(i.dataId);
-}
-
-/** `Transpose` on wasm. */
-export function transpose(backend: WasmBackendLike, x: Info, perm: number[]): Info {
-  return runWasm(backend, "Transpose", { inputs: { x }, attrs: { perm } });
-}
-
-/** `Reshape` on wasm (shares data; free the result like any other). */
-export function reshape(backend: WasmBackendLike, x: Info, shape: number[]): Info {
-  return runWasm(backend, "Reshape", { inputs: { x }, attrs: { shape } });
-}
-
-/** `Slice` on wasm. */
-export function slice(backend: WasmBackendLike, x: Info, begin: number[], size: number[]): Info {
-  return runWasm(backend, "Slice", { inputs: { x }, attrs: { begin, size } });
-}
-
-/** `PadV2` with zeros on wasm. */
-export function pad(backend: WasmBackendLike, x: Info, paddings: [number, number][]): Info {
-  return runWasm(backend, "PadV2", { inputs: { x }, attrs: { paddings, constantValue: 0 } });
-}
-
-/** `Conv2D` (XNNPACK) on wasm, NHWC, with explicit padding. */
-export function conv2d(
-  backend: WasmBackendLike,
-  x: Info,
-  filter: Info,
-  opts: { strides: [number, number]; dilations: [number, number]; pad: number[][] },
-): Info {
-  return runWasm(backend, "Conv2D", {
-    inputs: { x, filter },
-    attrs: {
-      strides: opts.strides,
-      dilations: opts.dilations,
-      pad: opts.pad,
-      dataFormat: "NHWC",
-      dimRoundingMode: undefined,
+/** The {@link WasmOps} of `backend` (the `backend` argument a wasm kernel receives). */
+export function wasmOps(backend: tf.KernelBackend): WasmOps {
+  const b = backend as WasmBackendLike;
+  const run: WasmOps["run"] = (name, args) => {
+    const k = tf.getKernel(name, "wasm");
+    if (k === undefined) throw new Error(`wasm kernel ${name} is not registered`);
+    const out = k.kernelFunc({
+      inputs: args.inputs as tf.NamedTensorInfoMap,
+      backend: b,
+      attrs: (args.attrs ?? {}) as tf.NamedAttrMap,
+    });
+    return Array.isArray(out) ? out[0] : out;
+  };
+  return {
+    backend: b,
+    run,
+    free: (...infos) => {
+      for (const i of infos) if (i !== undefined) b.disposeData(i.dataId);
     },
-  });
+    transpose: (x, perm) => run("Transpose", { inputs: { x }, attrs: { perm } }),
+    reshape: (x, shape) => run("Reshape", { inputs: { x }, attrs: { shape } }),
+    slice: (x, { begin, size }) => run("Slice", { inputs: { x }, attrs: { begin, size } }),
+    pad: (x, paddings) => run("PadV2", { inputs: { x }, attrs: { paddings, constantValue: 0 } }),
+    conv2d: (x, filter, opts) =>
+      run("Conv2D", {
+        inputs: { x, filter },
+        attrs: {
+          strides: opts.strides,
+          dilations: opts.dilations,
+          pad: opts.pad,
+          dataFormat: "NHWC",
+          dimRoundingMode: undefined,
+        },
+      }),
+  };
 }

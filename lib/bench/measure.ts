@@ -54,7 +54,7 @@ export function measureNet(options: MeasureOptions = {}): NetSpeed {
   );
   try {
     const step = () => {
-      const l = benchTrainStep(model, { x, y }, opt);
+      const l = benchTrainStep(model, { x, y }, { optimizer: opt });
       l.dataSync();
       l.dispose();
     };

@@ -24,7 +24,7 @@ export function trainingMemory(steps: number, options: { binary?: boolean } = {}
     tf.oneHot(tf.randomUniform([16], 0, 10, "int32") as tf.Tensor1D, 10).toFloat()
   );
   const step = () => {
-    const l = benchTrainStep(model, { x, y }, opt);
+    const l = benchTrainStep(model, { x, y }, { optimizer: opt });
     l.dataSync();
     l.dispose();
   };

@@ -58,7 +58,7 @@ export async function runBench(options: RunBenchOptions = {}): Promise<{
       log(`bench section ${s.name} failed: ${(e as Error).stack ?? e}`);
     }
   }
-  const markdown = renderMarkdown(machine, sections, results);
+  const markdown = renderMarkdown(machine, { sections, results });
   const outDir = options.outDir === undefined ? "results/bench" : options.outDir;
   if (outDir !== null) {
     await Deno.mkdir(outDir, { recursive: true });

@@ -90,9 +90,9 @@ export function benchVgg(options: BenchVggOptions = {}): tf.LayersModel {
 export function benchTrainStep(
   model: tf.LayersModel,
   batch: { x: tf.Tensor; y: tf.Tensor },
-  optimizer: tf.Optimizer,
+  options: { optimizer: tf.Optimizer },
 ): tf.Scalar {
-  const loss = optimizer.minimize(() => {
+  const loss = options.optimizer.minimize(() => {
     const logits = model.apply(batch.x, { training: true }) as tf.Tensor;
     return tf.losses.softmaxCrossEntropy(batch.y, logits) as tf.Scalar;
   }, true) as tf.Scalar;

@@ -11,7 +11,11 @@ import { registerBenchSection } from "./registry.ts";
 const CLI = new URL("../cli/bench.ts", import.meta.url).pathname;
 
 /** Starts `n` bench workers at once; resolves to each one's training images/s. */
-export async function runWorkers(n: number, steps: number, warmup: number): Promise<number[]> {
+export async function runWorkers(
+  n: number,
+  options: { steps: number; warmup: number },
+): Promise<number[]> {
+  const { steps, warmup } = options;
   const procs = Array.from({ length: n }, () =>
     new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", CLI, "--worker", "--steps", String(steps), "--warmup", String(warmup)],
@@ -40,9 +44,9 @@ registerBenchSection({
     }
     const steps = ctx.quick ? 3 : 7, warmup = ctx.quick ? 1 : 2;
     ctx.log("parallel: 1 process …");
-    const one = await runWorkers(1, steps, warmup);
+    const one = await runWorkers(1, { steps, warmup });
     ctx.log("parallel: 2 concurrent processes …");
-    const two = await runWorkers(2, steps, warmup);
+    const two = await runWorkers(2, { steps, warmup });
     const total = two.reduce((a, b) => a + b, 0);
     const r = (v: number) => Math.round(v * 10) / 10;
     return {

@@ -15,6 +15,8 @@ export interface MachineInfo {
   v8: string;
   tfjs: string;
   date: string;
+  /** 1-minute load average at the start (Linux), or null. */
+  load: number | null;
 }
 
 /** Reads the CPU model from /proc/cpuinfo (or "unknown") and the software versions. */
@@ -24,7 +26,12 @@ export function machineInfo(): MachineInfo {
     const m = Deno.readTextFileSync("/proc/cpuinfo").match(/^model name\s*:\s*(.+)$/m);
     if (m) cpu = m[1].trim();
   } catch { /* not Linux */ }
+  let load: number | null = null;
+  try {
+    load = Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
+  } catch { /* not Linux */ }
   return {
+    load,
     cpu,
     cores: navigator.hardwareConcurrency,
     os: `${Deno.build.os} ${Deno.build.arch}`,
@@ -43,14 +50,19 @@ function cell(v: unknown): string {
 /** Renders a full bench report as Markdown. */
 export function renderMarkdown(
   machine: MachineInfo,
-  sections: readonly BenchSection[],
-  results: Record<string, BenchSectionResult | { error: string }>,
+  report: {
+    sections: readonly BenchSection[];
+    results: Record<string, BenchSectionResult | { error: string }>;
+  },
 ): string {
+  const { sections, results } = report;
   const out = [
     `# Bench ${machine.date.slice(0, 16).replace("T", " ")} UTC`,
     "",
-    `Machine: ${machine.cpu}, ${machine.cores} cores (${machine.os}); shared with other jobs, so ` +
-    "absolute numbers are noisy: compare ratios measured in the same run.",
+    `Machine: ${machine.cpu}, ${machine.cores} cores (${machine.os}), load average ` +
+    `${machine.load ?? "unknown"} at the start. On a shared machine absolute numbers are noisy ` +
+    "(compare ratios measured in the same run), and a loaded machine hurts the 2-thread PyTorch " +
+    "peer more than 1-thread wasm, so ratios measured under load favour wasm.",
     `Versions: Deno ${machine.deno}, V8 ${machine.v8}, TensorFlow.js ${machine.tfjs}.`,
     "",
   ];

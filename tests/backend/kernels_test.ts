@@ -71,7 +71,7 @@ Deno.test("no tensor leak and no wasm-heap growth over 30 training steps", async
   const y = tf.oneHot(tf.tensor1d([1, 2, 3, 4], "int32"), 10).toFloat();
   const losses: number[] = [];
   const step = () => {
-    const l = benchTrainStep(model, { x, y }, opt);
+    const l = benchTrainStep(model, { x, y }, { optimizer: opt });
     losses.push(l.dataSync()[0]);
     l.dispose();
   };
