@@ -233,7 +233,7 @@ export async function runOnSlurm(
     Deno.addSignalListener("SIGINT", onInterrupt);
     let last;
     try {
-      last = await followElements(tracked, grid.preset, get, opts);
+      last = await followElements(tracked, { ...opts, label: grid.preset, runStatus: get });
     } finally {
       Deno.removeSignalListener("SIGINT", onInterrupt);
     }
@@ -241,7 +241,7 @@ export async function runOnSlurm(
       const status = await get(e.runId);
       if (status.state === "finished") continue;
       const log = `${grid.slurmDir}/logs/${elementKey(e)}.out`;
-      const reason = await failureReason(status, last.get(elementKey(e)), log);
+      const reason = await failureReason(status, { slurm: last.get(elementKey(e)), log });
       outcome.failures.push({
         runId: e.runId,
         index: e.index,

@@ -80,6 +80,10 @@ export interface FollowOptions extends SlurmEnvOptions {
   pollMs?: number;
   /** Receives each changed progress line. */
   print: (line: string, progress?: boolean) => void;
+  /** Name shown in the progress line (the preset). */
+  label: string;
+  /** Status of a run (finished or not) for elements Slurm no longer reports as active. */
+  runStatus: (id: string) => Promise<RunStatus>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -95,8 +99,6 @@ export function pollDelay(idle: number): number {
  */
 export async function followElements(
   elements: TrackedElement[],
-  label: string,
-  runStatus: (id: string) => Promise<RunStatus>,
   options: FollowOptions,
 ): Promise<Map<string, ElementState>> {
   const last = new Map<string, ElementState>();
@@ -123,10 +125,10 @@ export async function followElements(
         active++;
         if (s.state === "PENDING" || s.state.startsWith("REQUEUE")) c.pending++;
         else c.running++;
-      } else if ((await runStatus(e.runId)).state === "finished") c.finished++;
+      } else if ((await options.runStatus(e.runId)).state === "finished") c.finished++;
       else c.failed++;
     }
-    const line = progressLine(jobIds.join("+"), label, c);
+    const line = progressLine(c, { jobId: jobIds.join("+"), preset: options.label });
     if (line !== previous) options.print(line, true);
     idle = line === previous ? idle + 1 : 0;
     previous = line;

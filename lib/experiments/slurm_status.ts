@@ -85,9 +85,9 @@ export async function lastLogLine(path: string): Promise<string | undefined> {
  */
 export async function failureReason(
   status: RunStatus,
-  slurm: ElementState | undefined,
-  log: string,
+  options: { slurm?: ElementState; log: string },
 ): Promise<string> {
+  const { slurm, log } = options;
   if (status.reason) return status.reason;
   const parts: string[] = [];
   if (slurm && slurm.state !== "COMPLETED") {
@@ -112,7 +112,11 @@ export interface ProgressCounts {
 }
 
 /** One progress line, e.g. `slurm job 42 [smoke]: 3/8 finished, 2 running, 3 pending, 0 failed`. */
-export function progressLine(jobId: string, preset: string, c: ProgressCounts): string {
+export function progressLine(
+  c: ProgressCounts,
+  options: { jobId: string; preset: string },
+): string {
+  const { jobId, preset } = options;
   const pct = c.total ? Math.floor((100 * (c.finished + c.failed)) / c.total) : 100;
   return `slurm job ${jobId} [${preset}]: ${c.finished}/${c.total} finished, ${c.running} running, ` +
     `${c.pending} pending, ${c.failed} failed (${pct}%)`;

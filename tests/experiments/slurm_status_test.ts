@@ -30,19 +30,28 @@ Deno.test("failureReason: runner's reason first, then Slurm's state, then the lo
   assert.equal(await lastLogLine(log), "error: out of memory");
   assert.equal(await lastLogLine(`${root}/missing`), undefined);
   assert.equal(
-    await failureReason({ state: "failed", reason: "NaN" }, { state: "FAILED", detail: "" }, log),
+    await failureReason({ state: "failed", reason: "NaN" }, {
+      slurm: { state: "FAILED", detail: "" },
+      log: log,
+    }),
     "NaN",
   );
   assert.equal(
-    await failureReason({ state: "incomplete" }, { state: "TIMEOUT", detail: "0:15" }, log),
+    await failureReason({ state: "incomplete" }, {
+      slurm: { state: "TIMEOUT", detail: "0:15" },
+      log: log,
+    }),
     "Slurm state TIMEOUT (0:15); log: error: out of memory",
   );
   assert.match(
-    await failureReason({ state: "new" }, undefined, `${root}/missing`),
+    await failureReason({ state: "new" }, { log: `${root}/missing` }),
     /^Slurm no longer reports this element and the run wrote no summary$/,
   );
   assert.match(
-    await failureReason({ state: "incomplete" }, { state: "COMPLETED", detail: "" }, log),
+    await failureReason({ state: "incomplete" }, {
+      slurm: { state: "COMPLETED", detail: "" },
+      log: log,
+    }),
     /completed but the run wrote no summary/,
   );
   await Deno.remove(root, { recursive: true });
@@ -51,7 +60,7 @@ Deno.test("failureReason: runner's reason first, then Slurm's state, then the lo
 Deno.test("progressLine and formatFailures", () => {
   const c = { total: 8, finished: 3, failed: 1, running: 2, pending: 2 };
   assert.equal(
-    progressLine("42", "smoke", c),
+    progressLine(c, { jobId: "42", preset: "smoke" }),
     `slurm job 42 [smoke]: 3/8 finished, 2 running, 2 pending, 1 failed (${
       Math.floor(100 * 4 / 8)
     }%)`,
