@@ -65,13 +65,15 @@ export async function checkPartition(
   partition: string | undefined,
   options: SlurmEnvOptions = {},
 ): Promise<string[]> {
-  const res = await slurmCommand("sinfo", ["-h", "-o", "%P"], options);
+  const res = await slurmCommand("sinfo", ["-a", "-h", "-o", "%P"], options);
   if (res.code !== 0) {
     throw new Error(
       `Slurm controller did not answer ('sinfo' exited ${res.code}): ${res.stderr.trim()}`,
     );
   }
-  const parts = res.stdout.split("\n").map((s) => s.trim().replace(/\*$/, "")).filter(Boolean);
+  const parts = [
+    ...new Set(res.stdout.split("\n").map((s) => s.trim().replace(/\*$/, "")).filter(Boolean)),
+  ];
   if (partition !== undefined) {
     for (const p of partition.split(",")) {
       if (!parts.includes(p)) {
