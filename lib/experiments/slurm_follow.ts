@@ -80,6 +80,8 @@ export interface FollowOptions extends SlurmEnvOptions {
   pollMs?: number;
   /** Receives each changed progress line. */
   print: (line: string, progress?: boolean) => void;
+  /** Consecutive failed `squeue` looks tolerated before giving up (default 30). */
+  maxQueueFailures?: number;
   /** Name shown in the progress line (the preset). */
   label: string;
   /** Status of a run (finished or not) for elements Slurm no longer reports as active. */
@@ -105,12 +107,25 @@ export async function followElements(
   const jobIds = [...new Set(elements.map((e) => e.jobId))];
   let previous = "";
   let idle = 0;
+  let failures = 0;
   while (true) {
-    for (const jobId of jobIds) {
-      for (const [index, s] of await queueStates(jobId, options)) {
-        last.set(elementKey({ jobId, index }), s);
+    // States reported by this look only: an element the controller no longer lists is not active.
+    const current = new Map<string, ElementState>();
+    try {
+      for (const jobId of jobIds) {
+        for (const [index, s] of await queueStates(jobId, options)) {
+          current.set(elementKey({ jobId, index }), s);
+        }
       }
+      failures = 0;
+    } catch (e) {
+      // A controller that does not answer for a while (restart, overload) is waited for.
+      if (++failures >= (options.maxQueueFailures ?? 30)) throw e;
+      options.print(`squeue failed (${(e as Error).message}); retrying`);
+      await sleep(options.pollMs ?? pollDelay(Math.min(failures, 5)));
+      continue;
     }
+    for (const [k, s] of current) last.set(k, s);
     const c: ProgressCounts = {
       total: elements.length,
       finished: 0,
@@ -120,7 +135,7 @@ export async function followElements(
     };
     let active = 0;
     for (const e of elements) {
-      const s = last.get(elementKey(e));
+      const s = current.get(elementKey(e));
       if (s && ACTIVE_STATES.has(s.state)) {
         active++;
         if (s.state === "PENDING" || s.state.startsWith("REQUEUE")) c.pending++;
