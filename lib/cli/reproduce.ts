@@ -77,7 +77,9 @@ export async function main(argv: string[]): Promise<number> {
           quiet: true,
         });
         console.error(`measuring step times on backend ${b.name} (${b.reason}) …`);
-        est = estimatePlan(runs, workers);
+        est = estimatePlan(runs, workers, {
+          onMeasured: (k, t) => console.error(`  ${k}: ${t.wall.toFixed(3)} s/step`),
+        });
       }
       console.log(formatPlan(runs, est, workers));
       return 0;

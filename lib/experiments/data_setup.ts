@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type Dataset, loadDataset, syntheticDataset } from "../data/mod.ts";
+import { batches, channelStats, type Dataset, loadDataset, syntheticDataset } from "../data/mod.ts";
 import type { ExperimentConfig } from "./config.ts";
 
 /** Sizes of the synthetic dataset used by the smoke preset. */
@@ -100,4 +100,36 @@ export function testSize(config: Pick<ExperimentConfig, "dataset" | "testSubset"
     ? undefined
     : Math.max(1, Math.floor(config.testSubset / f.classes));
   return per === undefined ? f.test : per * f.classes;
+}
+
+/** Per-channel mean/std of the training set (the dataset's published values when it has them). */
+export function trainNormalization(train: Dataset): { mean: number[]; std: number[] } {
+  const norm = train.mean && train.std ? { mean: train.mean, std: train.std } : channelStats(train);
+  return { mean: norm.mean, std: norm.std.map((s) => (s > 0 ? s : 1)) };
+}
+
+/**
+ * The test batches of a run, as typed arrays for `evaluate`: the first testSubset/classes examples
+ * of every class (all when null), in file order, normalised with `normalize`.
+ */
+export function* testBatches(
+  ds: Dataset,
+  config: ExperimentConfig,
+  normalize: { mean: number[]; std: number[] },
+): Generator<{ x: Float32Array; y: Int32Array }> {
+  // Test examples: the first testSubset/classes of every class (all when null), in file order.
+  const per = config.testSubset === null || config.testSubset >= ds.n
+    ? undefined
+    : Math.max(1, Math.floor(config.testSubset / ds.numClasses));
+  for (
+    const b of batches(ds, {
+      batchSize: config.batchSize,
+      shuffle: false,
+      augment: false,
+      normalize,
+      subset: per,
+    })
+  ) {
+    yield { x: b.x, y: b.y };
+  }
 }

@@ -40,11 +40,11 @@ export interface StepTime {
 /**
  * Time per training step of `run`'s model at its batch size: wall (median of `steps`) and CPU
  * time (mean). On a busy machine wall > CPU; on an idle one they agree (training is single-threaded).
- * Batches above 32 are measured at 32 and scaled linearly.
+ * Expensive models (a step of over 3 s) are measured at batch 8 and scaled linearly.
  */
 export function measureStep(run: RunSpec, steps = 3): StepTime {
-  const small = measureAt(run, Math.min(run.config.batchSize, 32), steps);
-  if (run.config.batchSize <= 32 || small.wall > 3) return small;
+  const small = measureAt(run, Math.min(run.config.batchSize, 8), steps);
+  if (run.config.batchSize <= 8 || small.wall > 3) return small;
   return measureAt(run, run.config.batchSize, steps); // cheap enough: measure the real batch
 }
 
@@ -102,11 +102,18 @@ function costClass(r: RunSpec): string {
  * binary or not); evaluation counted at a third of a training step per test batch; wall time by
  * greedy assignment of runs to `workers` (longest first).
  */
-export function estimatePlan(runs: RunSpec[], workers: number): PlanEstimate {
+export function estimatePlan(
+  runs: RunSpec[],
+  workers: number,
+  options: { onMeasured?: (costClass: string, t: StepTime) => void } = {},
+): PlanEstimate {
   const stepSeconds: Record<string, StepTime> = {};
   for (const r of runs) {
     const k = costClass(r);
-    if (stepSeconds[k] === undefined) stepSeconds[k] = measureStep(r);
+    if (stepSeconds[k] === undefined) {
+      stepSeconds[k] = measureStep(r);
+      options.onMeasured?.(k, stepSeconds[k]);
+    }
   }
   const runTime = (r: RunSpec, step: number) => {
     const c = r.config;

@@ -10,23 +10,22 @@
 import { tf } from "../tf.ts";
 import { buildModel, countParams } from "../models.ts";
 import { evaluate, trainStep } from "../train.ts";
-import { batches, channelStats, type Dataset, numBatches } from "../data/mod.ts";
-import type { ExperimentConfig } from "./config.ts";
+import { batches, numBatches } from "../data/mod.ts";
 import { initialState, loadCheckpoint, saveCheckpoint, type TrainState } from "./checkpoint.ts";
-import { loadRunData, perClassSubset } from "./data_setup.ts";
+import { loadRunData, perClassSubset, testBatches, trainNormalization } from "./data_setup.ts";
 import { acquireLock } from "./lock.ts";
 import { runEpochHooks } from "./hooks.ts";
+import { learningRate, setLearningRate } from "./schedule.ts";
+import { type RunEnd, writeSummary } from "./summary.ts";
 import {
   checkpointDir,
   type EpochMetrics,
   join,
-  machineInfo,
   readJson,
   removeStaleTemps,
   runDir,
   type RunRecord,
   type RunSummary,
-  writeJsonAtomic,
   writeMetrics,
 } from "./store.ts";
 
@@ -70,18 +69,6 @@ export interface ExecuteOptions {
   retryFailed?: boolean;
   /** Minimum interval between step events in ms; default 500. */
   stepEventMs?: number;
-}
-
-/** The learning rate at global step `step` of `total` (cosine from lr to lr·lrFinalFactor). */
-export function learningRate(
-  config: Pick<ExperimentConfig, "lr" | "lrSchedule" | "lrFinalFactor">,
-  step: number,
-  total: number,
-): number {
-  if (config.lrSchedule === "constant") return config.lr;
-  const t = Math.min(1, Math.max(0, step / Math.max(1, total)));
-  const lo = config.lr * config.lrFinalFactor;
-  return lo + 0.5 * (config.lr - lo) * (1 + Math.cos(Math.PI * t));
 }
 
 /** Trains run `runId` of `preset` (its config.json must exist) to the end or until stopped. */
@@ -134,11 +121,7 @@ async function train(
   const model = buildModel(config, { inputShape: trainSet.shape, numClasses: trainSet.numClasses });
   const optimizer = tf.train.adam(config.lr);
   const params = countParams(model);
-  // Normalise train and test with the training set's statistics.
-  const norm = trainSet.mean && trainSet.std
-    ? { mean: trainSet.mean, std: trainSet.std }
-    : channelStats(trainSet);
-  const normalize = { mean: norm.mean, std: norm.std.map((s) => (s > 0 ? s : 1)) };
+  const normalize = trainNormalization(trainSet); // train and test use the train statistics
   const trainSubset = perClassSubset(config.dataset, config.trainSubset);
   const stepsPerEpoch = numBatches(trainSet, { batchSize: config.batchSize, subset: trainSubset });
   const totalSteps = stepsPerEpoch * config.epochs;
@@ -179,7 +162,7 @@ async function train(
           startBatch: state.batch, // resume inside an epoch: same order, same augmentation
         })
       ) {
-        optimizer_lr(optimizer, learningRate(config, state.step, totalSteps));
+        setLearningRate(optimizer, learningRate(config, state.step, totalSteps));
         let res = trainStep(model, { x: batch.x, y: batch.y }, { optimizer });
         if (faultInjected(runId, state.step)) res = { ...res, loss: NaN };
         if (!Number.isFinite(res.loss) || !Number.isFinite(res.penalty)) {
@@ -285,70 +268,14 @@ function faultInjected(runId: string, step: number): boolean {
   return !!v && step >= 1 && v.split(",").includes(runId);
 }
 
-function optimizer_lr(optimizer: tf.Optimizer, lr: number): void {
-  (optimizer as unknown as { learningRate: number }).learningRate = lr;
-}
-
-function* testBatches(
-  ds: Dataset,
-  config: ExperimentConfig,
-  normalize: { mean: number[]; std: number[] },
-): Generator<{ x: Float32Array; y: Int32Array }> {
-  // Test examples: the first testSubset/classes of every class (all when null), in file order.
-  const per = config.testSubset === null || config.testSubset >= ds.n
-    ? undefined
-    : Math.max(1, Math.floor(config.testSubset / ds.numClasses));
-  for (
-    const b of batches(ds, {
-      batchSize: config.batchSize,
-      shuffle: false,
-      augment: false,
-      normalize,
-      subset: per,
-    })
-  ) {
-    yield { x: b.x, y: b.y };
-  }
-}
-
 function finish(
   record: RunRecord,
   dir: string,
   state: TrainState,
-  end: {
-    status: "done" | "failed";
-    reason?: string;
-    params: number;
-    backend: string;
-    resumedFrom: number;
-  },
+  end: RunEnd,
   emit: (e: RunEvent) => void,
 ): RunOutcome {
-  const last = state.metrics.at(-1);
-  const m = machineInfo();
-  const summary: RunSummary = {
-    runId: record.runId,
-    configKey: record.configKey,
-    status: end.status,
-    ...(end.reason ? { reason: end.reason } : {}),
-    epochs: state.metrics.length,
-    epochsPlanned: record.config.epochs,
-    finalTestAcc: last?.testAcc ?? null,
-    finalTrainAcc: last?.trainAcc ?? null,
-    bestTestAcc: state.metrics.length ? Math.max(...state.metrics.map((x) => x.testAcc)) : null,
-    trainSeconds: state.trainSeconds,
-    backend: end.backend,
-    backends: state.backends,
-    host: m.host,
-    cpu: m.cpu,
-    cores: m.cores,
-    params: end.params,
-    resumedFrom: end.resumedFrom,
-    resumes: state.resumes,
-    finishedAt: new Date().toISOString(),
-  };
-  writeMetrics(dir, state.metrics);
-  writeJsonAtomic(join(dir, "summary.json"), summary);
+  const summary = writeSummary(record, dir, { state, end });
   emit({ t: "end", runId: record.runId, status: end.status, reason: end.reason });
   return { status: end.status, reason: end.reason, summary };
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { RunEvent } from "./execute.ts";
 
 /** What a worker slot is doing. */
 export interface SlotState {
@@ -17,6 +18,10 @@ export interface SlotState {
   loss?: number;
   acc?: number;
   testAcc?: number;
+  /** Steps done before this session (resume); not part of this session's work. */
+  startStep: number;
+  /** Steps of this session already counted into {@link Progress.doneSteps}. */
+  counted: number;
 }
 
 /** Formats seconds as `1h02m`, `3m05s` or `42s`. */
@@ -95,7 +100,7 @@ export class Progress {
       const lines = [...this.slots.map((_, i) => this.slotLine(i)), this.overall()];
       let cols = 120;
       try {
-        cols = Deno.consoleSize().columns;
+        cols = Deno.consoleSize().columns || 120; // 0 under some pseudo-terminals
       } catch { /* not a terminal (tests) */ }
       const up = this.drawn > 0 ? `\x1b[${this.drawn}A` : "";
       this.write(up + lines.map((l) => `\r\x1b[2K${l.slice(0, cols - 1)}\n`).join(""));
@@ -103,6 +108,43 @@ export class Progress {
     } else if (force || performance.now() - this.lastPlain > 30_000) {
       this.lastPlain = performance.now();
       this.write(this.overall() + "\n");
+    }
+  }
+
+  /** Updates slot `i` from a worker's event (and the overall step counts). */
+  applyEvent(i: number, e: RunEvent): void {
+    const s = this.slots[i];
+    if (!s) return;
+    if (e.t === "start") {
+      s.epoch = e.epoch;
+      s.batch = e.batch;
+      s.steps = e.steps;
+      s.startStep = e.epoch * e.steps + e.batch;
+      this.totalSteps -= s.startStep; // work done before a resume is not left to do
+    } else if (e.t === "step") {
+      s.epoch = e.epoch;
+      s.batch = e.batch;
+      s.loss = e.loss;
+      s.acc = e.acc;
+    } else if (e.t === "epoch") {
+      const m = e.metrics;
+      s.epoch = m.epoch;
+      s.batch = 0;
+      s.testAcc = m.testAcc;
+      if (!this.tty) {
+        this.log(
+          `[w${i + 1}] ${s.runId} ${s.label}: epoch ${m.epoch}/${s.epochs} loss ${
+            m.loss.toFixed(4)
+          } ` +
+            `train ${(100 * m.trainAcc).toFixed(1)}% test ${(100 * m.testAcc).toFixed(1)}% ` +
+            `(${m.imagesPerSec.toFixed(0)} img/s)`,
+        );
+      }
+    }
+    const now = s.epoch * (s.steps || 1) + s.batch - s.startStep;
+    if (now > s.counted) {
+      this.doneSteps += now - s.counted;
+      s.counted = now;
     }
   }
 

@@ -11,16 +11,9 @@
 import { trainSize } from "./data_setup.ts";
 import type { RunSpec } from "./grid.ts";
 import { lockIsLive } from "./lock.ts";
-import { planPreset } from "./presets.ts";
-import { Progress } from "./progress.ts";
-import {
-  defaultResultsDir,
-  join,
-  materializeRuns,
-  readJson,
-  runDir,
-  type RunSummary,
-} from "./store.ts";
+import { planRuns } from "./plan.ts";
+import { Progress, type SlotState } from "./progress.ts";
+import { defaultResultsDir, join, readJson, runDir, type RunSummary } from "./store.ts";
 import { writeTables } from "./tables.ts";
 import { EVENT_PREFIX, EXIT } from "./worker.ts";
 import type { RunEvent } from "./execute.ts";
@@ -70,6 +63,19 @@ export interface ReproduceResult {
 const RUN_ONE = new URL("../cli/run_one.ts", import.meta.url).pathname;
 const REPO = new URL("../../", import.meta.url).pathname;
 
+async function readLines(stream: ReadableStream<Uint8Array>, onLine: (l: string) => void) {
+  let buf = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buf += chunk;
+    let i;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      onLine(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  }
+  if (buf) onLine(buf);
+}
+
 /** Runs (or resumes) every pending run of a preset, then writes its tables. */
 export async function reproduce(options: ReproduceOptions): Promise<ReproduceResult> {
   const resultsDir = options.resultsDir ?? defaultResultsDir();
@@ -77,18 +83,14 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
     throw new Error(`--workers: expected an integer from 1 to 256, got ${options.workers}`);
   }
-  const runs = await planPreset(options.preset, { seeds: options.seeds, only: options.only });
-  if (runs.length === 0) {
-    throw new Error(`--only '${options.only}' matches no run of preset '${options.preset}'`);
-  }
-  materializeRuns(resultsDir, options.preset, runs);
+  const { runs, pending } = await planRuns({ ...options, resultsDir });
   const summaryOf = (id: string) =>
     readJson<RunSummary>(join(runDir(resultsDir, options.preset, id), "summary.json"));
   const isPending = (r: RunSpec) => {
     const s = summaryOf(r.runId);
     return !s || (s.status === "failed" && !!options.retryFailed);
   };
-  const queue = runs.filter(isPending);
+  const queue = [...pending];
   const skipped = runs.length - queue.length;
   const progress = new Progress(workers, { tty: options.tty, write: options.write });
   progress.runsTotal = runs.length;
@@ -164,69 +166,22 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
       }).spawn();
       children.add(child);
       const label = run.labels[0];
-      progress.slots[slot] = {
+      const st: SlotState = {
         runId: run.runId,
         label: `${label} s${run.config.seed}`,
         epoch: 0,
         epochs: run.config.epochs,
         batch: 0,
         steps: 0,
+        startStep: 0,
+        counted: 0,
       };
-      let counted = 0; // steps of this run counted into progress.doneSteps
+      progress.slots[slot] = st;
       let started = false; // false at exit 0: the run was finished by another process meanwhile
-      let startStep = 0;
       const stderrTail: string[] = [];
-      const readLines = async (stream: ReadableStream<Uint8Array>, onLine: (l: string) => void) => {
-        let buf = "";
-        for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-          buf += chunk;
-          let i;
-          while ((i = buf.indexOf("\n")) >= 0) {
-            onLine(buf.slice(0, i));
-            buf = buf.slice(i + 1);
-          }
-        }
-        if (buf) onLine(buf);
-      };
       const onEvent = (e: RunEvent) => {
-        const s = progress.slots[slot];
-        if (!s) return;
-        if (e.t === "start") {
-          started = true;
-          s.epoch = e.epoch;
-          s.batch = e.batch;
-          s.steps = e.steps;
-          startStep = e.epoch * e.steps + e.batch;
-          // Work done before a resume is not left to do.
-          progress.totalSteps -= startStep;
-        } else if (e.t === "step") {
-          s.epoch = e.epoch;
-          s.batch = e.batch;
-          s.loss = e.loss;
-          s.acc = e.acc;
-        } else if (e.t === "epoch") {
-          s.epoch = e.metrics.epoch;
-          s.batch = 0;
-          s.testAcc = e.metrics.testAcc;
-          if (!progress.tty) {
-            progress.log(
-              `[w${
-                slot + 1
-              }] ${run.runId} ${label} s${run.config.seed}: epoch ${e.metrics.epoch}/` +
-                `${run.config.epochs} loss ${e.metrics.loss.toFixed(4)} train ${
-                  (100 * e.metrics.trainAcc).toFixed(1)
-                }% ` +
-                `test ${(100 * e.metrics.testAcc).toFixed(1)}% (${
-                  e.metrics.imagesPerSec.toFixed(0)
-                } img/s)`,
-            );
-          }
-        }
-        const now = s.epoch * (s.steps || 1) + s.batch - startStep;
-        if (now > counted) {
-          progress.doneSteps += now - counted;
-          counted = now;
-        }
+        if (e.t === "start") started = true;
+        progress.applyEvent(slot, e);
       };
       const out = readLines(child.stdout, (l) => {
         if (l.startsWith(EVENT_PREFIX)) {
@@ -249,7 +204,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
         finished++;
         progress.runsDone++;
         // Steps not reported (short runs) still count as done.
-        progress.doneSteps += Math.max(0, stepsOf(run) - startStep - counted);
+        progress.doneSteps += Math.max(0, stepsOf(run) - st.startStep - st.counted);
         if (!started) {
           progress.log(`[w${slot + 1}] ${run.runId} ${label}: finished by another process`);
         } else if (summary?.status === "failed") {
@@ -269,7 +224,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
           );
         }
       } else if (code === EXIT.busy) {
-        progress.totalSteps -= stepsOf(run) - startStep;
+        progress.totalSteps -= stepsOf(run) - st.startStep;
       } else if (code === EXIT.interrupted || stopping) {
         progress.log(`[w${slot + 1}] ${run.runId} ${label}: interrupted (checkpoint kept)`);
       } else {

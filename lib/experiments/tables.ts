@@ -13,6 +13,7 @@ import {
   join,
   presetDir,
   readRuns,
+  removeStaleTemps,
   type StoredRun,
   writeFileAtomic,
   writeJsonAtomic,
@@ -215,6 +216,7 @@ export async function writeTables(
   resultsDir: string,
   preset: string,
 ): Promise<{ md: string; csv: string; json: string }> {
+  removeStaleTemps(presetDir(resultsDir, preset)); // left by a kill -9 during an earlier write
   const runs = readRuns(resultsDir, preset);
   const rows = await buildRows(runs, preset);
   const header = tableHeader(preset, runs);

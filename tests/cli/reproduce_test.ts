@@ -22,26 +22,59 @@ Deno.test("kill -9 mid-run, rerun: same final numbers as uninterrupted, no dupli
   const refDir = Deno.makeTempDirSync({ prefix: "bnn-ref-" });
   const ref = await spawnReproduce(refDir, ["--only", SUBSET]).output();
   assert.equal(ref.code, 0, new TextDecoder().decode(ref.stderr));
-  const dir = Deno.makeTempDirSync({ prefix: "bnn-kill-" });
-  const child = spawnReproduce(dir, ["--only", SUBSET]);
-  // Wait until a run is finished and another has a mid-run checkpoint but no summary.
+  // Kill while some run sits between two checkpoints (retry if the kill lands elsewhere).
+  let dir = "";
+  let interrupted: string[] = [];
+  for (let attempt = 0; attempt < 3 && interrupted.length === 0; attempt++) {
+    if (dir) Deno.removeSync(dir, { recursive: true });
+    dir = Deno.makeTempDirSync({ prefix: "bnn-kill-" });
+    await killMidRun(dir);
+    interrupted = midRunRuns(dir);
+  }
+  assert.ok(interrupted.length > 0, "the kill left a run between two checkpoints");
   const ckpts = join(dir, "smoke/checkpoints");
-  let midRun = false;
-  for (let i = 0; i < 3000 && !midRun; i++) {
-    await new Promise((r) => setTimeout(r, 10));
-    try {
-      const done = readRuns(dir, "smoke").filter((r) => r.summary).map((r) => r.record.runId);
-      if (done.length < 1) continue;
-      midRun = [...Deno.readDirSync(ckpts)].some((e) => {
-        if (done.includes(e.name)) return false;
-        try {
-          const latest = JSON.parse(Deno.readTextFileSync(join(ckpts, e.name, "latest.json")));
-          return !/-0-0$/.test(latest.dir);
-        } catch {
-          return false;
-        }
-      });
-    } catch { /* not there yet */ }
+  const again = await spawnReproduce(dir, ["--only", SUBSET]).output();
+  assert.equal(again.code, 0, new TextDecoder().decode(again.stderr));
+  const after = readRuns(dir, "smoke");
+  for (const id of interrupted) {
+    assert.equal(
+      after.find((r) => r.record.runId === id)?.summary?.resumes,
+      1,
+      `${id} resumed once`,
+    );
+  }
+  assert.deepEqual(numbers(after), numbers(readRuns(refDir, "smoke")));
+  assert.deepEqual(tableRows(dir), tableRows(refDir));
+  assertClean(join(dir, "smoke/runs"));
+  assert.deepEqual(allFiles(ckpts).filter((f) => f.endsWith(".tmp")), []);
+  assert.equal(after.length, (await planPreset("smoke", { only: SUBSET })).length);
+  Deno.removeSync(dir, { recursive: true });
+  Deno.removeSync(refDir, { recursive: true });
+});
+
+/** Runs whose latest checkpoint is mid-run (after step 0) and that have no summary. */
+function midRunRuns(dir: string): string[] {
+  const ckpts = join(dir, "smoke/checkpoints");
+  const done = new Set(readRuns(dir, "smoke").filter((r) => r.summary).map((r) => r.record.runId));
+  const out: string[] = [];
+  try {
+    for (const e of Deno.readDirSync(ckpts)) {
+      if (done.has(e.name)) continue;
+      try {
+        const latest = JSON.parse(Deno.readTextFileSync(join(ckpts, e.name, "latest.json")));
+        if (!/^ckpt-0-/.test(latest.dir)) out.push(e.name);
+      } catch { /* no checkpoint yet */ }
+    }
+  } catch { /* no checkpoints folder yet */ }
+  return out;
+}
+
+/** Starts reproduce on `dir` and kill -9s it and its workers once a run is mid-way. */
+async function killMidRun(dir: string): Promise<void> {
+  const child = spawnReproduce(dir, ["--only", SUBSET]);
+  for (let i = 0; i < 6000; i++) {
+    await new Promise((r) => setTimeout(r, 5));
+    if (midRunRuns(dir).length > 0) break;
   }
   const kids = childrenOf(child.pid);
   child.kill("SIGKILL");
@@ -53,23 +86,7 @@ Deno.test("kill -9 mid-run, rerun: same final numbers as uninterrupted, no dupli
   await child.status;
   await child.stdout.cancel();
   await child.stderr.cancel();
-  assert.ok(midRun, "the kill happened while a run was between checkpoints");
-  assert.ok(readRuns(dir, "smoke").some((r) => !r.summary), "some runs were left unfinished");
-  const again = await spawnReproduce(dir, ["--only", SUBSET]).output();
-  assert.equal(again.code, 0, new TextDecoder().decode(again.stderr));
-  const after = readRuns(dir, "smoke");
-  assert.ok(
-    after.some((r) => (r.summary?.resumes ?? 0) > 0),
-    "a run resumed from its checkpoint",
-  );
-  assert.deepEqual(numbers(after), numbers(readRuns(refDir, "smoke")));
-  assert.deepEqual(tableRows(dir), tableRows(refDir));
-  assertClean(join(dir, "smoke/runs"));
-  assert.deepEqual(allFiles(ckpts).filter((f) => f.endsWith(".tmp")), []);
-  assert.equal(after.length, (await planPreset("smoke", { only: SUBSET })).length);
-  Deno.removeSync(dir, { recursive: true });
-  Deno.removeSync(refDir, { recursive: true });
-});
+}
 
 async function cli(
   script: string,

@@ -29,6 +29,8 @@ Deno.test("Progress: plain mode prints log lines and the overall line; tty mode 
   let tty = "";
   const q = new Progress(2, { tty: true, write: (s) => (tty += s) });
   q.slots[0] = {
+    startStep: 0,
+    counted: 0,
     runId: "r1",
     label: "BNN+",
     epoch: 1,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { learningRate } from "../../lib/experiments/execute.ts";
+import { learningRate } from "../../lib/experiments/schedule.ts";
 
 Deno.test("learningRate: cosine from lr to lr·factor over the run; constant stays", () => {
   const c = { lr: 1e-3, lrSchedule: "cosine" as const, lrFinalFactor: 1e-2 };
