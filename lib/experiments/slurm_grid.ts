@@ -1,21 +1,14 @@
 /**
- * Glue between the grid runner and the Slurm executor: plans a preset exactly as `reproduce`
- * does (same run ids, config.json written for every run), describes it as a {@link SlurmGrid},
+ * Glue between the grid runner and the Slurm executor: plans a preset with the runner's
+ * `planRuns` (same run ids as `reproduce`, config.json written for every run), describes it as a {@link SlurmGrid},
  * and rebuilds the tables with the Slurm failures marked. Also the `--executor slurm` branch of
  * the reproduce CLI ({@link reproduceOnSlurm}).
  *
  * @module
  */
 import type { FlagSpec } from "../cli/args.ts";
-import { planPreset } from "./presets.ts";
-import {
-  defaultResultsDir,
-  join,
-  materializeRuns,
-  readJson,
-  runDir,
-  type RunSummary,
-} from "./store.ts";
+import { planRuns } from "./plan.ts";
+import { defaultResultsDir, join, readJson, runDir, type RunSummary } from "./store.ts";
 import { writeTables } from "./tables.ts";
 import { runOnSlurm, type SlurmFailure, type SlurmGrid, type SlurmOutcome } from "./slurm.ts";
 import type { RunStatus } from "./slurm_status.ts";
@@ -49,11 +42,7 @@ function absolute(path: string): string {
 /** Plans `preset` (writing each run's config.json) and describes it for {@link runOnSlurm}. */
 export async function slurmGridFor(preset: string, options: SlurmGridOptions): Promise<SlurmGrid> {
   const resultsDir = absolute(options.resultsDir);
-  const runs = await planPreset(preset, { seeds: options.seeds, only: options.only });
-  if (runs.length === 0) {
-    throw new Error(`--only '${options.only}' matches no run of preset '${preset}'`);
-  }
-  materializeRuns(resultsDir, preset, runs);
+  const { runs } = await planRuns({ ...options, preset, resultsDir });
   const runStatus = (id: string): Promise<RunStatus> => {
     const dir = runDir(resultsDir, preset, id);
     const s = readJson<RunSummary>(join(dir, "summary.json"));
