@@ -3,6 +3,8 @@
  * [--data-dir D] [--backend B] [--results-dir R] [--retry-failed] [--dry-run]`: runs (or resumes)
  * a preset's ablation grid and writes `results/<preset>/table.{md,csv,json}`. Exits non-zero when
  * any run failed, listing them.
+ * With `--executor slurm [--partition P] [--time T] [--cpus-per-task N] [--mem M] [--gres G]
+ * [--submit]` the grid goes to a Slurm cluster as a job array instead (see slurm_grid.ts).
  *
  * @module
  */
@@ -11,6 +13,7 @@ import { reproduce } from "../experiments/runner.ts";
 import { planPreset, PRESETS } from "../experiments/presets.ts";
 import { estimatePlan, formatPlan } from "../experiments/estimate.ts";
 import { type BackendName, initBackend } from "../backend/mod.ts";
+import { SLURM_FLAGS, slurmExecutor } from "../experiments/slurm_grid.ts";
 
 const SPEC: Record<string, FlagSpec> = {
   preset: {
@@ -33,6 +36,7 @@ const SPEC: Record<string, FlagSpec> = {
     description: "list the runs and estimate the time from a measured step",
   },
   "no-measure": { type: "boolean", description: "with --dry-run: list only, do not measure" },
+  ...SLURM_FLAGS,
   help: { type: "boolean", short: "h", description: "show this help" },
 };
 
@@ -80,6 +84,8 @@ export async function main(argv: string[]): Promise<number> {
       console.log(formatPlan(runs, est, workers));
       return 0;
     }
+    const slurmExit = await slurmExecutor(flags, { seeds });
+    if (slurmExit !== null) return slurmExit;
     const res = await reproduce({
       preset,
       only,

@@ -22,3 +22,12 @@ export * from "./summary.ts";
 export * from "./tables.ts";
 export * from "./progress.ts";
 export * from "./estimate.ts";
+export {
+  prepareSlurm,
+  runOnSlurm,
+  type SlurmExecutorOptions,
+  type SlurmFailure,
+  type SlurmGrid,
+  type SlurmOutcome,
+} from "./slurm.ts";
+export { reproduceOnSlurm, SLURM_FLAGS, slurmExecutor, slurmGridFor } from "./slurm_grid.ts";
