@@ -8,6 +8,7 @@
  * @module
  */
 import { tf } from "./tf.ts";
+import { writeFileAtomic } from "./util/atomic.ts";
 import "./layers/mod.ts"; // registers QuantConv2D / QuantDense for deserialization
 
 const MODEL_JSON = "model.json";
@@ -21,17 +22,6 @@ function fnv1a(bytes: Uint8Array): string {
     h = Math.imul(h, 0x01000193);
   }
   return (h >>> 0).toString(16).padStart(8, "0");
-}
-
-async function writeAtomic(path: string, data: Uint8Array): Promise<void> {
-  const tmp = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    await Deno.writeFile(tmp, data);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
 }
 
 function join(dir: string, name: string): string {
@@ -80,8 +70,8 @@ export function fileHandler(dir: string): tf.io.IOHandler {
       };
       if (artifacts.trainingConfig) modelJSON.trainingConfig = artifacts.trainingConfig;
       await Deno.mkdir(dir, { recursive: true });
-      await writeAtomic(join(dir, WEIGHTS_BIN), weights);
-      await writeAtomic(
+      await writeFileAtomic(join(dir, WEIGHTS_BIN), weights);
+      await writeFileAtomic(
         join(dir, MODEL_JSON),
         new TextEncoder().encode(JSON.stringify(modelJSON)),
       );

@@ -5,6 +5,7 @@
  */
 import { tf } from "../tf.ts";
 import type { BenchSection, BenchSectionResult } from "./registry.ts";
+import { writeTextFileAtomic } from "../util/atomic.ts";
 
 /** Where the bench ran. */
 export interface MachineInfo {
@@ -86,9 +87,7 @@ export function renderMarkdown(
   return out.join("\n");
 }
 
-/** Writes `text` to `path` atomically (temp file + rename). */
-export async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${Deno.pid}.tmp`;
-  await Deno.writeTextFile(tmp, text);
-  await Deno.rename(tmp, path);
+/** Writes `text` to `path` atomically (temp file + rename; see `lib/util/atomic.ts`). */
+export function writeAtomic(path: string, text: string): Promise<void> {
+  return writeTextFileAtomic(path, text);
 }

@@ -7,6 +7,10 @@
 import type { tf } from "../tf.ts";
 import { toDeployModel, type ToDeployOptions } from "./export.ts";
 import { decodeModel, type DeployModel, encodeModel } from "./format.ts";
+import { writeFileAtomic } from "../util/atomic.ts";
+
+/** Writes bytes to a path atomically (temp file, fsync, rename); see `lib/util/atomic.ts`. */
+export { writeFileAtomic };
 
 /** What {@link exportBinary} wrote. */
 export interface ExportInfo {
@@ -14,18 +18,6 @@ export interface ExportInfo {
   /** Size of the `.bnn` file in bytes. */
   bytes: number;
   model: DeployModel;
-}
-
-/** Writes `bytes` to `path` atomically (temp file in the same directory, then rename). */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
 }
 
 /**

@@ -9,6 +9,7 @@
  * @module
  */
 import { checkPartition, requireSlurm, type SlurmEnvOptions, submitScript } from "./slurm_queue.ts";
+import { writeJsonAtomic, writeTextFileAtomic } from "../util/atomic.ts";
 import {
   activeElements,
   elementKey,
@@ -102,12 +103,6 @@ function defaultPrint(): (line: string, progress?: boolean) => void {
   };
 }
 
-async function writeAtomic(path: string, text: string, mode?: number): Promise<void> {
-  const tmp = `${path}.${Deno.pid}.tmp`;
-  await Deno.writeTextFile(tmp, text, mode ? { mode } : undefined);
-  await Deno.rename(tmp, path);
-}
-
 async function statuses(grid: SlurmGrid): Promise<Map<string, RunStatus>> {
   const get = grid.runStatus ?? ((id: string) => runStatusFromFiles(grid.runsDir, id));
   const map = new Map<string, RunStatus>();
@@ -162,8 +157,8 @@ export async function prepareSlurm(
     total: grid.runIds.length,
     pending: pending.map((runId, index) => ({ index, runId })),
   };
-  await writeAtomic(`${grid.slurmDir}/manifest.json`, JSON.stringify(manifest, null, 2) + "\n");
-  await writeAtomic(scriptPath, script, 0o755);
+  await writeJsonAtomic(`${grid.slurmDir}/manifest.json`, manifest);
+  await writeTextFileAtomic(scriptPath, script, { mode: 0o755 });
   return { pending, scriptPath, command };
 }
 

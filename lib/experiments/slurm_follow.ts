@@ -12,6 +12,7 @@ import {
   type SlurmEnvOptions,
 } from "./slurm_queue.ts";
 import { type ProgressCounts, progressLine, type RunStatus } from "./slurm_status.ts";
+import { writeJsonAtomic } from "../util/atomic.ts";
 
 /** One array element: element `index` of job `jobId` runs `runId`. */
 export interface TrackedElement {
@@ -43,10 +44,7 @@ export async function readJobs(slurmDir: string): Promise<SubmittedJob[]> {
 export async function recordJob(slurmDir: string, job: SubmittedJob): Promise<void> {
   const jobs = await readJobs(slurmDir);
   jobs.push(job);
-  const path = `${slurmDir}/jobs.json`;
-  const tmp = `${path}.${Deno.pid}.tmp`;
-  await Deno.writeTextFile(tmp, JSON.stringify(jobs, null, 2) + "\n");
-  await Deno.rename(tmp, path);
+  await writeJsonAtomic(`${slurmDir}/jobs.json`, jobs);
 }
 
 /** `jobId_index`. */

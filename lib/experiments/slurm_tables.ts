@@ -6,6 +6,7 @@
  * @module
  */
 import type { SlurmFailure } from "./slurm_status.ts";
+import { writeJsonAtomic, writeTextFileAtomic } from "../util/atomic.ts";
 
 /** Paths of a preset's tables. */
 export interface TablePaths {
@@ -18,12 +19,6 @@ interface JsonRow {
   label: string;
   runIds: string[];
   slurmFailures?: { runId: string; element: string; reason: string; log: string }[];
-}
-
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${Deno.pid}-slurm.tmp`;
-  await Deno.writeTextFile(tmp, text);
-  await Deno.rename(tmp, path);
 }
 
 /** The Markdown section listing `failures` (empty string when there are none). */
@@ -65,7 +60,7 @@ export async function markSlurmFailures(
     }
   }
   table.slurm = { failures };
-  await writeAtomic(paths.json, JSON.stringify(table, null, 2) + "\n");
+  await writeJsonAtomic(paths.json, table);
   const md = await Deno.readTextFile(paths.md);
-  await writeAtomic(paths.md, md.trimEnd() + "\n" + failuresSection(failures, labelOf));
+  await writeTextFileAtomic(paths.md, md.trimEnd() + "\n" + failuresSection(failures, labelOf));
 }

@@ -14,6 +14,7 @@
  * @module
  */
 import { processAlive } from "./lock.ts";
+import { writeFileAtomicSync } from "../util/atomic.ts";
 import type { ExperimentConfig } from "./config.ts";
 
 /** The repository's `results/` folder, or `BNN_RESULTS_DIR` when set. */
@@ -41,23 +42,14 @@ export function checkpointDir(resultsDir: string, preset: string, runId: string)
   return join(resultsDir, preset, "checkpoints", runId);
 }
 
-let tmpCounter = 0;
-
-/** Writes `data` to `path` atomically: a temp file in the same folder, fsync, then rename. */
+/**
+ * Writes `data` to `path` atomically (synchronous; creates the parent folder): a temp file in the
+ * same folder, fsync, then rename (see `lib/util/atomic.ts`).
+ */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const dir = path.slice(0, Math.max(0, path.lastIndexOf("/")));
   if (dir) Deno.mkdirSync(dir, { recursive: true });
-  const tmp = `${path}.${Deno.pid}-${tmpCounter++}.tmp`;
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const f = Deno.openSync(tmp, { write: true, create: true, truncate: true });
-  try {
-    let off = 0;
-    while (off < bytes.length) off += f.writeSync(bytes.subarray(off));
-    f.syncSync();
-  } finally {
-    f.close();
-  }
-  Deno.renameSync(tmp, path);
+  writeFileAtomicSync(path, data);
 }
 
 /** {@link writeFileAtomic} of pretty JSON plus a newline. */

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { writeJsonAtomic } from "../util/atomic.ts";
 
 /** The kernel.json contents. */
 export interface KernelSpec {
@@ -72,8 +73,6 @@ export async function installKernelSpec(
   const dir = `${options.dataDir ?? jupyterDataDir()}/kernels/${name}`;
   await Deno.mkdir(dir, { recursive: true });
   const path = `${dir}/kernel.json`;
-  const tmp = `${path}.tmp`;
-  await Deno.writeTextFile(tmp, JSON.stringify(spec, null, 2) + "\n");
-  await Deno.rename(tmp, path);
+  await writeJsonAtomic(path, spec);
   return path;
 }

@@ -7,6 +7,7 @@
  */
 import { type Figure, figureSize } from "./figure.ts";
 import { inKernel, plotlyPath, renderFigure } from "./render.ts";
+import { writeFileAtomic } from "../util/atomic.ts";
 
 /** A Jupyter MIME bundle. */
 export type MimeBundle = Record<string, unknown>;
@@ -63,19 +64,6 @@ export async function show(fig: Figure): Promise<void> {
   await Deno.jupyter.display(await figureBundle(fig), { raw: true });
 }
 
-/** Writes `data` to `path` atomically (temp file in the same directory, then rename). */
-async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
-    else await Deno.writeFile(tmp, data);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
-}
-
 /**
  * A standalone HTML page showing `fig` interactively, with plotly.js inlined (≈4.8 MB) so it works
  * offline. The AMD `define` is hidden while plotly loads so that requirejs pages don't swallow it.
@@ -99,9 +87,9 @@ export async function figureHtml(fig: Figure): Promise<string> {
  */
 export async function saveFigure(fig: Figure, path: string): Promise<void> {
   const ext = path.slice(path.lastIndexOf(".") + 1).toLowerCase();
-  if (ext === "png") await writeAtomic(path, await renderFigure(fig, { format: "png" }));
-  else if (ext === "svg") await writeAtomic(path, await renderFigure(fig, { format: "svg" }));
-  else if (ext === "html") await writeAtomic(path, await figureHtml(fig));
+  if (ext === "png") await writeFileAtomic(path, await renderFigure(fig, { format: "png" }));
+  else if (ext === "svg") await writeFileAtomic(path, await renderFigure(fig, { format: "svg" }));
+  else if (ext === "html") await writeFileAtomic(path, await figureHtml(fig));
   else {
     throw new Error(
       `saveFigure: path ${JSON.stringify(path)} must end in .png, .svg or .html`,

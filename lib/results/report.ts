@@ -9,6 +9,7 @@ import { closeRenderer, renderFigure } from "../plots/render.ts";
 import { toBase64 } from "../plots/show.ts";
 import { axesOf, displayPath, readRuns, resultsRoot, type RunView } from "./runs.ts";
 import { ablationBars, ablationCurves, ablationTable, AXIS_TITLES, paperTable } from "./views.ts";
+import { writeTextFileAtomic } from "../util/atomic.ts";
 
 /** Options of {@link reportHtml} / {@link writeReport}. */
 export interface ReportOptions {
@@ -99,9 +100,7 @@ export async function writeReport(preset: string, options: ReportOptions = {}): 
   const resultsDir = options.resultsDir ?? resultsRoot();
   const html = await reportHtml(preset, { ...options, resultsDir });
   const path = `${resultsDir}/${preset}/report.html`;
-  const tmp = `${path}.${Deno.pid}.tmp`;
-  await Deno.writeTextFile(tmp, html);
-  await Deno.rename(tmp, path);
+  await writeTextFileAtomic(path, html);
   return path;
 }
 
