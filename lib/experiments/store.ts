@@ -163,15 +163,23 @@ export interface StoredRun {
   metrics: EpochMetrics[];
 }
 
-/** Reads `metrics.jsonl` (empty when absent). */
+/** Reads `metrics.jsonl` (empty when absent); a malformed line throws naming the file and line. */
 export function readMetrics(dir: string): EpochMetrics[] {
+  const path = join(dir, "metrics.jsonl");
   let text: string;
   try {
-    text = Deno.readTextFileSync(join(dir, "metrics.jsonl"));
-  } catch {
-    return [];
+    text = Deno.readTextFileSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
   }
-  return text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
+  return text.split("\n").filter((l) => l.trim() !== "").map((l, i) => {
+    try {
+      return JSON.parse(l);
+    } catch {
+      throw new Error(`${path} line ${i + 1}: not valid JSON`);
+    }
+  });
 }
 
 /** Writes `metrics.jsonl` atomically (the whole file; it is small). */
@@ -189,8 +197,9 @@ export function readRuns(resultsDir: string, preset: string): StoredRun[] {
   let entries: Deno.DirEntry[];
   try {
     entries = [...Deno.readDirSync(dir)];
-  } catch {
-    return out;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return out;
+    throw e;
   }
   for (const e of entries.filter((e) => e.isDirectory).sort((a, b) => a.name < b.name ? -1 : 1)) {
     const d = join(dir, e.name);

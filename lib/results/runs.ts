@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { defaultResultsDir, readRuns as readStoredRuns } from "../experiments/store.ts";
 
 /** The part of `config.json` the views use. */
 export interface RunRecordView {
@@ -46,7 +47,7 @@ export interface RunView {
 
 /** The results folder: `$BNN_RESULTS_DIR`, else the repository's `results/`. */
 export function resultsRoot(): string {
-  return Deno.env.get("BNN_RESULTS_DIR") ?? new URL("../../results", import.meta.url).pathname;
+  return defaultResultsDir();
 }
 
 /** The preset notebooks show: `$BNN_PRESET`, else `quick`. */
@@ -54,54 +55,13 @@ export function notebookPreset(): string {
   return Deno.env.get("BNN_PRESET") ?? "quick";
 }
 
-function readJson<T>(path: string): T | null {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-}
-
 /** Every run of `preset` under `resultsDir` that has a config.json, sorted by run id. */
 export function readRuns(preset: string, options: { resultsDir?: string } = {}): RunView[] {
   if (!/^[\w.-]+$/.test(preset)) {
     throw new Error(`readRuns: preset ${JSON.stringify(preset)} must be a plain folder name`);
   }
-  const dir = `${options.resultsDir ?? resultsRoot()}/${preset}/runs`;
-  let names: string[];
-  try {
-    names = [...Deno.readDirSync(dir)].filter((e) => e.isDirectory).map((e) => e.name).sort();
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return [];
-    throw e;
-  }
-  const runs: RunView[] = [];
-  for (const name of names) {
-    const record = readJson<RunRecordView>(`${dir}/${name}/config.json`);
-    if (!record) continue;
-    let metrics: EpochRecordView[] = [];
-    try {
-      metrics = Deno.readTextFileSync(`${dir}/${name}/metrics.jsonl`).split("\n")
-        .filter((l) => l.trim() !== "").map((l, i) => {
-          try {
-            return JSON.parse(l);
-          } catch {
-            throw new Error(`${dir}/${name}/metrics.jsonl line ${i + 1}: not valid JSON`);
-          }
-        });
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    }
-    runs.push({ record, summary: readJson(`${dir}/${name}/summary.json`), metrics });
-  }
-  return runs;
+  // Same files, read by the store; the views type only the fields they draw (JSON is unchecked).
+  return readStoredRuns(options.resultsDir ?? resultsRoot(), preset) as unknown as RunView[];
 }
 
 const AXIS_ORDER = ["baseline", "regularizer", "scale", "backward", "lambda", "model"];
