@@ -23,8 +23,8 @@ import {
 export const BETA_MIN = 1e-3;
 
 /**
- * Base of the binary layers. Subclasses create `kernel` (last axis = output channels) and `bias`
- * in `build` and then call {@link QuantLayer.buildQuant}.
+ * Base of the binary layers. Subclasses validate the input shape in `build` and then call
+ * {@link QuantLayer.buildWeights} with the kernel shape (last axis = output channels).
  */
 export abstract class QuantLayer extends tf.layers.Layer {
   /** Validated BNN+ settings. */
@@ -52,6 +52,27 @@ export abstract class QuantLayer extends tf.layers.Layer {
     this.quant = quantSettings(name, args);
     this.kernelInit = toInitializer(name, args.kernelInitializer ?? defaultKernelInit);
     this.biasInit = toInitializer(name, args.biasInitializer ?? "zeros");
+  }
+
+  /**
+   * Creates, in this order, `kernel` of `kernelShape`, `bias` (`[channels]`, when `useBias`), α and
+   * β (see {@link QuantLayer.buildQuant}), and marks the layer built.
+   */
+  protected buildWeights(kernelShape: number[]): void {
+    this.kernel = this.addWeight(
+      "kernel",
+      kernelShape,
+      "float32",
+      this.kernelInit,
+      undefined,
+      true,
+    );
+    if (this.quant.useBias) {
+      const channels = kernelShape[kernelShape.length - 1];
+      this.bias = this.addWeight("bias", [channels], "float32", this.biasInit, undefined, true);
+    }
+    this.buildQuant();
+    this.built = true;
   }
 
   /** Creates α (= mean|W| of the freshly initialised kernel) and β, and registers the penalty. */

@@ -115,26 +115,7 @@ export class QuantConv2D extends QuantLayer {
       );
     }
     const [kh, kw] = this.kernelSize;
-    this.kernel = this.addWeight(
-      "kernel",
-      [kh, kw, shape[3] as number, this.filters],
-      "float32",
-      this.kernelInit,
-      undefined,
-      true,
-    );
-    if (this.quant.useBias) {
-      this.bias = this.addWeight(
-        "bias",
-        [this.filters],
-        "float32",
-        this.biasInit,
-        undefined,
-        true,
-      );
-    }
-    this.buildQuant();
-    this.built = true;
+    this.buildWeights([kh, kw, shape[3] as number, this.filters]);
   }
 
   /** Output shape for 'same' / 'valid' padding, strides and dilation. */

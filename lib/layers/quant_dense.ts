@@ -46,26 +46,7 @@ export class QuantDense extends QuantLayer {
           `(flatten first)`,
       );
     }
-    this.kernel = this.addWeight(
-      "kernel",
-      [shape[1] as number, this.units],
-      "float32",
-      this.kernelInit,
-      undefined,
-      true,
-    );
-    if (this.quant.useBias) {
-      this.bias = this.addWeight(
-        "bias",
-        [this.units],
-        "float32",
-        this.biasInit,
-        undefined,
-        true,
-      );
-    }
-    this.buildQuant();
-    this.built = true;
+    this.buildWeights([shape[1] as number, this.units]);
   }
 
   /** `[batch, units]`. */
