@@ -33,3 +33,22 @@ Deno.test("writeReport: self-contained HTML with every table and PNG figures", a
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("exportReport: writes report.html for the runs it is given and says where", async () => {
+  const dir = writeFakeStore(Deno.makeTempDirSync(), "p", standardRuns());
+  try {
+    const runs = readRuns("p", { resultsDir: dir });
+    const out = await exportReport({ preset: "p", resultsDir: dir, runs });
+    assert.equal(out.path, `${dir}/p/report.html`);
+    const size = (await Deno.stat(out.path)).size;
+    assert.ok(size > 0);
+    assert.match(out.markdown, new RegExp(`\\(${Math.round(size / 1024)} KiB, self-contained`));
+    const bundle = (out as unknown as Record<symbol, () => Record<string, string>>)[
+      Symbol.for("Jupyter.display")
+    ]();
+    assert.equal(bundle["text/markdown"], out.markdown);
+  } finally {
+    await closeRenderer();
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
