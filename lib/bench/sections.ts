@@ -7,3 +7,4 @@ import "./training.ts";
 import "./parallel.ts";
 import "./memory.ts";
 import "./deploy.ts";
+import "./data.ts";
