@@ -1,9 +1,11 @@
 /**
  * Conv2D training kernels for the wasm backend, built from wasm's own XNNPACK kernels.
  *
- * - `Conv2DBackpropFilter` (missing in tfjs-backend-wasm): one XNNPACK `Conv2D` on transposed
- *   tensors (batch as channels, `dy` as a filter dilated by the strides). Measured faster than
- *   an im2col + `BatchMatMul` (wasm's transposed matmul and 2-D transpose are slow paths).
+ * - `Conv2DBackpropFilter` (missing in tfjs-backend-wasm): the project's native SIMD kernel
+ *   (`native_kernels.ts`, threaded) once `initBackend` has started it; otherwise one XNNPACK
+ *   `Conv2D` on transposed tensors (batch as channels, `dy` as a filter dilated by the strides),
+ *   measured faster than an im2col + `BatchMatMul` (wasm's transposed matmul and 2-D transpose
+ *   are slow paths).
  * - `Conv2DBackpropInput` (wasm's own is a naive loop): a stride-1 XNNPACK `Conv2D` of `dy`
  *   (zero-dilated by the stride) with the spatially flipped filter, in/out channels swapped.
  *
@@ -14,6 +16,7 @@
  */
 import { tf } from "../tf.ts";
 import { type Info, type WasmOps, wasmOps } from "./wasm_ops.ts";
+import { nativeConvBackpropFilter } from "./native_kernels.ts";
 
 /** Attributes shared by the conv backprop kernels. */
 export type ConvAttrs = {
@@ -64,6 +67,19 @@ export function conv2DBackpropFilter(
   const attrs = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
   checkNhwc("Conv2DBackpropFilter", attrs.dataFormat);
   const info = convInfo(x.shape, attrs.filterShape, attrs);
+  if (x.dtype === "float32" && dy.dtype === "float32") {
+    const native = nativeConvBackpropFilter(args.backend, { x, dy, info });
+    if (native) return native;
+  }
+  return xnnpackBackpropFilter(o, { x, dy, info });
+}
+
+/** The XNNPACK formulation of Conv2DBackpropFilter (used when no native pool is started). */
+export function xnnpackBackpropFilter(
+  o: WasmOps,
+  options: { x: Info; dy: Info; info: tf.backend_util.Conv2DInfo },
+): Info {
+  const { x, dy, info } = options;
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
   const { outHeight: ho, outWidth: wo, padInfo } = info;
   const [n, h, w, ci] = x.shape;

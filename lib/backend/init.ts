@@ -6,6 +6,8 @@
  */
 import { tf } from "../tf.ts";
 import { registerWasmTrainingKernels } from "./kernels.ts";
+import { wasmThreadCount, withWasmThreads } from "./threads.ts";
+import { startNativeKernels } from "./native_kernels.ts";
 
 /** Backend names {@link initBackend} understands; "auto" picks the best that works. */
 export type BackendName = "auto" | "tensorflow" | "wasm" | "cpu";
@@ -17,6 +19,11 @@ export const BACKEND_NAMES: readonly BackendName[] = ["auto", "tensorflow", "was
 export interface InitBackendOptions {
   /** Forces a backend (default: `BNN_BACKEND` env var, else "auto"). */
   backend?: BackendName;
+  /**
+   * Threads of the wasm backend (default: `BNN_THREADS`, else the number of cores). More than one
+   * starts tfjs's threaded SIMD build (XNNPACK on a pthreadpool, see `threads.ts`).
+   */
+  threads?: number;
   /** Suppresses the one-line log (notices about tfjs-node are also suppressed). */
   quiet?: boolean;
 }
@@ -29,6 +36,8 @@ export interface BackendInfo {
   reason: string;
   /** Kernels the project registered for this backend (empty unless wasm). */
   kernels: string[];
+  /** Threads of the wasm backend's XNNPACK pool (1 = single-threaded build); absent otherwise. */
+  threads?: number;
 }
 
 /** The npm specifier of the optional native backend. */
@@ -70,20 +79,69 @@ async function loadTfjsNode(): Promise<string | null> {
   }
 }
 
-async function useWasm(): Promise<string[] | null> {
+interface WasmStart {
+  kernels: string[];
+  threads: number;
+  /** Set when threads were asked for but the threaded build failed to start. */
+  notice?: string;
+}
+
+type WasmModule = typeof import("@tensorflow/tfjs-backend-wasm");
+
+async function startWasm(wasm: WasmModule, threads: number): Promise<boolean> {
+  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", threads > 1);
+  wasm.setThreadsCount(threads);
+  if (threads === 1) return await tf.setBackend("wasm");
+  return await withWasmThreads(threads, {
+    start: () => tf.setBackend("wasm"),
+    getModule: () => (tf.findBackend("wasm") as unknown as { wasm?: object } | null)?.wasm,
+  });
+}
+
+async function useWasm(threads: number): Promise<WasmStart | null> {
   // Imported here, not at the top: importing registers wasm with a higher priority than cpu, and
   // code that merely imports the library must not find an uninitialized default backend.
-  await import("@tensorflow/tfjs-backend-wasm");
+  const wasm = await import("@tensorflow/tfjs-backend-wasm");
   const kernels = registerWasmTrainingKernels();
+  let notice: string | undefined;
+  let started = 0;
+  if (threads > 1) {
+    try {
+      if (await startWasm(wasm, threads)) started = wasm.getThreadsCount();
+      else notice = "the threaded wasm build failed to start";
+    } catch (e) {
+      notice = `the threaded wasm build failed: ${String((e as Error).message ?? e).slice(0, 160)}`;
+    }
+  }
   try {
-    return (await tf.setBackend("wasm")) ? kernels : null;
+    if (!started && (await startWasm(wasm, 1))) started = 1;
   } catch {
     return null;
   }
+  if (!started) return null;
+  const pool = await startNativeKernels(started);
+  if (pool) kernels.push(`Conv2DBackpropFilter: native SIMD kernel on ${plural(pool.threads)}`);
+  return { kernels, threads: started, notice };
 }
 
 async function useCpu(): Promise<void> {
   if (!(await tf.setBackend("cpu"))) throw new Error("initBackend: the cpu backend failed");
+}
+
+/**
+ * Threads of the started wasm backend's XNNPACK pool: 1 for the single-threaded build, 0 when
+ * wasm has not been started in this process.
+ */
+export function wasmPoolThreads(): number {
+  const b = tf.findBackend("wasm") as unknown as
+    | { wasm?: { tfjs?: { getThreadsCount?: () => number } } }
+    | null;
+  const n = b?.wasm?.tfjs?.getThreadsCount?.();
+  return n === undefined ? 0 : Math.max(1, n);
+}
+
+function plural(threads: number): string {
+  return threads === 1 ? "1 thread" : `${threads} threads`;
 }
 
 /** The cpu backend prints a banner recommending tfjs-node on first use; our notice covers it. */
@@ -107,6 +165,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     ? parseName(env, "env BNN_BACKEND")
     : "auto";
   if (current && (requested === "auto" || requested === current.name)) return current;
+  const threads = wasmThreadCount(options.threads);
   const log = (msg: string) => {
     if (!options.quiet) console.error(msg);
   };
@@ -117,9 +176,15 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     if (err) throw new Error(`initBackend: ${why} "tensorflow" but ${err}`);
     info = { name: "tensorflow", reason: why, kernels: [] };
   } else if (requested === "wasm") {
-    const kernels = await useWasm();
-    if (!kernels) throw new Error(`initBackend: ${why} "wasm" but the wasm backend failed`);
-    info = { name: "wasm", reason: `${why}; project training kernels registered`, kernels };
+    const w = await useWasm(threads);
+    if (!w) throw new Error(`initBackend: ${why} "wasm" but the wasm backend failed`);
+    if (w.notice) log(`notice: ${w.notice}; using 1 thread`);
+    info = {
+      name: "wasm",
+      reason: `${why}; project training kernels registered; ${plural(w.threads)}`,
+      kernels: w.kernels,
+      threads: w.threads,
+    };
   } else if (requested === "cpu") {
     await useCpu();
     info = { name: "cpu", reason: why, kernels: [] };
@@ -129,12 +194,14 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       info = { name: "tensorflow", reason: "auto: tfjs-node loaded", kernels: [] };
     } else {
       log(`notice: ${err}; using wasm`);
-      const kernels = await useWasm();
-      if (kernels) {
+      const w = await useWasm(threads);
+      if (w) {
+        if (w.notice) log(`notice: ${w.notice}; using 1 thread`);
         info = {
           name: "wasm",
-          reason: "auto: wasm (XNNPACK, SIMD) + project training kernels",
-          kernels,
+          reason: `auto: wasm (XNNPACK, SIMD, ${plural(w.threads)}) + project training kernels`,
+          kernels: w.kernels,
+          threads: w.threads,
         };
       } else {
         await useCpu();

@@ -1,5 +1,6 @@
 /**
- * `MaxPoolGrad` for the wasm backend as one JavaScript pass over the wasm heap: for every output
+ * `MaxPoolGrad` for the wasm backend as one pass over the wasm heap (the native SIMD kernel
+ * `max_pool_grad` on the pool's threads when started, else JavaScript): for every output
  * cell, find the first maximum of its input window (row-major order, strict `>`, the cpu
  * backend's rule, so ties such as ReLU zeros resolve the same way) and add `dy` there. wasm's own
  * kernel is several times slower on the NHWC tensors of a training step. NHWC, any window,
@@ -8,6 +9,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import { nativeMaxPoolGrad } from "./native_kernels.ts";
 
 interface HeapBackend {
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
@@ -38,6 +40,11 @@ export function maxPoolGrad(
   const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw, padInfo } = info;
   const b = args.backend as unknown as HeapBackend;
   const out = b.makeOutput(input.shape, "float32");
+  if (
+    input.dtype === "float32" && nativeMaxPoolGrad(args.backend, { x: input, dy, dx: out, info })
+  ) {
+    return out;
+  }
   // Views are taken after makeOutput: allocating may grow (and move) the heap.
   const x = b.typedArrayFromHeap(input), g = b.typedArrayFromHeap(dy);
   const dx = b.typedArrayFromHeap(out);

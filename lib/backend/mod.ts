@@ -15,5 +15,7 @@ export {
   initBackend,
   type InitBackendOptions,
   TFJS_NODE,
+  wasmPoolThreads,
 } from "./init.ts";
 export { PROJECT_WASM_KERNELS, registerWasmTrainingKernels } from "./kernels.ts";
+export { MAX_WASM_THREADS, wasmThreadCount } from "./threads.ts";

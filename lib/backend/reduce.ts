@@ -1,13 +1,15 @@
 /**
  * `Sum` / `Mean` for the wasm backend when the reduced axes are the leading ones (per-channel
  * reductions of batch-norm moments and gradients on NHWC tensors), computed by one pass over the
- * wasm heap in JavaScript (float64 accumulators). wasm's own kernels first transpose the whole
+ * wasm heap (float64 accumulators): the native SIMD kernel `sum_rows` on the pool's threads when
+ * started, else JavaScript. wasm's own kernels first transpose the whole
  * input to make the axes innermost, which costs more than the reduction itself. Every other case
  * goes to wasm's original kernel.
  *
  * @module
  */
 import { tf } from "../tf.ts";
+import { nativeSumRows } from "./native_kernels.ts";
 
 type ReduceArgs = {
   inputs: tf.NamedTensorInfoMap;
@@ -38,12 +40,16 @@ function reduceLeading(args: ReduceArgs, mean: boolean, fallback: tf.KernelFunc)
   const c = rest.reduce((p, d) => p * d, 1);
   if (m * c === 0) return fallback(args) as tf.TensorInfo;
   const b = args.backend as unknown as HeapBackend;
+  const shape = keepDims ? [...new Array(k).fill(1), ...rest] : rest;
+  const native = b.makeOutput(shape, "float32");
+  if (nativeSumRows(args.backend, { x, out: native, rows: m, cols: c, mean })) return native;
+  args.backend.disposeData(native.dataId);
   const acc = new Float64Array(c);
   const src = b.typedArrayFromHeap(x);
   for (let i = 0, o = 0; i < m; i++, o += c) {
     for (let j = 0; j < c; j++) acc[j] += src[o + j];
   }
-  const out = b.makeOutput(keepDims ? [...new Array(k).fill(1), ...rest] : rest, "float32");
+  const out = b.makeOutput(shape, "float32");
   const dst = b.typedArrayFromHeap(out); // after makeOutput: the heap may have grown
   const scale = mean ? 1 / m : 1;
   for (let j = 0; j < c; j++) dst[j] = acc[j] * scale;

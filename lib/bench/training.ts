@@ -5,6 +5,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import { wasmPoolThreads } from "../backend/mod.ts";
 import { measureNet, type NetSpeed } from "./measure.ts";
 import { type BenchRow, registerBenchSection } from "./registry.ts";
 import { runTorch, torchAvailable, type TorchResult } from "./torch_peer.ts";
@@ -14,6 +15,12 @@ const NETS = [
   { name: "bench-vgg", binary: false },
   { name: "bench-vgg-binary", binary: true },
 ];
+
+/** "N threads" of the active wasm backend's pool. */
+function wasmThreads(): string {
+  const n = wasmPoolThreads();
+  return n === 1 ? "1 thread" : `${n} threads`;
+}
 
 const r1 = (v: number) => v < 1 ? Number(v.toPrecision(2)) : Math.round(v * 10) / 10;
 
@@ -59,9 +66,8 @@ registerBenchSection({
         ctx.log(`training: ${net.name} on ${backend} …`);
         const s = measureNet({ binary: net.binary, ...opts });
         (speeds[backend] ??= {})[net.name] = { ...s, batch: opts.batch };
-        netRows.push(
-          row(net.name, `tfjs-${backend}`, opts.batch, s.trainIps, s.inferIps, s.gflopPerImage),
-        );
+        const engine = backend === "wasm" ? `tfjs-wasm (${wasmThreads()})` : `tfjs-${backend}`;
+        netRows.push(row(net.name, engine, opts.batch, s.trainIps, s.inferIps, s.gflopPerImage));
       }
       await tf.setBackend(initial);
       if (haveTorch) {

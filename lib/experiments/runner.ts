@@ -92,6 +92,9 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
   };
   const queue = [...pending];
   const skipped = runs.length - queue.length;
+  // Each worker process gets an equal share of the cores as wasm threads (BNN_THREADS wins).
+  const childThreads = Deno.env.get("BNN_THREADS") ||
+    String(Math.max(1, Math.floor((navigator.hardwareConcurrency || 1) / workers)));
   const progress = new Progress(workers, { tty: options.tty, write: options.write });
   progress.runsTotal = runs.length;
   progress.runsDone = skipped;
@@ -160,6 +163,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
       const child = new Deno.Command(Deno.execPath(), {
         args,
         cwd: REPO,
+        env: { BNN_THREADS: childThreads },
         stdin: "piped",
         stdout: "piped",
         stderr: "piped",

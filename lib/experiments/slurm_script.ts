@@ -157,6 +157,8 @@ export function sbatchScript(runIds: string[], opts: SbatchScriptOptions): strin
     'ELEMENT="${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"',
     `cd ${q(opts.projectDir)} || { echo "[bnn-slurm] cannot cd to ${opts.projectDir}"; exit 2; }`,
     `DENO="\${BNN_DENO:-$(command -v deno || echo ${q(fallback)})}"`,
+    "# wasm threads: the CPUs Slurm gave this task unless BNN_THREADS is set.",
+    'export BNN_THREADS="${BNN_THREADS:-${SLURM_CPUS_PER_TASK:-1}}"',
     'log() { echo "[bnn-slurm] $(date -u +%Y-%m-%dT%H:%M:%SZ) $*"; }',
     'log "element $ELEMENT run $RUN_ID on $(hostname) restart ${SLURM_RESTART_COUNT:-0}"',
     ...(runsDir

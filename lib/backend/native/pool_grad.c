@@ -1,0 +1,60 @@
+// MaxPoolGrad, NHWC, any window / strides / padding: for every output cell the first maximum of
+// its window in row-major order (strict >, tfjs cpu's rule, so ties such as ReLU zeros resolve
+// the same way) receives dy. Work unit = one image of the batch: windows never cross images, so
+// threads write disjoint parts of dx. Channels in groups of 4 with SIMD, the rest one by one.
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(name)))
+
+EXPORT("max_pool_grad")
+void max_pool_grad(const float* x, const float* dy, float* dx, int h, int w, int c, int oh, int ow,
+                   int fh, int fw, int sh, int sw, int pt, int pl, int u0, int u1) {
+  for (int b = u0; b < u1; b++) {
+    const float* xb = x + (long)b * h * w * c;
+    float* db = dx + (long)b * h * w * c;
+    const float* gb = dy + (long)b * oh * ow * c;
+    for (long i = 0; i < (long)h * w * c; i++) db[i] = 0.f;
+    for (int r = 0; r < oh; r++) {
+      const int r0 = r * sh - pt;
+      const int rmin = r0 < 0 ? 0 : r0, rmax = r0 + fh < h ? r0 + fh : h;
+      for (int q = 0; q < ow; q++) {
+        const int q0 = q * sw - pl;
+        const int qmin = q0 < 0 ? 0 : q0, qmax = q0 + fw < w ? q0 + fw : w;
+        const float* g = gb + ((long)r * ow + q) * c;
+        int d = 0;
+        for (; d + 4 <= c; d += 4) {
+          v128_t best = wasm_f32x4_splat(-__builtin_inff());
+          v128_t pos = wasm_i32x4_splat(-1);
+          for (int rr = rmin; rr < rmax; rr++) {
+            for (int qq = qmin; qq < qmax; qq++) {
+              const int idx = (rr * w + qq) * c + d;
+              const v128_t v = wasm_v128_load(xb + idx);
+              const v128_t gt = wasm_f32x4_gt(v, best);
+              best = wasm_v128_bitselect(v, best, gt);
+              pos = wasm_v128_bitselect(wasm_i32x4_splat(idx), pos, gt);
+            }
+          }
+          // Lane k holds the window's base index of channel d; its element is at + k. A window
+          // with no value > -inf (all -inf or NaN) passes no gradient, as in tfjs's cpu kernel.
+          int p0 = wasm_i32x4_extract_lane(pos, 0), p1 = wasm_i32x4_extract_lane(pos, 1);
+          int p2 = wasm_i32x4_extract_lane(pos, 2), p3 = wasm_i32x4_extract_lane(pos, 3);
+          if (p0 >= 0) db[p0] += g[d];
+          if (p1 >= 0) db[p1 + 1] += g[d + 1];
+          if (p2 >= 0) db[p2 + 2] += g[d + 2];
+          if (p3 >= 0) db[p3 + 3] += g[d + 3];
+        }
+        for (; d < c; d++) {
+          float best = -__builtin_inff();
+          int pos = -1;
+          for (int rr = rmin; rr < rmax; rr++) {
+            for (int qq = qmin; qq < qmax; qq++) {
+              const int idx = (rr * w + qq) * c + d;
+              if (xb[idx] > best) best = xb[idx], pos = idx;
+            }
+          }
+          if (pos >= 0) db[pos] += g[d];
+        }
+      }
+    }
+  }
+}

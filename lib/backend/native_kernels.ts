@@ -1,0 +1,135 @@
+/**
+ * The project's own wasm SIMD128 training kernels (`native/*.c`, built by
+ * `tools/build_kernels.sh`), run on tfjs-wasm's heap in place and split over the
+ * {@link NativePool}'s threads.
+ *
+ * - `conv_bpf`: Conv2DBackpropFilter, `dW[ky,kx,c,o] = Σ_{b,oy,ox} x[b, oy·sh+ky−pt,
+ *   ox·sw+kx−pl, c] · dy[b,oy,ox,o]`, NHWC, any stride / padding / kernel size, 4 × 8
+ *   register tiles. XNNPACK has no AᵀB product: every formulation with its convolution or
+ *   matmul repacks a full-size operand as "weights" on each call, single-threaded.
+ * - `sum_rows`: per-column sums / means of a `[rows, cols]` matrix with float64 accumulators
+ *   (batch-norm moments and gradients), 16 columns per work unit.
+ * - `max_pool_grad`: MaxPoolGrad, first maximum of each window (strict `>`, tfjs cpu's rule),
+ *   one image per work unit.
+ *
+ * @module
+ */
+import { tf } from "../tf.ts";
+import { type NativePool, startNativePool } from "./native_pool.ts";
+
+let pool: NativePool | undefined;
+let starting: Promise<NativePool | undefined> | undefined;
+
+interface EmscriptenModule {
+  wasmMemory?: WebAssembly.Memory;
+  asm?: { memory?: WebAssembly.Memory };
+  _malloc(n: number): number;
+}
+
+/** The heap pointer of a tensor on the wasm backend. */
+export interface PointerBackend {
+  dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+/** The kernel bytes for a shared (threaded build) or plain memory. */
+export function nativeKernelBytes(shared: boolean): Uint8Array {
+  const file = shared ? "kernels.wasm" : "kernels.single.wasm";
+  return Deno.readFileSync(new URL(`./native/${file}`, import.meta.url));
+}
+
+/**
+ * Starts the native kernels on the active wasm backend with `threads` threads (the main thread
+ * included; 1 unless the heap is shared). Idempotent; resolves to the pool, or undefined when
+ * the wasm backend is not active, its heap cannot be reached, or `BNN_NATIVE_KERNELS=0` (then
+ * the XNNPACK formulations run, e.g. to compare).
+ */
+export function startNativeKernels(threads: number): Promise<NativePool | undefined> {
+  starting ??= (async () => {
+    if (Deno.env.get("BNN_NATIVE_KERNELS") === "0") return undefined;
+    const m = (tf.findBackend("wasm") as unknown as { wasm?: EmscriptenModule } | null)?.wasm;
+    const memory = m?.wasmMemory ?? m?.asm?.memory;
+    if (!m || !memory) return undefined;
+    const shared = memory.buffer instanceof SharedArrayBuffer;
+    pool = await startNativePool({ memory, malloc: (n) => m._malloc(n) }, {
+      bytes: nativeKernelBytes(shared),
+      threads: shared ? threads : 1,
+    });
+    return pool;
+  })();
+  return starting;
+}
+
+/** The started pool, if any (kernels fall back to XNNPACK formulations without it). */
+export function nativePool(): NativePool | undefined {
+  return pool;
+}
+
+/** Heap pointer of `t` on `backend`. */
+export function heapPointer(backend: PointerBackend, t: tf.TensorInfo): number {
+  const d = backend.dataIdMap.get(t.dataId);
+  if (!d) throw new Error("native kernel: tensor is not on the wasm backend");
+  return d.memoryOffset;
+}
+
+/**
+ * Conv2DBackpropFilter with the native kernel: `x` [N,H,W,Ci], `dy` [N,Ho,Wo,Co], filter
+ * `[kh,kw,Ci,Co]`. Returns undefined when no pool is started.
+ */
+export function nativeConvBackpropFilter(
+  backend: tf.KernelBackend,
+  options: { x: tf.TensorInfo; dy: tf.TensorInfo; info: tf.backend_util.Conv2DInfo },
+): tf.TensorInfo | undefined {
+  if (!pool) return undefined;
+  const { x, dy, info } = options;
+  const b = backend as unknown as PointerBackend;
+  const [n, h, w, ci] = x.shape;
+  const [, ho, wo, co] = dy.shape;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
+  const out = b.makeOutput([kh, kw, ci, co], "float32");
+  // Pointers after makeOutput: allocating may grow the heap (offsets stay valid).
+  const args = [heapPointer(b, x), heapPointer(b, dy), heapPointer(b, out), n, h, w, ci, ho, wo];
+  args.push(co, kh, kw, sh, sw, padInfo.top, padInfo.left);
+  pool.run("conv_bpf", { args, units: kh * kw * Math.ceil(ci / 4) });
+  return out;
+}
+
+/**
+ * Per-column sums (or means) of `x` seen as `[rows, cols]` into the float32 output `out` of
+ * `cols` values. Returns false (nothing done) when no pool is started.
+ */
+export function nativeSumRows(
+  backend: tf.KernelBackend,
+  options: { x: tf.TensorInfo; out: tf.TensorInfo; rows: number; cols: number; mean: boolean },
+): boolean {
+  if (!pool) return false;
+  const b = backend as unknown as PointerBackend;
+  const { rows, cols } = options;
+  const args = [heapPointer(b, options.x), heapPointer(b, options.out), rows, cols];
+  pool.run("sum_rows", { args: [...args, options.mean ? 1 : 0], units: Math.ceil(cols / 16) });
+  return true;
+}
+
+/**
+ * MaxPoolGrad into `dx` (same shape as the input `x`, NHWC) from `dy`. Returns false (nothing
+ * done) when no pool is started.
+ */
+export function nativeMaxPoolGrad(
+  backend: tf.KernelBackend,
+  options: {
+    x: tf.TensorInfo;
+    dy: tf.TensorInfo;
+    dx: tf.TensorInfo;
+    info: tf.backend_util.Conv2DInfo;
+  },
+): boolean {
+  if (!pool) return false;
+  const b = backend as unknown as PointerBackend;
+  const { info } = options;
+  const args = [heapPointer(b, options.x), heapPointer(b, options.dy), heapPointer(b, options.dx)];
+  args.push(info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth);
+  args.push(info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth);
+  args.push(info.padInfo.top, info.padInfo.left);
+  pool.run("max_pool_grad", { args, units: info.batchSize });
+  return true;
+}

@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { tf } from "../../lib/tf.ts";
+import { wasmPoolThreads } from "../../lib/backend/mod.ts";
+import { nativeKernelBytes, nativePool } from "../../lib/backend/native_kernels.ts";
+import { convInfo, xnnpackBackpropFilter } from "../../lib/backend/conv_backprop.ts";
+import { wasmOps } from "../../lib/backend/wasm_ops.ts";
+import { randomArray, relError, runOn, setupBackends } from "./helpers.ts";
+
+await setupBackends();
+
+type Pad = "same" | "valid" | tf.backend_util.ExplicitPadding;
+const CASES: { x: number[]; k: [number, number]; co: number; s: [number, number]; pad: Pad }[] = [
+  { x: [4, 12, 12, 32], k: [3, 3], co: 40, s: [1, 1], pad: "same" }, // SIMD tiles + co % 8
+  { x: [2, 11, 9, 3], k: [3, 3], co: 16, s: [1, 1], pad: "same" }, // RGB input: ci < 4
+  { x: [1, 9, 10, 6], k: [3, 2], co: 9, s: [2, 2], pad: "same" }, // ci % 4, stride 2
+  { x: [3, 8, 7, 8], k: [2, 3], co: 8, s: [2, 1], pad: "valid" }, // non-square, valid
+  { x: [1, 6, 7, 5], k: [3, 3], co: 3, s: [1, 2], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  { x: [2, 5, 5, 4], k: [1, 1], co: 7, s: [1, 1], pad: "valid" }, // 1×1
+  { x: [1, 4, 4, 4], k: [5, 5], co: 8, s: [1, 1], pad: [[0, 0], [2, 2], [2, 2], [0, 0]] },
+];
+
+function dyShape(c: (typeof CASES)[number]): number[] {
+  const info = convInfo(c.x, [c.k[0], c.k[1], c.x[3], c.co], {
+    strides: c.s,
+    pad: c.pad,
+    dataFormat: "NHWC",
+  });
+  return [c.x[0], info.outHeight, info.outWidth, c.co];
+}
+
+function bpf(c: (typeof CASES)[number], xs: Float32Array, gs: Float32Array) {
+  const x = tf.tensor4d(xs, c.x as [number, number, number, number]);
+  const dy = tf.tensor4d(gs, dyShape(c) as [number, number, number, number]);
+  return tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
+    strides: c.s,
+    pad: c.pad,
+    dataFormat: "NHWC",
+    filterShape: [c.k[0], c.k[1], c.x[3], c.co],
+  }) as tf.Tensor;
+}
+
+Deno.test("native kernels: started by initBackend on the wasm pool's threads", () => {
+  const pool = nativePool();
+  assert.ok(pool, "initBackend started the native pool");
+  assert.equal(pool.threads, wasmPoolThreads());
+});
+
+for (const c of CASES) {
+  Deno.test(`native Conv2DBackpropFilter == cpu: x ${c.x} k ${c.k} co ${c.co} s ${c.s} pad ${JSON.stringify(c.pad)}`, async () => {
+    const xs = randomArray(c.x.reduce((a, b) => a * b), 11);
+    const gs = randomArray(dyShape(c).reduce((a, b) => a * b), 12);
+    const [wasm] = await runOn("wasm", () => bpf(c, xs, gs));
+    const [cpu] = await runOn("cpu", () => bpf(c, xs, gs));
+    assert.deepEqual(wasm.shape, cpu.shape);
+    const e = relError(wasm.values, cpu.values);
+    assert.ok(e <= 1e-5, `relative error ${e}`);
+  });
+}
+
+Deno.test("XNNPACK Conv2DBackpropFilter (the fallback without a pool) == cpu", async () => {
+  for (const c of CASES.slice(0, 4)) {
+    const xs = randomArray(c.x.reduce((a, b) => a * b), 21);
+    const gs = randomArray(dyShape(c).reduce((a, b) => a * b), 22);
+    const [wasm] = await runOn("wasm", () => {
+      const x = tf.tensor4d(xs, c.x as [number, number, number, number]);
+      const dy = tf.tensor4d(gs, dyShape(c) as [number, number, number, number]);
+      const info = convInfo(c.x, [c.k[0], c.k[1], c.x[3], c.co], {
+        strides: c.s,
+        pad: c.pad,
+        dataFormat: "NHWC",
+      });
+      const out = xnnpackBackpropFilter(wasmOps(tf.backend()), { x, dy, info });
+      return tf.engine().makeTensorFromTensorInfo(out);
+    });
+    const [cpu] = await runOn("cpu", () => bpf(c, xs, gs));
+    assert.ok(relError(wasm.values, cpu.values) <= 1e-4, `case ${c.x}`);
+  }
+});
+
+Deno.test("native kernels: the committed .wasm files are what tools/build_kernels.sh builds", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const script = new URL("../../tools/build_kernels.sh", import.meta.url).pathname;
+    const out = await new Deno.Command(script, { args: [dir], stderr: "piped" }).output();
+    assert.ok(
+      out.success,
+      `build failed (needs clang + lld): ${new TextDecoder().decode(out.stderr)}`,
+    );
+    for (const shared of [true, false]) {
+      const name = shared ? "kernels.wasm" : "kernels.single.wasm";
+      assert.deepEqual(await Deno.readFile(`${dir}/${name}`), nativeKernelBytes(shared), name);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
