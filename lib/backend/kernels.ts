@@ -11,7 +11,8 @@
  * It also wraps wasm's forward `Conv2D`, `FusedConv2D`, `DepthwiseConv2dNative` and
  * `FusedDepthwiseConv2D` so that 'same' padding is passed explicitly (wasm's own 'same' is wrong
  * in some strided cases, see `same_pad.ts`), makes `Identity` share data instead of copying
- * (`identity.ts`), reduces over leading axes without wasm's full transpose (`reduce.ts`), and
+ * (`identity.ts`), reduces over leading axes without wasm's full transpose (`reduce.ts`), runs
+ * large `FusedBatchNorm` on the native SIMD pool (`elementwise.ts`), and
  * replaces tfjs-core's `FusedBatchNorm` gradient by a leaner one (no full-size `Tile`),
  * see `batchnorm_grad.ts`; that one applies to every backend.
  *
@@ -25,6 +26,7 @@ import { registerBatchNormGrad } from "./batchnorm_grad.ts";
 import { makeExplicitSame, SAME_PAD_KERNELS } from "./same_pad.ts";
 import { makeIdentity } from "./identity.ts";
 import { makeMean, makeSum } from "./reduce.ts";
+import { makeCast, makeFusedBatchNorm } from "./elementwise.ts";
 
 const wrapped = new Map<string, tf.KernelFunc>();
 
@@ -58,6 +60,8 @@ export function registerWasmTrainingKernels(): string[] {
     ["Identity", makeIdentity],
     ["Sum", makeSum],
     ["Mean", makeMean],
+    ["FusedBatchNorm", makeFusedBatchNorm],
+    ["Cast", makeCast],
   ];
   for (const [kernelName, make] of wrappers) {
     const existing = tf.getKernel(kernelName, "wasm");
@@ -74,6 +78,7 @@ export function registerWasmTrainingKernels(): string[] {
     ...Object.keys(SAME_PAD_KERNELS).map((k) => `${k} (explicit same padding)`),
     "Identity (no copy)",
     "Sum, Mean (leading axes)",
+    "FusedBatchNorm (native, per-channel), Cast (same dtype: no copy)",
     "FusedBatchNorm (gradient)",
   ];
 }

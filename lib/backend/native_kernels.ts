@@ -11,6 +11,8 @@
  *   (batch-norm moments and gradients), 16 columns per work unit.
  * - `max_pool_grad`: MaxPoolGrad, first maximum of each window (strict `>`, tfjs cpu's rule),
  *   one image per work unit.
+ * - `affine_rows`: per-channel `(x − m)·s + t` (the `FusedBatchNorm` of `elementwise.ts`),
+ *   blocks of 16 Ki elements per unit.
  *
  * @module
  */
@@ -131,5 +133,34 @@ export function nativeMaxPoolGrad(
   args.push(info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth);
   args.push(info.padInfo.top, info.padInfo.left);
   pool.run("max_pool_grad", { args, units: info.batchSize });
+  return true;
+}
+
+/** Elements per work unit of the elementwise kernels. */
+const BLOCK = 16384;
+
+/**
+ * `out[r, c] = (x[r, c] − m[c]) · s[c] + t[c]` over `x` seen as `[rows, cols]`; `m` and `t` are
+ * optional (0). Returns false when no pool is started.
+ */
+export function nativeAffineRows(
+  backend: tf.KernelBackend,
+  options: {
+    x: tf.TensorInfo;
+    m?: tf.TensorInfo;
+    s: tf.TensorInfo;
+    t?: tf.TensorInfo;
+    out: tf.TensorInfo;
+    cols: number;
+  },
+): boolean {
+  if (!pool) return false;
+  const p = backend as unknown as PointerBackend;
+  const { x, m, s, t, out, cols } = options;
+  const rows = x.shape.reduce((a, b) => a * b, 1) / cols;
+  const block = Math.max(1, Math.floor(BLOCK / cols));
+  const ptr = (i?: tf.TensorInfo) => (i ? heapPointer(p, i) : 0);
+  const args = [ptr(x), ptr(m), ptr(s), ptr(t), ptr(out), rows, cols, block];
+  pool.run("affine_rows", { args, units: Math.ceil(rows / block) });
   return true;
 }

@@ -32,7 +32,12 @@ export const CTRL = {
 } as const;
 
 /** The kernel functions, by index, every kernel module exports. */
-export const KERNEL_EXPORTS = ["conv_bpf", "sum_rows", "max_pool_grad"] as const;
+export const KERNEL_EXPORTS = [
+  "conv_bpf",
+  "sum_rows",
+  "max_pool_grad",
+  "affine_rows",
+] as const;
 
 /** One of {@link KERNEL_EXPORTS}. */
 export type KernelName = typeof KERNEL_EXPORTS[number];

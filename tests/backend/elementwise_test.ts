@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { tf } from "../../lib/tf.ts";
+import { isChannelVector, NATIVE_MIN_SIZE } from "../../lib/backend/elementwise.ts";
+import { randomArray, relError, runOn, setupBackends } from "./helpers.ts";
+
+await setupBackends();
+
+Deno.test("isChannelVector: [C] and [1,…,1,C] against the last axis only", () => {
+  assert.ok(isChannelVector([8], [2, 4, 4, 8]));
+  assert.ok(isChannelVector([1, 1, 1, 8], [2, 4, 4, 8]));
+  assert.ok(!isChannelVector([4, 8], [2, 4, 4, 8]));
+  assert.ok(!isChannelVector([1, 1, 1, 1, 8], [2, 4, 4, 8]));
+  assert.ok(!isChannelVector([7], [2, 4, 4, 8]));
+  assert.ok(!isChannelVector([], [2, 4, 4, 8]));
+});
+
+const BN_CASES: { x: number[]; v: number[]; offset: boolean; scale: boolean }[] = [
+  { x: [4, 8, 8, 32], v: [32], offset: true, scale: true }, // native
+  { x: [2, 16, 16, 13], v: [1, 1, 1, 13], offset: true, scale: false }, // native, C % 4
+  { x: [3, 12, 12, 33], v: [33], offset: false, scale: true }, // native, no offset
+  { x: [2, 3, 3, 5], v: [5], offset: true, scale: true }, // small: wasm's kernel
+  { x: [2, 10, 10, 24], v: [2, 10, 10, 24], offset: true, scale: true }, // full-shape moments
+];
+
+for (const c of BN_CASES) {
+  Deno.test(`FusedBatchNorm wasm == cpu: x ${c.x} moments ${c.v} offset ${c.offset} scale ${c.scale}`, async () => {
+    const n = c.x.reduce((a, b) => a * b, 1), m = c.v.reduce((a, b) => a * b, 1);
+    const xs = randomArray(n, 31).map((v) => 3 + 2 * v); // mean far from 0
+    const mean = randomArray(m, 32).map((v) => 3 + v);
+    const variance = randomArray(m, 33).map((v) => 0.5 + v * v);
+    const off = randomArray(m, 34), sc = randomArray(m, 35);
+    const f = () =>
+      tf.batchNorm(
+        tf.tensor(xs, c.x),
+        tf.tensor(mean, c.v),
+        tf.tensor(variance, c.v),
+        c.offset ? tf.tensor(off, c.v) : undefined,
+        c.scale ? tf.tensor(sc, c.v) : undefined,
+        1e-3,
+      );
+    const [w] = await runOn("wasm", f);
+    const [cpu] = await runOn("cpu", f);
+    assert.deepEqual(w.shape, cpu.shape);
+    const e = relError(w.values, cpu.values);
+    assert.ok(e <= 1e-5, `relative error ${e}`);
+  });
+}
+
+Deno.test("Cast to the same dtype shares the data; other casts still convert", async () => {
+  await tf.setBackend("wasm");
+  const x = tf.tensor1d(randomArray(NATIVE_MIN_SIZE, 41));
+  const before = tf.backend().numDataIds();
+  const y = tf.cast(x, "float32");
+  assert.equal(tf.backend().numDataIds(), before, "no new buffer on the backend");
+  assert.deepEqual(y.dataSync(), x.dataSync());
+  x.dispose();
+  assert.equal(y.dataSync().length, NATIVE_MIN_SIZE, "the shared data outlives the input");
+  const i = tf.cast(tf.tensor1d([1.7, -2.2, 0]), "int32");
+  assert.deepEqual(Array.from(i.dataSync()), [1, -2, 0]);
+  assert.equal(i.dtype, "int32");
+  tf.dispose([y, i]);
+});
