@@ -20,3 +20,4 @@ export { type BinaryEngine, createEngine, type EngineOptions } from "./engine.ts
 export { createKernel, hasWasmSimd, type PopcountKernel } from "./wasm.ts";
 export { quantizerSignEpsilon, toDeployModel, type ToDeployOptions } from "./export.ts";
 export { exportBinary, type ExportInfo, loadBinary } from "./io.ts";
+export { createEnginePool, type EnginePool, type EnginePoolOptions } from "./parallel.ts";

@@ -139,16 +139,18 @@ function gemmBody(): number[] {
  * Function body of popcountGemm2(a, P, b, M, kv, out, ldo): like {@link gemmBody} but two rows
  * of A at a time (P even) against four rows of B, each loaded weight vector serving two
  * positions; output row stride `ldo` (≥ M) so that callers can tile over weight rows.
- * Accumulates straight into i16 lanes (eight accumulators fit the 16 SIMD registers).
+ * Popcounts accumulate in i8 lanes for up to 31 vectors (≤ 248 per lane), then widen into i16
+ * lanes once per chunk: three SIMD ops per 128 XNOR-MACs in the inner loop instead of four.
  */
 function gemm2Body(): number[] {
-  // params 0..5: a P b M kv out; i32 locals 6 p, 7 m, 8 k, 9 ap, 10 aq, 11..14 bp0..3, 15 rb,
-  // 16 op (output pointer); v128 locals 17..24 acc, 25 xa, 26 xb, 27 y.
+  // params 0..6: a P b M kv out ldo; i32 locals 7 p, 8 m, 9 k, 10 ap, 11 aq, 12..15 bp0..3,
+  // 16 rb, 17 op, 18 chunk; v128 locals 19..26 acc (i16), 27..34 acc8, 35 xa, 36 xb, 37 y.
   const [a, P, b, M, kv, out, ldo, p, m, k, ap, aq] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   const bp = [12, 13, 14, 15];
-  const [rb, op] = [16, 17];
-  const acc = [18, 19, 20, 21, 22, 23, 24, 25];
-  const [xa, xb, y] = [26, 27, 28];
+  const [rb, op, chunk] = [16, 17, 18];
+  const acc = [19, 20, 21, 22, 23, 24, 25, 26];
+  const acc8 = [27, 28, 29, 30, 31, 32, 33, 34];
+  const [xa, xb, y] = [35, 36, 37];
   const c: number[] = [];
   c.push(...get(kv), ...i32c(4), SHL, ...set(rb));
   c.push(...i32c(0), ...set(p));
@@ -162,27 +164,28 @@ function gemm2Body(): number[] {
   for (let j = 1; j < 4; j++) c.push(...get(bp[j - 1]), ...get(rb), ADD, ...set(bp[j]));
   for (const r of acc) c.push(...zero, ...set(r));
   c.push(...get(kv), ...set(k));
-  c.push(0x02, 0x40, 0x03, 0x40); // loop k
+  c.push(0x02, 0x40, 0x03, 0x40); // loop chunks
   c.push(...get(k), EQZ, 0x0d, 1);
+  // chunk = min(k, 31); k -= chunk
+  c.push(...get(k), ...i32c(31), ...get(k), ...i32c(31), LT_S, SELECT, ...set(chunk));
+  c.push(...get(k), ...get(chunk), SUB, ...set(k));
+  for (const r of acc8) c.push(...zero, ...set(r));
+  c.push(0x02, 0x40, 0x03, 0x40); // loop vectors of the chunk
+  c.push(...get(chunk), EQZ, 0x0d, 1);
   c.push(...get(ap), ...load(0), ...set(xa), ...get(aq), ...load(0), ...set(xb));
   for (let j = 0; j < 4; j++) {
     c.push(...get(bp[j]), ...load(0), ...set(y));
-    c.push(
-      ...get(acc[j]),
-      ...get(xa),
-      ...get(y),
-      ...XOR,
-      ...POPCNT,
-      ...EXT8,
-      ...ADD16,
-      ...set(acc[j]),
-    );
-    c.push(...get(acc[4 + j]), ...get(xb), ...get(y), ...XOR, ...POPCNT, ...EXT8, ...ADD16);
-    c.push(...set(acc[4 + j]));
+    c.push(...get(acc8[j]), ...get(xa), ...get(y), ...XOR, ...POPCNT, ...ADD8, ...set(acc8[j]));
+    c.push(...get(acc8[4 + j]), ...get(xb), ...get(y), ...XOR, ...POPCNT, ...ADD8);
+    c.push(...set(acc8[4 + j]));
   }
   for (const r of [ap, aq, ...bp]) c.push(...get(r), ...i32c(16), ADD, ...set(r));
-  c.push(...get(k), ...i32c(1), SUB, ...set(k));
-  c.push(0x0c, 0, 0x0b, 0x0b);
+  c.push(...get(chunk), ...i32c(1), SUB, ...set(chunk));
+  c.push(0x0c, 0, 0x0b, 0x0b); // br vectors; end; end
+  for (let r = 0; r < 8; r++) {
+    c.push(...get(acc[r]), ...get(acc8[r]), ...EXT8, ...ADD16, ...set(acc[r]));
+  }
+  c.push(0x0c, 0, 0x0b, 0x0b); // br chunks; end; end
   // out[p·ldo + m + j] and out[(p+1)·ldo + m + j]
   c.push(
     ...get(out),
@@ -212,7 +215,7 @@ function gemm2Body(): number[] {
   c.push(...get(p), ...i32c(2), ADD, ...set(p));
   c.push(0x0c, 0, 0x0b, 0x0b);
   c.push(0x0b);
-  return [2, 11, I32, 11, V128, ...c];
+  return [2, 12, I32, 19, V128, ...c];
 }
 
 /**
