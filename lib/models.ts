@@ -19,7 +19,7 @@
  * @module
  */
 import { tf } from "./tf.ts";
-import { quantConv2d, quantDense } from "./layers/mod.ts";
+import { batchNormalization, quantConv2d, quantDense } from "./layers/mod.ts";
 import type { ExperimentConfig } from "./experiments/config.ts";
 import {
   alexnetLayers,
@@ -140,7 +140,7 @@ export function buildModel(spec: ModelSpec, data: ModelDataShape): tf.Sequential
       }));
     }
     if (l.bn) {
-      model.add(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-4, name: `bn${i}` }));
+      model.add(batchNormalization({ momentum: 0.9, epsilon: 1e-4, name: `bn${i}` }));
       if (fullPrecision) model.add(tf.layers.reLU({ name: `relu${i}` }));
     }
   });

@@ -37,6 +37,9 @@ export const KERNEL_EXPORTS = [
   "sum_rows",
   "max_pool_grad",
   "affine_rows",
+  "moments_rows",
+  "bn_grad_sums",
+  "bn_grad_apply",
 ] as const;
 
 /** One of {@link KERNEL_EXPORTS}. */

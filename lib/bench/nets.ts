@@ -10,7 +10,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { clipLatentWeights, quantConv2d, quantDense } from "../layers/mod.ts";
+import { batchNormalization, clipLatentWeights, quantConv2d, quantDense } from "../layers/mod.ts";
 
 /** Options of {@link benchVgg}. */
 export interface BenchVggOptions {
@@ -61,7 +61,7 @@ export function benchVgg(options: BenchVggOptions = {}): tf.LayersModel {
       })
       : tf.layers.conv2d({ filters, kernelSize: 3, padding: "same", useBias: false });
     h = conv.apply(h) as tf.SymbolicTensor;
-    h = tf.layers.batchNormalization({ axis: -1 }).apply(h) as tf.SymbolicTensor;
+    h = batchNormalization({ axis: -1 }).apply(h) as tf.SymbolicTensor;
     h = tf.layers.reLU().apply(h) as tf.SymbolicTensor;
     if (i % 2 === 1) h = tf.layers.maxPooling2d({ poolSize: 2 }).apply(h) as tf.SymbolicTensor;
   });

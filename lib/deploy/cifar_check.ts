@@ -10,7 +10,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { quantConv2d, quantDense } from "../layers/mod.ts";
+import { batchNormalization, quantConv2d, quantDense } from "../layers/mod.ts";
 import { trainEpoch } from "../train.ts";
 import { batches, channelStats, type Dataset } from "../data/mod.ts";
 
@@ -37,7 +37,7 @@ export function smallBinaryCnn(options: SmallCnnOptions = {}): tf.Sequential {
     scaleShape: "channel",
     useBias: false,
   } as const;
-  const bn = (name: string) => tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-4, name });
+  const bn = (name: string) => batchNormalization({ momentum: 0.9, epsilon: 1e-4, name });
   const pool = (name: string) =>
     tf.layers.maxPooling2d({ poolSize: 2, strides: 2, padding: "same", name });
   const m = tf.sequential({ name: "small_binary_cnn" });

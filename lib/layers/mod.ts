@@ -16,3 +16,8 @@ export { BETA_MIN, isQuantLayer, QuantLayer } from "./common.ts";
 export { clipCallback, clipLatentWeights, quantLayers } from "./clip.ts";
 export { QuantConv2D, quantConv2d, type QuantConv2DArgs } from "./quant_conv2d.ts";
 export { QuantDense, quantDense, type QuantDenseArgs } from "./quant_dense.ts";
+export {
+  BatchNormalization,
+  batchNormalization,
+  type BatchNormalizationArgs,
+} from "./batch_norm.ts";

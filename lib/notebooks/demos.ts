@@ -4,7 +4,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { quantDense } from "../layers/mod.ts";
+import { batchNormalization, quantDense } from "../layers/mod.ts";
 import { trainEpoch } from "../train.ts";
 import type { RegularizerName } from "../regularizers.ts";
 import type { Figure } from "../plots/figure.ts";
@@ -83,7 +83,7 @@ export function weightClusteringDemo(options: ClusteringDemoOptions = {}): Clust
           config: { minval: -0.5, maxval: 0.5, seed },
         },
       }),
-      tf.layers.batchNormalization(),
+      batchNormalization(),
       tf.layers.activation({ activation: "relu" }),
       tf.layers.dense({ units: classes }),
     ],

@@ -1,0 +1,69 @@
+/**
+ * The lab's `BatchNormalization`: tfjs-layers' layer (same config, weights, serialization name and
+ * inference path) whose training path runs the fused native op of
+ * `lib/backend/batch_norm_train.ts` on the wasm backend: four passes instead of the dozen of
+ * `moments` + `batchNorm` and their autodiff. Everywhere else (other backends, axis not last,
+ * `center`/`scale` off with tfjs semantics, non-float inputs) it is tfjs-layers' own `call`.
+ * Registered under the class name "BatchNormalization", so saved models load into it.
+ *
+ * @module
+ */
+import { tf } from "../tf.ts";
+import { batchNormTrain } from "../backend/batch_norm_train.ts";
+
+/** Constructor arguments (tfjs-layers' `BatchNormalizationLayerArgs`). */
+export type BatchNormalizationArgs = Parameters<typeof tf.layers.batchNormalization>[0];
+
+interface BatchNormFields {
+  axis: number;
+  momentum: number;
+  epsilon: number;
+  gamma: { read(): tf.Tensor } | null;
+  beta: { read(): tf.Tensor } | null;
+  movingMean: { read(): tf.Tensor; write(v: tf.Tensor): void };
+  movingVariance: { read(): tf.Tensor; write(v: tf.Tensor): void };
+}
+
+type LayerCtor = new (args?: BatchNormalizationArgs) => tf.layers.Layer;
+const TfjsBatchNormalization = Object.getPrototypeOf(tf.layers.batchNormalization({}))
+  .constructor as LayerCtor;
+
+/** tfjs-layers' BatchNormalization with a fused training path on wasm (see the module doc). */
+export class BatchNormalization extends TfjsBatchNormalization {
+  /** The serialization name (that of tfjs-layers' layer, which this one replaces). */
+  static className = "BatchNormalization";
+
+  /** Training on wasm: the fused op, then the moving averages exactly as tfjs-layers does. */
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const f = this as unknown as BatchNormFields;
+    const axis = f.axis >= 0 ? f.axis : f.axis + x.rank;
+    if (!kwargs.training || axis !== x.rank - 1 || (Array.isArray(inputs) && inputs.length !== 1)) {
+      return super.call(inputs, kwargs);
+    }
+    return tf.tidy(() => {
+      const r = batchNormTrain(x, {
+        gamma: f.gamma?.read(),
+        beta: f.beta?.read(),
+        epsilon: f.epsilon,
+      });
+      if (!r) return super.call(inputs, kwargs) as tf.Tensor;
+      for (const [v, value] of [[f.movingMean, r.mean], [f.movingVariance, r.variance]] as const) {
+        const orig = v.read();
+        v.write(tf.sub(orig, tf.mul(tf.sub(orig, value), 1 - f.momentum)));
+      }
+      tf.dispose([r.mean, r.variance]);
+      return r.y;
+    });
+  }
+}
+tf.serialization.registerClass(
+  BatchNormalization as unknown as tf.serialization.SerializableConstructor<
+    tf.serialization.Serializable
+  >,
+);
+
+/** `tf.layers.batchNormalization`, the lab's version ({@link BatchNormalization}). */
+export function batchNormalization(args: BatchNormalizationArgs = {}): BatchNormalization {
+  return new BatchNormalization(args);
+}
