@@ -12,7 +12,8 @@
  * `FusedDepthwiseConv2D` so that 'same' padding is passed explicitly (wasm's own 'same' is wrong
  * in some strided cases, see `same_pad.ts`), makes `Identity` share data instead of copying
  * (`identity.ts`), reduces over leading axes without wasm's full transpose (`reduce.ts`), runs
- * large `FusedBatchNorm` on the native SIMD pool (`elementwise.ts`), and
+ * large `FusedBatchNorm` on the native SIMD pool (`elementwise.ts`), makes `BatchMatMul`'s
+ * transposes explicit (`matmul.ts`), and
  * replaces tfjs-core's `FusedBatchNorm` gradient by a leaner one (no full-size `Tile`),
  * see `batchnorm_grad.ts`; that one applies to every backend.
  *
@@ -27,6 +28,7 @@ import { makeExplicitSame, SAME_PAD_KERNELS } from "./same_pad.ts";
 import { makeIdentity } from "./identity.ts";
 import { makeMean, makeSum } from "./reduce.ts";
 import { makeCast, makeFusedBatchNorm } from "./elementwise.ts";
+import { makeBatchMatMul } from "./matmul.ts";
 
 const wrapped = new Map<string, tf.KernelFunc>();
 
@@ -62,6 +64,7 @@ export function registerWasmTrainingKernels(): string[] {
     ["Mean", makeMean],
     ["FusedBatchNorm", makeFusedBatchNorm],
     ["Cast", makeCast],
+    ["BatchMatMul", makeBatchMatMul],
   ];
   for (const [kernelName, make] of wrappers) {
     const existing = tf.getKernel(kernelName, "wasm");
@@ -79,6 +82,7 @@ export function registerWasmTrainingKernels(): string[] {
     "Identity (no copy)",
     "Sum, Mean (leading axes)",
     "FusedBatchNorm (native, per-channel), Cast (same dtype: no copy)",
+    "BatchMatMul (transposes made explicit)",
     "FusedBatchNorm (gradient)",
   ];
 }
