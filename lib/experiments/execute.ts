@@ -8,6 +8,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import { wasmPoolThreads } from "../backend/mod.ts";
 import { buildModel, countParams } from "../models.ts";
 import { evaluate, trainStep } from "../train.ts";
 import { batches, numBatches } from "../data/mod.ts";
@@ -114,7 +115,8 @@ async function train(
 ): Promise<RunOutcome> {
   const { config, runId } = record;
   const emit = options.onEvent ?? (() => {});
-  const backend = tf.getBackend();
+  // "wasm×N": the wasm backend and its thread count (N = 1: the single-threaded build).
+  const backend = tf.getBackend() === "wasm" ? `wasm×${wasmPoolThreads()}` : tf.getBackend();
   const { train: trainSet, test: testSet } = await loadRunData(config, {
     dataDir: options.dataDir,
   });
