@@ -87,6 +87,15 @@ async function main(): Promise<number> {
         r.meanAbsDiff.toExponential(2)
       }, ` +
       `${r.overTolerance} images over ${tolerance}`,
+      ...(r.signMargins && r.overToleranceImages.length
+        ? [
+          `  over-tolerance images ${r.overToleranceImages.join(", ")}: smallest |input| of a ` +
+          `binarizing sign ${r.signMargins.outliers.map((v) => v.toExponential(1)).join(", ")} ` +
+          `(other images: median ${r.signMargins.othersMedian.toExponential(1)}, min ${
+            r.signMargins.othersMin.toExponential(1)
+          })`,
+        ]
+        : []),
       `  accuracy: tfjs ${(100 * r.tfjsAccuracy).toFixed(2)} %, engine ${
         (100 * r.engineAccuracy).toFixed(2)
       } %`,

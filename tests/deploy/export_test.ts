@@ -55,6 +55,23 @@ Deno.test("a trained binary CNN exported and reloaded predicts like tfjs", async
     assert.equal(r.images, 64);
     assert.equal(r.argmaxAgree, 64);
     assert.equal(r.overTolerance, 0, `max |Δ| ${r.maxAbsDiff}`);
+    assert.deepEqual(r.overToleranceImages, []);
+    // Sign margins: the global smallest |input| of a binarizing layer, computed here in one pass.
+    const binIn = model.layers.filter((l) =>
+      (l.getConfig() as { inputQuantizer?: string }).inputQuantizer === "swish_sign"
+    ).map((l) => l.input as tf.SymbolicTensor);
+    assert.ok(binIn.length >= 2);
+    const probe = tf.model({ inputs: model.inputs, outputs: binIn });
+    let globalMin = Infinity;
+    for (const b of test) {
+      const outs = probe.predict(tf.tensor(b.x, [b.size, 8, 8, 3])) as tf.Tensor[];
+      for (const o of outs) globalMin = Math.min(globalMin, tf.min(tf.abs(o)).dataSync()[0]);
+      tf.dispose(outs);
+    }
+    assert.ok(r.signMargins);
+    assert.deepEqual(r.signMargins.outliers, []);
+    assert.equal(r.signMargins.othersMin, globalMin);
+    assert.ok(r.signMargins.othersMedian >= r.signMargins.othersMin);
     for (const b of test) {
       assert.deepEqual(
         Array.from(engine.predictBatch(b.x, b.size)),
