@@ -29,6 +29,7 @@ import { makeIdentity } from "./identity.ts";
 import { makeMean, makeSum } from "./reduce.ts";
 import { makeCast, makeFusedBatchNorm } from "./elementwise.ts";
 import { makeBatchMatMul } from "./matmul.ts";
+import { registerReluGrad } from "./relu_grad.ts";
 
 const wrapped = new Map<string, tf.KernelFunc>();
 
@@ -76,6 +77,7 @@ export function registerWasmTrainingKernels(): string[] {
     tf.registerKernel({ ...existing, kernelFunc });
   }
   registerBatchNormGrad();
+  registerReluGrad();
   return [
     ...names,
     ...Object.keys(SAME_PAD_KERNELS).map((k) => `${k} (explicit same padding)`),
@@ -84,5 +86,6 @@ export function registerWasmTrainingKernels(): string[] {
     "FusedBatchNorm (native, per-channel), Cast (same dtype: no copy)",
     "BatchMatMul (transposes made explicit)",
     "FusedBatchNorm (gradient)",
+    "Relu (gradient: one native pass)",
   ];
 }

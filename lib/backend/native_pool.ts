@@ -40,6 +40,7 @@ export const KERNEL_EXPORTS = [
   "moments_rows",
   "bn_grad_sums",
   "bn_grad_apply",
+  "relu_grad",
 ] as const;
 
 /** One of {@link KERNEL_EXPORTS}. */

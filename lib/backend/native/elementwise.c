@@ -1,5 +1,5 @@
-// Elementwise float32 kernels on tfjs-wasm's heap (SIMD128). Work unit u = rows
-// [u*block, (u+1)*block), so threads write disjoint ranges.
+// Elementwise float32 kernels on tfjs-wasm's heap (SIMD128). Work unit u = rows (affine_rows) or
+// elements (relu_grad) [u*block, (u+1)*block), so threads write disjoint ranges.
 #include <wasm_simd128.h>
 
 #define EXPORT(name) __attribute__((export_name(name)))
@@ -28,5 +28,23 @@ void affine_rows(const float* x, const float* m, const float* s, const float* t,
       }
       for (; c < cols; c++) orow[c] = (xr[c] - (m ? m[c] : 0.f)) * s[c] + (t ? t[c] : 0.f);
     }
+  }
+}
+
+// ReLU gradient: out = dy · step(x) with step = 1 for x > 0, 0 for x <= 0, NaN for NaN, as in
+// tfjs-core (so a negative dy times 0 gives -0). Units are blocks of `block` elements.
+EXPORT("relu_grad")
+void relu_grad(const float* dy, const float* x, float* out, int n, int block, int u0, int u1) {
+  const v128_t zero = wasm_f32x4_splat(0.f), one = wasm_f32x4_splat(1.f);
+  for (int u = u0; u < u1; u++) {
+    int i = u * block;
+    const int end = i + block < n ? i + block : n;
+    for (; i + 4 <= end; i += 4) {
+      const v128_t xv = wasm_v128_load(x + i);
+      const v128_t pos = wasm_f32x4_gt(xv, zero), nan = wasm_f32x4_ne(xv, xv);
+      const v128_t step = wasm_v128_or(wasm_v128_and(one, pos), wasm_v128_and(xv, nan));
+      wasm_v128_store(out + i, wasm_f32x4_mul(wasm_v128_load(dy + i), step));
+    }
+    for (; i < end; i++) out[i] = dy[i] * (x[i] > 0.f ? 1.f : (x[i] != x[i] ? x[i] : 0.f));
   }
 }
