@@ -20,6 +20,9 @@ import { type BinaryOutput, countBounds, emit, emitBitsInterior, emitter } from 
 
 export type { BinaryOutput };
 
+/** 2^t for t = 0…52 (tap keys are sums of these; exact in float64). */
+const POW2 = Float64Array.from({ length: 53 }, (_, t) => 2 ** t);
+
 /** A binary×binary linear op ready to run: weights uploaded, buffers allocated. */
 export interface PreparedBinary {
   /** Words per input position (conv) or per input row (dense). */
@@ -102,19 +105,33 @@ export function binaryConv(
   const P = g.oh * g.ow;
   // Key of the valid taps of each position: Σ 2^t over taps t inside the image (exact, ≤ 52 taps).
   const mask = new Float64Array(P);
+  const full = 2 ** taps - 1, span = g.kw * cw;
   patch.fill(0);
   for (let oy = 0; oy < g.oh; oy++) {
+    const iy0 = oy * g.sh - g.padTop;
+    const rowsInside = iy0 >= 0 && iy0 + g.kh <= g.h;
     for (let ox = 0; ox < g.ow; ox++) {
       const p = oy * g.ow + ox;
-      let dst = p * rowWords, bits = 0, t = 0;
+      const ix0 = ox * g.sw - g.padLeft;
+      let dst = p * rowWords;
+      if (rowsInside && ix0 >= 0 && ix0 + g.kw <= g.w) {
+        // Interior: every tap is valid and the kw taps of a kernel row are adjacent words.
+        for (let ky = 0; ky < g.kh; ky++, dst += span) {
+          const src = ((iy0 + ky) * g.w + ix0) * cw;
+          for (let i = 0; i < span; i++) patch[dst + i] = x[src + i];
+        }
+        mask[p] = full;
+        continue;
+      }
+      let bits = 0, t = 0;
       for (let ky = 0; ky < g.kh; ky++) {
-        const iy = oy * g.sh + ky - g.padTop;
+        const iy = iy0 + ky;
         for (let kx = 0; kx < g.kw; kx++, dst += cw, t++) {
-          const ix = ox * g.sw + kx - g.padLeft;
+          const ix = ix0 + kx;
           if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
           const src = (iy * g.w + ix) * cw;
           for (let i = 0; i < cw; i++) patch[dst + i] = x[src + i];
-          bits += 2 ** t;
+          bits += POW2[t];
         }
       }
       mask[p] = bits;
