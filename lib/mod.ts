@@ -30,15 +30,19 @@ export {
   initBackend,
   type InitBackendOptions,
   registerWasmTrainingKernels,
+  wasmPoolThreads,
+  wasmThreadCount,
 } from "./backend/mod.ts";
 export * from "./summary.ts";
 export * from "./telemetry.ts";
 export {
   type BinaryEngine,
   createEngine,
+  createEnginePool,
   decodeModel,
   type DeployModel,
   encodeModel,
+  type EnginePool,
   exportBinary,
   loadBinary,
   toDeployModel,
