@@ -18,4 +18,4 @@ export {
   wasmPoolThreads,
 } from "./init.ts";
 export { PROJECT_WASM_KERNELS, registerWasmTrainingKernels } from "./kernels.ts";
-export { MAX_WASM_THREADS, wasmThreadCount } from "./threads.ts";
+export { MAX_WASM_THREADS, threadsPerWorker, wasmThreadCount } from "./threads.ts";

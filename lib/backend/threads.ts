@@ -49,6 +49,16 @@ export function wasmThreadCount(requested?: number): number {
   return Math.min(value, MAX_WASM_THREADS);
 }
 
+/**
+ * Threads for each of `workers` concurrent training processes: `BNN_THREADS` when set, else an
+ * equal share of the cores (at least 1). The experiments runner passes it to its workers.
+ */
+export function threadsPerWorker(workers: number): number {
+  const env = Deno.env.get("BNN_THREADS");
+  if (env) return wasmThreadCount();
+  return Math.max(1, Math.floor((navigator.hardwareConcurrency || 1) / Math.max(1, workers)));
+}
+
 /** Writes (once per content) the pthread worker script and returns its path. */
 function workerScript(): string {
   const require = createRequire(import.meta.url);

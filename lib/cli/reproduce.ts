@@ -12,7 +12,7 @@ import { type FlagSpec, parseArgs, usage } from "./args.ts";
 import { reproduce } from "../experiments/runner.ts";
 import { planPreset, PRESETS } from "../experiments/presets.ts";
 import { estimatePlan, formatPlan } from "../experiments/estimate.ts";
-import { type BackendName, initBackend } from "../backend/mod.ts";
+import { type BackendName, initBackend, threadsPerWorker } from "../backend/mod.ts";
 import { SLURM_FLAGS, slurmExecutor } from "../experiments/slurm_grid.ts";
 
 const SPEC: Record<string, FlagSpec> = {
@@ -72,8 +72,10 @@ export async function main(argv: string[]): Promise<number> {
       const runs = await planPreset(preset, { seeds, only });
       let est = null;
       if (!flags["no-measure"]) {
+        // Measured with the threads each worker process will get.
         const b = await initBackend({
           backend: flags.backend as BackendName | undefined,
+          threads: threadsPerWorker(workers),
           quiet: true,
         });
         console.error(`measuring step times on backend ${b.name} (${b.reason}) …`);

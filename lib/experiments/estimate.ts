@@ -39,7 +39,8 @@ export interface StepTime {
 
 /**
  * Time per training step of `run`'s model at its batch size: wall (median of `steps`) and CPU
- * time (mean). On a busy machine wall > CPU; on an idle one they agree (training is single-threaded).
+ * time (mean). On a busy machine wall > CPU; on an idle one they agree when the backend runs one
+ * thread (the runner's default with as many workers as cores).
  * Expensive models (a step of over 3 s) are measured at batch 8 and scaled linearly.
  */
 export function measureStep(run: RunSpec, steps = 3): StepTime {

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { threadsPerWorker } from "../backend/mod.ts";
 import { trainSize } from "./data_setup.ts";
 import type { RunSpec } from "./grid.ts";
 import { lockIsLive } from "./lock.ts";
@@ -93,8 +94,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
   const queue = [...pending];
   const skipped = runs.length - queue.length;
   // Each worker process gets an equal share of the cores as wasm threads (BNN_THREADS wins).
-  const childThreads = Deno.env.get("BNN_THREADS") ||
-    String(Math.max(1, Math.floor((navigator.hardwareConcurrency || 1) / workers)));
+  const childThreads = String(threadsPerWorker(workers));
   const progress = new Progress(workers, { tty: options.tty, write: options.write });
   progress.runsTotal = runs.length;
   progress.runsDone = skipped;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tf.ts";
-import { MAX_WASM_THREADS, wasmThreadCount } from "../../lib/backend/mod.ts";
+import { MAX_WASM_THREADS, threadsPerWorker, wasmThreadCount } from "../../lib/backend/mod.ts";
 import { relError, runOn, setupBackends } from "./helpers.ts";
 
 await setupBackends();
@@ -15,6 +15,23 @@ Deno.test("wasmThreadCount: option, BNN_THREADS, core count; capped at the pool 
     assert.equal(wasmThreadCount(2), 2, "the option wins over the env var");
     Deno.env.delete("BNN_THREADS");
     assert.equal(wasmThreadCount(), Math.min(navigator.hardwareConcurrency, MAX_WASM_THREADS));
+  } finally {
+    if (saved === undefined) Deno.env.delete("BNN_THREADS");
+    else Deno.env.set("BNN_THREADS", saved);
+  }
+});
+
+Deno.test("threadsPerWorker: an equal share of the cores, at least 1; BNN_THREADS wins", () => {
+  const saved = Deno.env.get("BNN_THREADS");
+  try {
+    Deno.env.delete("BNN_THREADS");
+    const cores = navigator.hardwareConcurrency;
+    assert.equal(threadsPerWorker(1), cores);
+    assert.equal(threadsPerWorker(cores), 1);
+    assert.equal(threadsPerWorker(cores * 4), 1);
+    assert.equal(threadsPerWorker(2), Math.max(1, Math.floor(cores / 2)));
+    Deno.env.set("BNN_THREADS", "3");
+    assert.equal(threadsPerWorker(2), 3);
   } finally {
     if (saved === undefined) Deno.env.delete("BNN_THREADS");
     else Deno.env.set("BNN_THREADS", saved);
