@@ -14,35 +14,14 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import {
-  heapPointer,
-  nativeAffineRows,
-  nativePool,
-  type PointerBackend,
-} from "./native_kernels.ts";
-
-interface HeapBackend extends PointerBackend {
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
+import type { HeapBackend } from "./wasm_ops.ts";
+import { heapPointer, nativeAffineRows, nativePool, rowBlock } from "./native_kernels.ts";
 
 /** Output of {@link batchNormTrain}: the normalized tensor and the batch moments (kept). */
 export interface BatchNormTrainResult {
   y: tf.Tensor;
   mean: tf.Tensor1D;
   variance: tf.Tensor1D;
-}
-
-/** Rows per work unit of the elementwise gradient pass, for `cols` channels. */
-function rowBlock(cols: number): number {
-  return Math.max(1, Math.floor(16384 / cols));
-}
-
-/** A [c] float32 vector on the backend filled by `f` (views taken after the allocation). */
-function vector(b: HeapBackend, c: number, f: (i: number) => number): tf.TensorInfo {
-  const out = b.makeOutput([c], "float32");
-  const v = b.typedArrayFromHeap(out);
-  for (let i = 0; i < c; i++) v[i] = f(i);
-  return out;
 }
 
 /**
@@ -70,12 +49,15 @@ export function batchNormTrain(
     const [xx, g, bt] = [xIn, gIn, bIn] as tf.Tensor[];
     const save = saveIn as tf.GradSaveFunc;
     const b = tf.backend() as unknown as HeapBackend;
-    const meanI = b.makeOutput([c], "float32"), varI = b.makeOutput([c], "float32");
+    const vecOut = () => b.makeOutput([c], "float32");
     const p = (t: tf.TensorInfo) => heapPointer(b, t);
-    pool.run("moments_rows", { args: [p(xx), p(meanI), p(varI), rows, c], units });
-    const gv = b.typedArrayFromHeap(g);
-    const sI = vector(b, c, (i) => gv[i] / Math.sqrt(b.typedArrayFromHeap(varI)[i] + eps));
+    // Every output is allocated before any view is taken: an allocation may grow the heap, which
+    // detaches the views of a non-shared (single-threaded) heap.
+    const [meanI, varI, sI] = [vecOut(), vecOut(), vecOut()];
     const yI = b.makeOutput(xx.shape, "float32");
+    pool.run("moments_rows", { args: [p(xx), p(meanI), p(varI), rows, c], units });
+    const [gv, vv, sv] = [g, varI, sI].map((t) => b.typedArrayFromHeap(t));
+    for (let i = 0; i < c; i++) sv[i] = gv[i] / Math.sqrt(vv[i] + eps);
     nativeAffineRows(tf.backend(), { x: xx, m: meanI, s: sI, t: bt, out: yI, cols: c });
     const mk = (i: tf.TensorInfo) => tf.engine().makeTensorFromTensorInfo(i);
     const mean = mk(meanI) as tf.Tensor1D, variance = mk(varI) as tf.Tensor1D;
@@ -85,16 +67,20 @@ export function batchNormTrain(
     return {
       value: mk(yI),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sm, sv, sg] = saved;
-        const s1I = b.makeOutput([c], "float32"), s2I = b.makeOutput([c], "float32");
-        pool.run("bn_grad_sums", { args: [p(dy), p(sx), p(sm), p(s1I), p(s2I), rows, c], units });
-        const at = (t: tf.TensorInfo | tf.Tensor, i: number) => b.typedArrayFromHeap(t)[i];
-        const r = (i: number) => 1 / Math.sqrt(at(sv, i) + eps);
-        const aI = vector(b, c, (i) => at(sg, i) * r(i));
-        const bI = vector(b, c, (i) => (-at(sg, i) * r(i) ** 3 * at(s2I, i)) / rows);
-        const dI = vector(b, c, (i) => (-at(sg, i) * r(i) * at(s1I, i)) / rows);
-        const dgI = vector(b, c, (i) => r(i) * at(s2I, i));
+        const [sx, sm, sv2, sg] = saved;
+        const [s1I, s2I, aI, bI, dI, dgI] = [0, 0, 0, 0, 0, 0].map(vecOut);
         const dxI = b.makeOutput(sx.shape, "float32");
+        pool.run("bn_grad_sums", { args: [p(dy), p(sx), p(sm), p(s1I), p(s2I), rows, c], units });
+        const [vr, gm, s1, s2, av, bv, dv, dg] = [sv2, sg, s1I, s2I, aI, bI, dI, dgI].map((t) =>
+          b.typedArrayFromHeap(t)
+        );
+        for (let i = 0; i < c; i++) {
+          const r = 1 / Math.sqrt(vr[i] + eps);
+          av[i] = gm[i] * r;
+          bv[i] = (-gm[i] * r ** 3 * s2[i]) / rows;
+          dv[i] = (-gm[i] * r * s1[i]) / rows;
+          dg[i] = r * s2[i];
+        }
         const block = rowBlock(c);
         pool.run("bn_grad_apply", {
           args: [p(dy), p(sx), p(sm), p(aI), p(bI), p(dI), p(dxI), rows, c, block],

@@ -13,18 +13,14 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import type { HeapBackend } from "./wasm_ops.ts";
+import { shareData } from "./identity.ts";
 import { nativeAffineRows, nativePool } from "./native_kernels.ts";
 
 /** Smallest output (elements) sent to the native kernels. */
 export const NATIVE_MIN_SIZE = 4096;
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap };
-
-interface HeapBackend {
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  incRef(dataId: object): void;
-}
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -70,7 +66,6 @@ export function makeCast(fallback: tf.KernelFunc): tf.KernelFunc {
     if (x.dtype !== dtype || dtype === "string") {
       return fallback(args as Parameters<tf.KernelFunc>[0]);
     }
-    (args.backend as unknown as HeapBackend).incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype };
+    return shareData(args.backend, x, dtype);
   }) as unknown as tf.KernelFunc;
 }

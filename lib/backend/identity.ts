@@ -8,12 +8,21 @@
  */
 import { tf } from "../tf.ts";
 
+/** A tensor record for `x`'s data (reference counted on `backend`), as dtype `dtype`. */
+export function shareData(
+  backend: tf.KernelBackend,
+  x: tf.TensorInfo,
+  dtype: tf.DataType = x.dtype,
+): tf.TensorInfo {
+  (backend as unknown as { incRef(d: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype };
+}
+
 /** Builds the sharing `Identity` on top of wasm's original kernel (used for strings). */
 export function makeIdentity(original: tf.KernelFunc): tf.KernelFunc {
   return ((args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend }) => {
     const x = args.inputs.x as tf.TensorInfo;
     if (x.dtype === "string") return original(args as Parameters<tf.KernelFunc>[0]);
-    (args.backend as unknown as { incRef(d: object): void }).incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    return shareData(args.backend, x);
   }) as unknown as tf.KernelFunc;
 }

@@ -1,6 +1,6 @@
 /**
  * `BatchMatMul` for the wasm backend with transposed operands made explicit: wasm's kernel takes a
- * slow path for `transposeA` / `transposeB` (measured ~100× slower on the dense-layer gradient
+ * slow path for `transposeA` / `transposeB` (several times slower on the dense-layer gradient
  * shapes of a training step), so the operand is transposed first with wasm's `Transpose` and the
  * product runs untransposed (XNNPACK). Untransposed calls go straight to wasm's kernel.
  *

@@ -9,12 +9,8 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import type { HeapBackend } from "./wasm_ops.ts";
 import { nativeMaxPoolGrad } from "./native_kernels.ts";
-
-interface HeapBackend {
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
 
 /** The project `MaxPoolGrad` kernel for wasm. */
 export function maxPoolGrad(

@@ -18,6 +18,7 @@
  */
 import { tf } from "../tf.ts";
 import { type NativePool, startNativePool } from "./native_pool.ts";
+import type { HeapBackend } from "./wasm_ops.ts";
 
 let pool: NativePool | undefined;
 let starting: Promise<NativePool | undefined> | undefined;
@@ -26,12 +27,6 @@ interface EmscriptenModule {
   wasmMemory?: WebAssembly.Memory;
   asm?: { memory?: WebAssembly.Memory };
   _malloc(n: number): number;
-}
-
-/** The heap pointer of a tensor on the wasm backend. */
-export interface PointerBackend {
-  dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
 
 /** The kernel bytes for a shared (threaded build) or plain memory. */
@@ -68,7 +63,7 @@ export function nativePool(): NativePool | undefined {
 }
 
 /** Heap pointer of `t` on `backend`. */
-export function heapPointer(backend: PointerBackend, t: tf.TensorInfo): number {
+export function heapPointer(backend: HeapBackend, t: tf.TensorInfo): number {
   const d = backend.dataIdMap.get(t.dataId);
   if (!d) throw new Error("native kernel: tensor is not on the wasm backend");
   return d.memoryOffset;
@@ -84,7 +79,7 @@ export function nativeConvBackpropFilter(
 ): tf.TensorInfo | undefined {
   if (!pool) return undefined;
   const { x, dy, info } = options;
-  const b = backend as unknown as PointerBackend;
+  const b = backend as unknown as HeapBackend;
   const [n, h, w, ci] = x.shape;
   const [, ho, wo, co] = dy.shape;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
@@ -105,7 +100,7 @@ export function nativeSumRows(
   options: { x: tf.TensorInfo; out: tf.TensorInfo; rows: number; cols: number; mean: boolean },
 ): boolean {
   if (!pool) return false;
-  const b = backend as unknown as PointerBackend;
+  const b = backend as unknown as HeapBackend;
   const { rows, cols } = options;
   const args = [heapPointer(b, options.x), heapPointer(b, options.out), rows, cols];
   pool.run("sum_rows", { args: [...args, options.mean ? 1 : 0], units: Math.ceil(cols / 16) });
@@ -126,7 +121,7 @@ export function nativeMaxPoolGrad(
   },
 ): boolean {
   if (!pool) return false;
-  const b = backend as unknown as PointerBackend;
+  const b = backend as unknown as HeapBackend;
   const { info } = options;
   const args = [heapPointer(b, options.x), heapPointer(b, options.dy), heapPointer(b, options.dx)];
   args.push(info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth);
@@ -137,7 +132,12 @@ export function nativeMaxPoolGrad(
 }
 
 /** Elements per work unit of the elementwise kernels. */
-const BLOCK = 16384;
+export const ELEMENT_BLOCK = 16384;
+
+/** Rows of `cols` elements per work unit of the row-wise elementwise kernels (at least 1). */
+export function rowBlock(cols: number): number {
+  return Math.max(1, Math.floor(ELEMENT_BLOCK / cols));
+}
 
 /**
  * `out[r, c] = (x[r, c] − m[c]) · s[c] + t[c]` over `x` seen as `[rows, cols]`; `m` and `t` are
@@ -155,10 +155,10 @@ export function nativeAffineRows(
   },
 ): boolean {
   if (!pool) return false;
-  const p = backend as unknown as PointerBackend;
+  const p = backend as unknown as HeapBackend;
   const { x, m, s, t, out, cols } = options;
   const rows = x.shape.reduce((a, b) => a * b, 1) / cols;
-  const block = Math.max(1, Math.floor(BLOCK / cols));
+  const block = rowBlock(cols);
   const ptr = (i?: tf.TensorInfo) => (i ? heapPointer(p, i) : 0);
   const args = [ptr(x), ptr(m), ptr(s), ptr(t), ptr(out), rows, cols, block];
   pool.run("affine_rows", { args, units: Math.ceil(rows / block) });

@@ -9,6 +9,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import type { HeapBackend } from "./wasm_ops.ts";
 import { nativeSumRows } from "./native_kernels.ts";
 
 type ReduceArgs = {
@@ -16,11 +17,6 @@ type ReduceArgs = {
   backend: tf.KernelBackend;
   attrs: tf.NamedAttrMap;
 };
-
-interface HeapBackend {
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
 
 /** The number of leading axes `axis` reduces, or -1 if it is not a leading prefix. */
 export function leadingAxes(axis: number | number[], rank: number): number {

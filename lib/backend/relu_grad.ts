@@ -7,9 +7,8 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { heapPointer, nativePool, type PointerBackend } from "./native_kernels.ts";
-
-const BLOCK = 16384;
+import type { HeapBackend } from "./wasm_ops.ts";
+import { ELEMENT_BLOCK, heapPointer, nativePool } from "./native_kernels.ts";
 
 /** `dy · step(x)` in one native pass on wasm, tfjs ops elsewhere. */
 export function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
@@ -17,12 +16,12 @@ export function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
   if (!pool || tf.getBackend() !== "wasm" || dy.dtype !== "float32" || x.dtype !== "float32") {
     return tf.mul(dy, tf.cast(tf.step(x), "float32"));
   }
-  const b = tf.backend() as unknown as PointerBackend;
+  const b = tf.backend() as unknown as HeapBackend;
   const out = b.makeOutput(x.shape, "float32");
   const n = x.size;
   pool.run("relu_grad", {
-    args: [heapPointer(b, dy), heapPointer(b, x), heapPointer(b, out), n, BLOCK],
-    units: Math.ceil(n / BLOCK),
+    args: [heapPointer(b, dy), heapPointer(b, x), heapPointer(b, out), n, ELEMENT_BLOCK],
+    units: Math.ceil(n / ELEMENT_BLOCK),
   });
   return tf.engine().makeTensorFromTensorInfo(out);
 }

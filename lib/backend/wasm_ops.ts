@@ -17,6 +17,18 @@ import { tf } from "../tf.ts";
 /** A tensor record as the kernels see it. */
 export type Info = tf.TensorInfo;
 
+/** The wasm backend's heap, as the project's kernels reach it (pointers, views, outputs). */
+export interface HeapBackend {
+  /** Tensor records; `memoryOffset` is the tensor's byte offset in the heap. */
+  dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
+  /** Allocates an output tensor on the heap (may grow, and move, the heap). */
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  /** A float32 view of a tensor's data (take it after the last allocation). */
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+  /** Shares `dataId` with one more tensor. */
+  incRef(dataId: object): void;
+}
+
 /** The minimal surface of the wasm backend the project's kernels use. */
 export interface WasmBackendLike extends tf.KernelBackend {
   disposeData(dataId: object, force?: boolean): boolean;
