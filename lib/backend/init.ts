@@ -120,7 +120,12 @@ async function useWasm(threads: number): Promise<WasmStart | null> {
   }
   if (!started) return null;
   const pool = await startNativeKernels(started);
-  if (pool) kernels.push(`Conv2DBackpropFilter: native SIMD kernel on ${plural(pool.threads)}`);
+  if (pool) {
+    kernels.push(
+      `native SIMD kernels (Conv2DBackpropFilter, leading-axis sums, MaxPoolGrad, batch norm, ` +
+        `ReLU gradient) on ${plural(pool.threads)}`,
+    );
+  }
   return { kernels, threads: started, notice };
 }
 

@@ -112,6 +112,11 @@ export async function startNativePool(
   return {
     threads,
     run(fn, { args, units }) {
+      if (args.length > CTRL.size - CTRL.args) {
+        throw new Error(
+          `native pool: ${fn} has ${args.length} arguments, at most ${CTRL.size - CTRL.args}`,
+        );
+      }
       const ctrl = ctrlView();
       ctrl[CTRL.fn] = KERNEL_EXPORTS.indexOf(fn);
       ctrl[CTRL.units] = units;

@@ -28,7 +28,10 @@ export interface EnginePool {
   /** The popcount kernel the workers use ("wasm-simd" or "js"). */
   readonly kernel: string;
   readonly inputShape: number[];
-  /** Runs `n` images stored back to back (HWC each); resolves to n × outputs. */
+  /**
+   * Runs `n` images stored back to back (HWC each); resolves to n × outputs. One batch at a time:
+   * await it before the next call.
+   */
   predictBatch(inputs: Float32Array, n: number): Promise<Float32Array>;
   /** Per-op milliseconds of the last batch, summed over the workers (CPU time, not wall). */
   readonly profile: Map<string, { ms: number; binary: boolean }>;
@@ -72,7 +75,7 @@ export async function createEnginePool(
     throw e;
   }
   const profile = new Map<string, { ms: number; binary: boolean }>();
-  let nextId = 0;
+  let nextId = 0, busy = false;
   return {
     threads,
     kernel,
@@ -82,36 +85,46 @@ export async function createEnginePool(
       if (inputs.length !== n * inSize) {
         throw new Error(`engine pool: batch has ${inputs.length} values, expected ${n}×${inSize}`);
       }
-      const shares = workers.map((_, i) => [
-        Math.floor((n * i) / threads),
-        Math.floor((n * (i + 1)) / threads),
-      ]);
-      const id = nextId++;
-      const replies = workers.map(reply);
-      workers.forEach((w, i) => {
-        const [a, b] = shares[i];
-        const part = inputs.slice(a * inSize, b * inSize);
-        send(w, { type: "run", id, inputs: part, n: b - a }, [part.buffer]);
-      });
-      const results = await Promise.all(replies);
-      profile.clear();
-      const parts: Float32Array[] = [];
-      for (const r of results) {
-        if (r.type !== "result") throw new Error(r.type === "error" ? r.message : "bad reply");
-        parts.push(r.outputs);
-        for (const [k, v] of r.profile) {
-          const e = profile.get(k) ?? { ms: 0, binary: v.binary };
-          e.ms += v.ms;
-          profile.set(k, e);
-        }
+      if (busy) throw new Error("engine pool: a batch is already running; await it first");
+      busy = true;
+      try {
+        return await runBatch(inputs, n);
+      } finally {
+        busy = false;
       }
-      const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-      let o = 0;
-      for (const p of parts) out.set(p, (o += p.length) - p.length);
-      return out;
     },
     dispose() {
       for (const w of workers) w.terminate();
     },
   };
+
+  async function runBatch(inputs: Float32Array, n: number): Promise<Float32Array> {
+    const shares = workers.map((_, i) => [
+      Math.floor((n * i) / threads),
+      Math.floor((n * (i + 1)) / threads),
+    ]);
+    const id = nextId++;
+    const replies = workers.map(reply);
+    workers.forEach((w, i) => {
+      const [a, b] = shares[i];
+      const part = inputs.slice(a * inSize, b * inSize);
+      send(w, { type: "run", id, inputs: part, n: b - a }, [part.buffer]);
+    });
+    const results = await Promise.all(replies);
+    profile.clear();
+    const parts: Float32Array[] = [];
+    for (const r of results) {
+      if (r.type !== "result") throw new Error(r.type === "error" ? r.message : "bad reply");
+      parts.push(r.outputs);
+      for (const [k, v] of r.profile) {
+        const e = profile.get(k) ?? { ms: 0, binary: v.binary };
+        e.ms += v.ms;
+        profile.set(k, e);
+      }
+    }
+    const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+    let o = 0;
+    for (const p of parts) out.set(p, (o += p.length) - p.length);
+    return out;
+  }
 }

@@ -26,6 +26,9 @@ Deno.test("engine pool: the same logits as one engine, for n below, at and above
     const binary = [...pool.profile.values()].filter((v) => v.binary);
     assert.ok(binary.length > 0 && binary.every((v) => v.ms >= 0), "profile of the last batch");
     await assert.rejects(() => pool.predictBatch(new Float32Array(5), 1), /batch has 5 values/);
+    const first = pool.predictBatch(new Float32Array(inSize), 1);
+    await assert.rejects(() => pool.predictBatch(new Float32Array(inSize), 1), /already running/);
+    assert.equal((await first).length, one.outputShape.reduce((a, b) => a * b, 1));
   } finally {
     pool.dispose();
   }
