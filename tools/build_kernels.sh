@@ -1,8 +1,9 @@
 #!/bin/bash
 # Builds the project's own wasm SIMD kernels (lib/backend/native/*.c, linked into one module)
-# with clang + wasm-ld (Debian: apt-get install clang lld). Two variants: `kernels.wasm` imports a
-# shared memory (tfjs's threaded build), `kernels.single.wasm` a plain one (its single-threaded
-# build). The built files are committed; tests/backend/native_kernels_test.ts rebuilds them and
+# with clang 19 + wasm-ld (Debian 12: apt-get install clang-19 lld-19; `CLANG=…` picks another;
+# clang 14 emits pre-standard relaxed-SIMD opcodes that V8 rejects). Two variants: `kernels.wasm`
+# imports a shared memory (tfjs's threaded build), `kernels.single.wasm` a plain one (its
+# single-threaded build). The built files are committed; tests/backend/native_kernels_test.ts rebuilds them and
 # compares the bytes.
 # Usage: tools/build_kernels.sh [OUT_DIR]   (default: lib/backend/native)
 set -euo pipefail
@@ -10,10 +11,11 @@ cd "$(dirname "$0")/.."
 src=lib/backend/native
 out="${1:-$src}"
 mkdir -p "$out"
-common=(--target=wasm32 -O3 -msimd128 -nostdlib -fno-builtin -Wall -Werror
+cc="${CLANG:-clang-19}"
+common=(--target=wasm32 -O3 -msimd128 -mrelaxed-simd -nostdlib -fno-builtin -Wall -Werror
   -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all)
 srcs=("$src"/*.c)
-clang "${common[@]}" -matomics -mbulk-memory -Wl,--shared-memory -Wl,--max-memory=4294967296 \
+"$cc" "${common[@]}" -matomics -mbulk-memory -Wl,--shared-memory -Wl,--max-memory=4294967296 \
   -Wl,--initial-memory=131072 -Wl,--no-check-features -o "$out/kernels.wasm" "${srcs[@]}"
-clang "${common[@]}" -Wl,--initial-memory=131072 -o "$out/kernels.single.wasm" "${srcs[@]}"
+"$cc" "${common[@]}" -Wl,--initial-memory=131072 -o "$out/kernels.single.wasm" "${srcs[@]}"
 echo "built: $(ls "$out"/*.wasm | tr '\n' ' ')"

@@ -6,8 +6,9 @@
  *   `Conv2D` on transposed tensors (batch as channels, `dy` as a filter dilated by the strides),
  *   measured faster than an im2col + `BatchMatMul` (wasm's transposed matmul and 2-D transpose
  *   are slow paths).
- * - `Conv2DBackpropInput` (wasm's own is a naive loop): a stride-1 XNNPACK `Conv2D` of `dy`
- *   (zero-dilated by the stride) with the spatially flipped filter, in/out channels swapped.
+ * - `Conv2DBackpropInput` (wasm's own is a naive loop): a stride-1 `Conv2D` of `dy`
+ *   (zero-dilated by the stride) with the spatially flipped filter, in/out channels swapped, on
+ *   the native FMA kernel (`native_kernels.ts`) once started, else XNNPACK's.
  *
  * NHWC only; strides, 'same' / 'valid' / explicit padding and non-square kernels are supported;
  * dilations > 1 are rejected by tfjs's conv2d gradient before reaching here.
@@ -16,7 +17,7 @@
  */
 import { tf } from "../tf.ts";
 import { type Info, type WasmOps, wasmOps } from "./wasm_ops.ts";
-import { nativeConvBackpropFilter } from "./native_kernels.ts";
+import { nativeConv2D, nativeConvBackpropFilter } from "./native_kernels.ts";
 
 /** Attributes shared by the conv backprop kernels. */
 export type ConvAttrs = {
@@ -144,7 +145,7 @@ export function dilateForTranspose(
   return { d, pad: [[0, 0], [top, bottom], [left, right], [0, 0]] };
 }
 
-/** Conv2DBackpropInput on wasm: XNNPACK stride-1 conv of the dilated `dy` with the flipped filter. */
+/** Conv2DBackpropInput on wasm: a stride-1 conv of the dilated `dy` with the flipped filter. */
 export function conv2DBackpropInput(
   args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap },
 ): Info {
@@ -158,7 +159,14 @@ export function conv2DBackpropInput(
   const rev = o.run("Reverse", { inputs: { x: filter }, attrs: { dims: [0, 1] } });
   const wT = o.transpose(rev, [0, 1, 3, 2]);
   tmp.push(rev, wT);
-  const out = o.conv2d(d, wT, { strides: [1, 1], dilations: [1, 1], pad });
+  const native = nativeConv2D(args.backend, {
+    x: d,
+    filter: wT,
+    out: [info.inHeight, info.inWidth],
+    strides: [1, 1],
+    pad: [pad[1][0], pad[2][0]],
+  });
+  const out = native ?? o.conv2d(d, wT, { strides: [1, 1], dilations: [1, 1], pad });
   o.free(...tmp);
   return out;
 }

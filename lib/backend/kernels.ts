@@ -10,7 +10,8 @@
  *
  * It also wraps wasm's forward `Conv2D`, `FusedConv2D`, `DepthwiseConv2dNative` and
  * `FusedDepthwiseConv2D` so that 'same' padding is passed explicitly (wasm's own 'same' is wrong
- * in some strided cases, see `same_pad.ts`), makes `Identity` share data instead of copying
+ * in some strided cases, see `same_pad.ts`), runs `Conv2D` / `FusedConv2D` on the native FMA
+ * kernel where it applies (`conv_forward.ts`), makes `Identity` share data instead of copying
  * (`identity.ts`), reduces over leading axes without wasm's full transpose (`reduce.ts`), runs
  * large `FusedBatchNorm` on the native SIMD pool (`elementwise.ts`), makes `BatchMatMul`'s
  * transposes explicit (`matmul.ts`), and
@@ -25,6 +26,7 @@ import { depthwiseBackpropFilter, depthwiseBackpropInput } from "./depthwise_bac
 import { maxPoolGrad } from "./max_pool_grad.ts";
 import { registerBatchNormGrad } from "./batchnorm_grad.ts";
 import { makeExplicitSame, SAME_PAD_KERNELS } from "./same_pad.ts";
+import { makeNativeConv2D } from "./conv_forward.ts";
 import { makeIdentity } from "./identity.ts";
 import { makeMean, makeSum } from "./reduce.ts";
 import { makeCast, makeFusedBatchNorm } from "./elementwise.ts";
@@ -58,7 +60,10 @@ export function registerWasmTrainingKernels(): string[] {
   }
   const wrappers: [string, (f: tf.KernelFunc) => tf.KernelFunc][] = [
     ...Object.entries(SAME_PAD_KERNELS).map(([k, dw]) =>
-      [k, (f: tf.KernelFunc) => makeExplicitSame(f, dw)] as [string, typeof makeIdentity]
+      [k, (f: tf.KernelFunc) => {
+        const same = makeExplicitSame(f, dw);
+        return dw ? same : makeNativeConv2D(same);
+      }] as [string, typeof makeIdentity]
     ),
     ["Identity", makeIdentity],
     ["Sum", makeSum],
@@ -81,6 +86,7 @@ export function registerWasmTrainingKernels(): string[] {
   return [
     ...names,
     ...Object.keys(SAME_PAD_KERNELS).map((k) => `${k} (explicit same padding)`),
+    "Conv2D, FusedConv2D (native FMA kernel: linear / relu, dilation 1)",
     "Identity (no copy)",
     "Sum, Mean (leading axes)",
     "FusedBatchNorm (native, per-channel), Cast (same dtype: no copy)",

@@ -34,6 +34,7 @@ export const CTRL = {
 /** The kernel functions, by index, every kernel module exports. */
 export const KERNEL_EXPORTS = [
   "conv_bpf",
+  "conv_fwd",
   "sum_rows",
   "max_pool_grad",
   "affine_rows",

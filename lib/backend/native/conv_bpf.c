@@ -1,6 +1,7 @@
-// Conv2DBackpropFilter for tfjs-wasm's heap, NHWC, wasm SIMD128. Built by tools/build_kernels.sh;
-// loaded by lib/backend/native_kernels.ts. No stack, no data segment, no libc: the module imports
-// tfjs's (shared) memory and only reads x / dy and writes its share of dW.
+// Conv2DBackpropFilter for tfjs-wasm's heap, NHWC, wasm SIMD128 with relaxed-SIMD fused
+// multiply-add. Built by tools/build_kernels.sh; loaded by lib/backend/native_kernels.ts. No
+// stack, no data segment, no libc: the module imports tfjs's (shared) memory and only reads x / dy
+// and writes its share of dW.
 //
 // dW[ky][kx][c][o] = sum over (b, oy, ox) of x[b][oy*sh + ky - pt][ox*sw + kx - pl][c] * dy[b][oy][ox][o]
 // Work is split in units: unit u = (tap t = u / nct, channels 4*(u % nct) .. +4), nct = ceil(ci / 4).
@@ -51,17 +52,17 @@ void conv_bpf(const float* x, const float* dy, float* dw, int n, int h, int w, i
             for (int ox = ox0; ox <= ox1; ox++, xp += xs, gp += co) {
               const v128_t g0 = wasm_v128_load(gp), g1 = wasm_v128_load(gp + 4);
               v128_t s = wasm_v128_load32_splat(xp);
-              a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(s, g0));
-              a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(s, g1));
+              a00 = wasm_f32x4_relaxed_madd(s, g0, a00);
+              a01 = wasm_f32x4_relaxed_madd(s, g1, a01);
               s = wasm_v128_load32_splat(xp + 1);
-              a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(s, g0));
-              a11 = wasm_f32x4_add(a11, wasm_f32x4_mul(s, g1));
+              a10 = wasm_f32x4_relaxed_madd(s, g0, a10);
+              a11 = wasm_f32x4_relaxed_madd(s, g1, a11);
               s = wasm_v128_load32_splat(xp + 2);
-              a20 = wasm_f32x4_add(a20, wasm_f32x4_mul(s, g0));
-              a21 = wasm_f32x4_add(a21, wasm_f32x4_mul(s, g1));
+              a20 = wasm_f32x4_relaxed_madd(s, g0, a20);
+              a21 = wasm_f32x4_relaxed_madd(s, g1, a21);
               s = wasm_v128_load32_splat(xp + 3);
-              a30 = wasm_f32x4_add(a30, wasm_f32x4_mul(s, g0));
-              a31 = wasm_f32x4_add(a31, wasm_f32x4_mul(s, g1));
+              a30 = wasm_f32x4_relaxed_madd(s, g0, a30);
+              a31 = wasm_f32x4_relaxed_madd(s, g1, a31);
             }
           }
           wasm_v128_store(d + o, a00), wasm_v128_store(d + o + 4, a01);
@@ -82,8 +83,8 @@ void conv_bpf(const float* x, const float* dy, float* dw, int n, int h, int w, i
               const float* gp = gb + ((long)oy * wo + ox0) * co + o;
               for (int ox = ox0; ox <= ox1; ox++, xp += sw * ci, gp += co) {
                 const v128_t s = wasm_v128_load32_splat(xp);
-                a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(s, wasm_v128_load(gp)));
-                a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(s, wasm_v128_load(gp + 4)));
+                a0 = wasm_f32x4_relaxed_madd(s, wasm_v128_load(gp), a0);
+                a1 = wasm_f32x4_relaxed_madd(s, wasm_v128_load(gp + 4), a1);
               }
             }
             wasm_v128_store(dc, a0), wasm_v128_store(dc + 4, a1);

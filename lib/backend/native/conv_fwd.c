@@ -1,0 +1,98 @@
+// Conv2D (forward) for tfjs-wasm's heap, NHWC, wasm SIMD128 with relaxed-SIMD fused multiply-add.
+// Built by tools/build_kernels.sh; loaded by lib/backend/native_kernels.ts. No stack, no data
+// segment, no libc: the module imports tfjs's (shared) memory.
+//
+// y[b][oy][ox][o] = act(bias[o] + sum over (ky, kx, c) of
+//                       x[b][oy*sh + ky - pt][ox*sw + kx - pl][c] * w[ky][kx][c][o])
+// Taps outside x read 0 (any padding). act is the identity or ReLU; bias may be 0 (none).
+// Unit u = one output row (b = u / ho, oy = u % ho); a call computes rows [u0, u1).
+// Register tile: 2 output pixels x 16 output channels = 8 accumulators, so the two FMA pipes
+// of an x86 core stay busy. A pixel whose tap falls outside x reads `zeros` (>= ci floats of 0)
+// instead, so the inner loop has no branches. The last co % 4 channels use a 4-lane tile on
+// zero-padded copies of their weights and bias (`tail`).
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(name)))
+#define INLINE static inline __attribute__((always_inline))
+
+typedef struct {
+  int w, ci, wo, co, kw, sw, pl, ky0, ky1, iy0, relu;
+  const float *xb, *wt, *bias, *zeros, *tail;
+  float* yr;
+} Row;
+
+INLINE v128_t finish(v128_t a, const Row* g, const float* bias) {
+  if (bias) a = wasm_f32x4_add(a, wasm_v128_load(bias));
+  return g->relu ? wasm_f32x4_max(a, wasm_f32x4_splat(0.f)) : a;
+}
+
+INLINE const float* pixel(const Row* g, const float* xrow, int ox, int kx) {
+  const int ix = ox * g->sw + kx - g->pl;
+  return ox < g->wo && ix >= 0 && ix < g->w ? xrow + (long)ix * g->ci : g->zeros;
+}
+
+// Stores the first `lanes` (1..3) lanes of `a`.
+INLINE void store_lanes(float* y, v128_t a, int lanes) {
+  y[0] = wasm_f32x4_extract_lane(a, 0);
+  if (lanes > 1) y[1] = wasm_f32x4_extract_lane(a, 1);
+  if (lanes > 2) y[2] = wasm_f32x4_extract_lane(a, 2);
+}
+
+// Output channels [o, o + lanes) of the whole row, 2 pixels at a time, with weights `wt` (row
+// stride `ws` floats per (tap, c)) and bias `bias` (4V values or none). V is 4 or 1 (inlined);
+// lanes is 4V, or 1..3 for the last co % 4 channels (V = 1, zero-padded weights and bias).
+INLINE void tiles(const Row* g, const float* wt, int ws, const float* bias, int o, const int V,
+                  int lanes) {
+  const int ci = g->ci, co = g->co;
+  for (int ox = 0; ox < g->wo; ox += 2) {
+    v128_t a0[4], a1[4];
+    for (int v = 0; v < V; v++) a0[v] = a1[v] = wasm_f32x4_splat(0.f);
+    for (int ky = g->ky0; ky < g->ky1; ky++) {
+      const float* xrow = g->xb + (long)(g->iy0 + ky) * g->w * ci;
+      for (int kx = 0; kx < g->kw; kx++) {
+        const float *p0 = pixel(g, xrow, ox, kx), *p1 = pixel(g, xrow, ox + 1, kx);
+        const float* wp = wt + (long)(ky * g->kw + kx) * ci * ws;
+        for (int c = 0; c < ci; c++, wp += ws) {
+          v128_t wv[4];
+          for (int v = 0; v < V; v++) wv[v] = wasm_v128_load(wp + 4 * v);
+          const v128_t s0 = wasm_v128_load32_splat(p0 + c), s1 = wasm_v128_load32_splat(p1 + c);
+          for (int v = 0; v < V; v++) a0[v] = wasm_f32x4_relaxed_madd(s0, wv[v], a0[v]);
+          for (int v = 0; v < V; v++) a1[v] = wasm_f32x4_relaxed_madd(s1, wv[v], a1[v]);
+        }
+      }
+    }
+    for (int r = 0; r < 2 && ox + r < g->wo; r++) {
+      float* y = g->yr + (long)(ox + r) * co + o;
+      for (int v = 0; v < V; v++) {
+        const v128_t a = finish(r ? a1[v] : a0[v], g, bias ? bias + 4 * v : 0);
+        if (lanes == 4 * V) {
+          wasm_v128_store(y + 4 * v, a);
+        } else {
+          store_lanes(y, a, lanes);
+        }
+      }
+    }
+  }
+}
+
+// `tail`: when co % 4 != 0, the last co % 4 weight columns zero-padded to 4, as [kh][kw][ci][4],
+// followed by the matching 4 bias values (zero-padded); filled by the caller.
+EXPORT("conv_fwd")
+void conv_fwd(const float* x, const float* wt, const float* bias, float* y, const float* zeros,
+              const float* tail, int h, int w, int ci, int ho, int wo, int co, int kh, int kw,
+              int sh, int sw, int pt, int pl, int relu, int u0, int u1) {
+  for (int u = u0; u < u1; u++) {
+    const int b = u / ho, oy = u % ho;
+    Row g = {w, ci, wo, co, kw, sw, pl, 0, kh, oy * sh - pt, relu, x + (long)b * h * w * ci, wt,
+             bias, zeros, tail, y + ((long)b * ho + oy) * wo * co};
+    if (g.ky0 < -g.iy0) g.ky0 = -g.iy0;  // rows above x
+    if (g.ky1 > h - g.iy0) g.ky1 = h - g.iy0;  // rows below x
+    int o = 0;
+    for (; o + 16 <= co; o += 16) tiles(&g, wt + o, co, bias ? bias + o : 0, o, 4, 16);
+    for (; o + 4 <= co; o += 4) tiles(&g, wt + o, co, bias ? bias + o : 0, o, 1, 4);
+    if (o < co) {
+      const float* tb = bias ? tail + (long)kh * kw * ci * 4 : 0;
+      tiles(&g, tail, 4, tb, o, 1, co - o);
+    }
+  }
+}
