@@ -144,7 +144,9 @@ export class QuantConv2D extends QuantLayer {
         w = dilateKernel(w, this.dilationRate);
       }
       const act = this.quant.activation;
-      if (act === "linear" || act === "relu") {
+      // Fused only when there is something to fuse: tfjs's fused conv computes both gradients
+      // eagerly, the plain conv only those asked for (no input gradient for a first layer).
+      if (act === "relu" || (act === "linear" && this.bias)) {
         return tf.fused.conv2d({
           x: xq,
           filter: w,

@@ -209,3 +209,23 @@ Deno.test("QuantConv2D: quantized activations take only ±1 (1×1 identity kerne
   assert.ok(y.every((v) => v === 1 || v === -1));
   y.forEach((v, i) => assert.equal(v, xs[i] >= 0 ? 1 : -1));
 });
+
+Deno.test("QuantConv2D: a first layer without bias computes no input gradient (plain conv)", async () => {
+  const layer = quantConv2d({
+    filters: 4,
+    kernelSize: 3,
+    padding: "same",
+    useBias: false,
+    inputQuantizer: "none",
+    kernelQuantizer: "swish_sign",
+  });
+  const x = tf.randomNormal([2, 5, 5, 3]) as tf.Tensor4D;
+  layer.apply(x);
+  const info = await tf.profile(() => {
+    const { grads, value } = tf.variableGrads(() => (layer.apply(x) as tf.Tensor).square().sum());
+    tf.dispose([value, ...Object.values(grads)]);
+  });
+  assert.ok(info.kernelNames.includes("Conv2DBackpropFilter"), info.kernelNames.join(","));
+  assert.ok(!info.kernelNames.includes("Conv2DBackpropInput"), info.kernelNames.join(","));
+  tf.dispose(x);
+});
