@@ -17,7 +17,8 @@
  */
 import { tf } from "../tf.ts";
 import { type Info, type WasmOps, wasmOps } from "./wasm_ops.ts";
-import { nativeConv2D, nativeConvBackpropFilter } from "./native_kernels.ts";
+import { nativeConvBackpropFilter } from "./native_kernels.ts";
+import { nativeConv2D } from "./native_conv.ts";
 
 /** Attributes shared by the conv backprop kernels. */
 export type ConvAttrs = {

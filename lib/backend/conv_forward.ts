@@ -11,7 +11,8 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { nativeConv2D, nativePool } from "./native_kernels.ts";
+import { nativeConv2D } from "./native_conv.ts";
+import { nativePool } from "./native_kernels.ts";
 
 type ConvArgs = {
   inputs: tf.NamedTensorInfoMap;

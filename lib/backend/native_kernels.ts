@@ -3,10 +3,7 @@
  * `tools/build_kernels.sh`), run on tfjs-wasm's heap in place and split over the
  * {@link NativePool}'s threads.
  *
- * - `conv_fwd`: Conv2D, `y[b,oy,ox,o] = act(bias[o] + Σ_{ky,kx,c} x[b, oy·sh+ky−pt, ox·sw+kx−pl, c]
- *   · w[ky,kx,c,o])`, NHWC, any stride / padding / kernel size, optional bias and ReLU, 2 pixels ×
- *   16 channels register tiles with relaxed-SIMD fused multiply-add (x86 FMA3: twice the
- *   multiply-then-add peak XNNPACK's wasm SIMD128 kernels are limited to).
+ * - `conv_fwd`, `wino_filter`, `wino_conv`: forward convolutions, driven by `native_conv.ts`.
  * - `conv_bpf`: Conv2DBackpropFilter, `dW[ky,kx,c,o] = Σ_{b,oy,ox} x[b, oy·sh+ky−pt,
  *   ox·sw+kx−pl, c] · dy[b,oy,ox,o]`, NHWC, any stride / padding / kernel size, 4 × 8
  *   register tiles. XNNPACK has no AᵀB product: every formulation with its convolution or
@@ -26,8 +23,6 @@ import type { HeapBackend } from "./wasm_ops.ts";
 
 let pool: NativePool | undefined;
 let heap: { memory: WebAssembly.Memory; malloc(n: number): number } | undefined;
-/** Heap scratch buffers of the conv kernel, grown on demand (the pool runs one job at a time). */
-const scratch = { zeros: { ptr: 0, floats: 0 }, tail: { ptr: 0, floats: 0 } };
 let starting: Promise<NativePool | undefined> | undefined;
 
 interface EmscriptenModule {
@@ -70,6 +65,13 @@ export function startNativeKernels(threads: number): Promise<NativePool | undefi
   return starting;
 }
 
+/** The heap the pool runs on (tfjs-wasm's memory and allocator), once started. */
+export function nativeHeap():
+  | { memory: WebAssembly.Memory; malloc(n: number): number }
+  | undefined {
+  return heap;
+}
+
 /** The started pool, if any (kernels fall back to XNNPACK formulations without it). */
 export function nativePool(): NativePool | undefined {
   return pool;
@@ -102,72 +104,6 @@ export function nativeConvBackpropFilter(
   args.push(co, kh, kw, sh, sw, padInfo.top, padInfo.left);
   pool.run("conv_bpf", { args, units: kh * kw * Math.ceil(ci / 4) });
   return out;
-}
-
-/** A view of the scratch buffer `name` with at least `floats` floats (zeroed when grown). */
-function scratchView(name: keyof typeof scratch, floats: number): Float32Array {
-  if (!heap) throw new Error("native kernels: no heap");
-  const s = scratch[name];
-  if (s.floats < floats) {
-    const n = Math.max(floats, 1024);
-    scratch[name] = { ptr: heap.malloc(n * 4), floats: n };
-    new Float32Array(heap.memory.buffer, scratch[name].ptr, n).fill(0);
-  }
-  return new Float32Array(heap.memory.buffer, scratch[name].ptr, scratch[name].floats);
-}
-
-/**
- * Fills the conv kernel's `tail` scratch: the last `co % 4` columns of the `[taps·ci, co]` filter
- * zero-padded to 4, then the matching bias values (zero-padded). Returns its heap pointer.
- */
-function packTail(options: { w: Float32Array; bias?: Float32Array; rows: number; co: number }) {
-  const { w, bias, rows, co } = options;
-  const o0 = co - (co % 4);
-  const t = scratchView("tail", rows * 4 + 4);
-  t.fill(0, 0, rows * 4 + 4);
-  for (let r = 0; r < rows; r++) {
-    for (let o = o0; o < co; o++) t[r * 4 + o - o0] = w[r * co + o];
-  }
-  for (let o = o0; o < co && bias; o++) t[rows * 4 + o - o0] = bias[o];
-  return scratch.tail.ptr;
-}
-
-/**
- * Conv2D with the native kernel: `x` [N,H,W,Ci], `filter` [kh,kw,Ci,Co], output `out` = [Ho,Wo]
- * with `strides` and the `pad` = [top, left] padding (taps outside `x` read 0), plus an optional
- * `bias` of Co values and ReLU. Returns undefined when no pool is started.
- */
-export function nativeConv2D(
-  backend: tf.KernelBackend,
-  options: {
-    x: tf.TensorInfo;
-    filter: tf.TensorInfo;
-    bias?: tf.TensorInfo;
-    relu?: boolean;
-    out: [number, number];
-    strides: [number, number];
-    pad: [number, number];
-  },
-): tf.TensorInfo | undefined {
-  if (!pool) return undefined;
-  const { x, filter, bias, out: [ho, wo], strides: [sh, sw], pad: [pt, pl] } = options;
-  const b = backend as unknown as HeapBackend;
-  const [n, h, w, ci] = x.shape;
-  const [kh, kw, , co] = filter.shape;
-  const rows = kh * kw * ci;
-  // Every allocation before any view: a growing non-shared heap detaches older views.
-  scratchView("zeros", ci);
-  if (co % 4 !== 0) scratchView("tail", rows * 4 + 4);
-  const f32 = (t: tf.TensorInfo) =>
-    new Float32Array(heap!.memory.buffer, heapPointer(b, t), t.shape.reduce((p, d) => p * d, 1));
-  const tail = co % 4 === 0 ? 0 : packTail({ w: f32(filter), bias: bias && f32(bias), rows, co });
-  // Pointers after the last allocation (makeOutput may grow the heap; offsets stay valid).
-  const y = b.makeOutput([n, ho, wo, co], "float32");
-  const args = [heapPointer(b, x), heapPointer(b, filter), bias ? heapPointer(b, bias) : 0];
-  args.push(heapPointer(b, y), scratch.zeros.ptr, tail, h, w, ci, ho, wo, co, kh, kw, sh, sw);
-  args.push(pt, pl);
-  pool.run("conv_fwd", { args: [...args, options.relu ? 1 : 0], units: n * ho });
-  return y;
 }
 
 /**

@@ -35,6 +35,8 @@ export const CTRL = {
 export const KERNEL_EXPORTS = [
   "conv_bpf",
   "conv_fwd",
+  "wino_filter",
+  "wino_conv",
   "sum_rows",
   "max_pool_grad",
   "affine_rows",
@@ -62,7 +64,8 @@ export function runShare(
   const fn = instance.exports[KERNEL_EXPORTS[ctrl[CTRL.fn]]] as (...a: number[]) => void;
   const args = Array.from(ctrl.subarray(CTRL.args, CTRL.args + ctrl[CTRL.argc]));
   const [u0, u1] = shareOf(ctrl[CTRL.units], { threads: ctrl[CTRL.threads], index });
-  if (u1 > u0) fn(...args, u0, u1);
+  // Every kernel gets (u0, u1, thread index); a wasm export ignores arguments beyond its own.
+  if (u1 > u0) fn(...args, u0, u1, index);
 }
 
 /** Runs kernels of one module on the wasm heap, split over the pool's threads. */

@@ -1,0 +1,182 @@
+// Winograd F(2x2, 3x3) convolution for tfjs-wasm's heap, NHWC, wasm SIMD128 + relaxed-SIMD FMA
+// (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR 2016). Built by
+// tools/build_kernels.sh; loaded by lib/backend/native_kernels.ts. No stack, no data segment.
+//
+// For a 3x3 kernel, stride 1: each 2x2 output tile is Y = At [ (G g Gt) . (Bt d B) ] A with d the
+// 4x4 input patch at (2*ty - pt, 2*tx - pl) (zero outside x): 16 products per tile and channel
+// pair instead of 36. The 16 elementwise products over channels are 16 GEMMs
+// M[p][t][o] = sum_c V[p][t][c] * U[p][c][o], p = 4*i + j.
+//   G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]      (exact in float32)
+//   Bt = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]       At = [1 1 1 0; 0 1 -1 -1]
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(name)))
+#define INLINE static inline __attribute__((always_inline))
+
+// U[p][c][o] (o < co4, zero for o >= co) from the HWIO filter w[3][3][ci][co]; units: input
+// channels [u0, u1).
+EXPORT("wino_filter")
+void wino_filter(const float* w, float* u, int ci, int co, int co4, int u0, int u1) {
+  for (int c = u0; c < u1; c++) {
+    for (int o = 0; o < co4; o++) {
+      float* uo = u + (long)c * co4 + o;
+      const long ps = (long)ci * co4;  // stride between the 16 positions
+      if (o >= co) {
+        for (int p = 0; p < 16; p++) uo[p * ps] = 0.f;
+        continue;
+      }
+#define G(i, j) w[((long)((i) * 3 + (j)) * ci + c) * co + o]
+      for (int j = 0; j < 3; j++) {
+        // Column j of t = G g (4 x 3), kept in the U slots of row-pair layout below.
+        const float g0 = G(0, j), g1 = G(1, j), g2 = G(2, j);
+        uo[(0 * 4 + j) * ps] = g0;
+        uo[(1 * 4 + j) * ps] = 0.5f * (g0 + g1 + g2);
+        uo[(2 * 4 + j) * ps] = 0.5f * (g0 - g1 + g2);
+        uo[(3 * 4 + j) * ps] = g2;
+      }
+#undef G
+      for (int i = 0; i < 4; i++) {
+        // Row i of U = t Gt: from t[i][0..2] (stored in columns 0..2 above).
+        const float t0 = uo[(i * 4 + 0) * ps], t1 = uo[(i * 4 + 1) * ps], t2 = uo[(i * 4 + 2) * ps];
+        uo[(i * 4 + 1) * ps] = 0.5f * (t0 + t1 + t2);
+        uo[(i * 4 + 2) * ps] = 0.5f * (t0 - t1 + t2);
+        uo[(i * 4 + 3) * ps] = t2;
+      }
+    }
+  }
+}
+
+typedef struct {
+  const float* x;
+  int h, w, ci, tiles_w, tiles_img, pt, pl;
+} In;
+
+// V[p][r][c..c+4) for tile t (row r of the block), 4 channels.
+INLINE void input_tile(const In* in, float* vb, int block, int r, int t, int c) {
+  const int b = t / in->tiles_img, tt = t % in->tiles_img;
+  const int iy0 = 2 * (tt / in->tiles_w) - in->pt, ix0 = 2 * (tt % in->tiles_w) - in->pl;
+  const float* xb = in->x + (long)b * in->h * in->w * in->ci + c;
+  v128_t d[4][4];
+  for (int i = 0; i < 4; i++) {
+    const int iy = iy0 + i;
+    for (int j = 0; j < 4; j++) {
+      const int ix = ix0 + j;
+      d[i][j] = iy >= 0 && iy < in->h && ix >= 0 && ix < in->w
+        ? wasm_v128_load(xb + ((long)iy * in->w + ix) * in->ci)
+        : wasm_f32x4_splat(0.f);
+    }
+  }
+  v128_t e[4][4];  // Bt d
+  for (int j = 0; j < 4; j++) {
+    e[0][j] = wasm_f32x4_sub(d[0][j], d[2][j]);
+    e[1][j] = wasm_f32x4_add(d[1][j], d[2][j]);
+    e[2][j] = wasm_f32x4_sub(d[2][j], d[1][j]);
+    e[3][j] = wasm_f32x4_sub(d[1][j], d[3][j]);
+  }
+  const long ps = (long)block * in->ci;
+  float* v = vb + (long)r * in->ci + c;
+  for (int i = 0; i < 4; i++) {  // (Bt d) B
+    wasm_v128_store(v + (i * 4 + 0) * ps, wasm_f32x4_sub(e[i][0], e[i][2]));
+    wasm_v128_store(v + (i * 4 + 1) * ps, wasm_f32x4_add(e[i][1], e[i][2]));
+    wasm_v128_store(v + (i * 4 + 2) * ps, wasm_f32x4_sub(e[i][2], e[i][1]));
+    wasm_v128_store(v + (i * 4 + 3) * ps, wasm_f32x4_sub(e[i][1], e[i][3]));
+  }
+}
+
+// M[r..r+2)[o..o+4V) = V[r..r+2) . U over ci, for one position (pointers already at p).
+INLINE void gemm_tile(const float* v, const float* u, float* m, int ci, int co4, int o,
+                      const int V) {
+  v128_t a0[4], a1[4];
+  for (int k = 0; k < V; k++) a0[k] = a1[k] = wasm_f32x4_splat(0.f);
+  const float* up = u + o;
+  for (int c = 0; c < ci; c++, up += co4) {
+    v128_t uv[4];
+    for (int k = 0; k < V; k++) uv[k] = wasm_v128_load(up + 4 * k);
+    const v128_t s0 = wasm_v128_load32_splat(v + c), s1 = wasm_v128_load32_splat(v + ci + c);
+    for (int k = 0; k < V; k++) a0[k] = wasm_f32x4_relaxed_madd(s0, uv[k], a0[k]);
+    for (int k = 0; k < V; k++) a1[k] = wasm_f32x4_relaxed_madd(s1, uv[k], a1[k]);
+  }
+  for (int k = 0; k < V; k++) {
+    wasm_v128_store(m + o + 4 * k, a0[k]);
+    wasm_v128_store(m + co4 + o + 4 * k, a1[k]);
+  }
+}
+
+INLINE v128_t finish(v128_t a, const float* bias, int o, int relu) {
+  if (bias) a = wasm_f32x4_add(a, wasm_v128_load(bias + o));
+  return relu ? wasm_f32x4_max(a, wasm_f32x4_splat(0.f)) : a;
+}
+
+// Stores the first `lanes` (1..4) lanes of `a`.
+INLINE void store_lanes(float* y, v128_t a, int lanes) {
+  if (lanes == 4) {
+    wasm_v128_store(y, a);
+    return;
+  }
+  y[0] = wasm_f32x4_extract_lane(a, 0);
+  if (lanes > 1) y[1] = wasm_f32x4_extract_lane(a, 1);
+  if (lanes > 2) y[2] = wasm_f32x4_extract_lane(a, 2);
+}
+
+// units: blocks of `block` (even) tiles over all n * tiles_h * tiles_w tiles, row-major. Thread
+// `thread` uses scratch + thread * slot floats: V [16][block][ci], then M [16][block][co4].
+// `bias4`: bias zero-padded to co4 values, or 0. ci % 4 == 0.
+EXPORT("wino_conv")
+void wino_conv(const float* x, const float* u, const float* bias4, float* y, float* scratch,
+               int n, int h, int w, int ci, int ho, int wo, int co, int co4, int pt, int pl,
+               int relu, int block, int slot, int u0, int u1, int thread) {
+  const int tiles_w = (wo + 1) / 2, tiles_img = ((ho + 1) / 2) * tiles_w;
+  const int total = n * tiles_img;
+  const In in = {x, h, w, ci, tiles_w, tiles_img, pt, pl};
+  float* vb = scratch + (long)thread * slot;
+  float* mb = vb + 16L * block * ci;
+  for (int unit = u0; unit < u1; unit++) {
+    const int t0 = unit * block, nb = total - t0 < block ? total - t0 : block;
+    for (int r = 0; r < nb; r++) {
+      for (int c = 0; c < ci; c += 4) input_tile(&in, vb, block, r, t0 + r, c);
+    }
+    for (int p = 0; p < 16; p++) {
+      const float* vp = vb + (long)p * block * ci;
+      const float* up = u + (long)p * ci * co4;
+      float* mp = mb + (long)p * block * co4;
+      // Column tiles outer: a 16-wide column of U stays in L1 over the block's rows. Row nb (odd
+      // nb) is scratch: computed, never read.
+      int o = 0;
+      for (; o + 16 <= co4; o += 16) {
+        for (int r = 0; r < nb; r += 2) gemm_tile(vp + (long)r * ci, up, mp + (long)r * co4, ci, co4, o, 4);
+      }
+      for (; o < co4; o += 4) {
+        for (int r = 0; r < nb; r += 2) gemm_tile(vp + (long)r * ci, up, mp + (long)r * co4, ci, co4, o, 1);
+      }
+    }
+    for (int r = 0; r < nb; r++) {
+      const int t = t0 + r, b = t / tiles_img, tt = t % tiles_img;
+      const int oy = 2 * (tt / tiles_w), ox = 2 * (tt % tiles_w);
+      float* yt = y + (((long)b * ho + oy) * wo + ox) * co;
+      const int down = oy + 1 < ho, right = ox + 1 < wo;
+      for (int o = 0; o < co4; o += 4) {
+        const float* m = mb + (long)r * co4 + o;
+        const long ps = (long)block * co4;
+        v128_t a[2][4];  // At M
+        for (int j = 0; j < 4; j++) {
+          const v128_t m0 = wasm_v128_load(m + (0 * 4 + j) * ps);
+          const v128_t m1 = wasm_v128_load(m + (1 * 4 + j) * ps);
+          const v128_t m2 = wasm_v128_load(m + (2 * 4 + j) * ps);
+          const v128_t m3 = wasm_v128_load(m + (3 * 4 + j) * ps);
+          a[0][j] = wasm_f32x4_add(wasm_f32x4_add(m0, m1), m2);
+          a[1][j] = wasm_f32x4_sub(wasm_f32x4_sub(m1, m2), m3);
+        }
+        const int lanes = co - o < 4 ? co - o : 4;
+        for (int i = 0; i < 1 + down; i++) {  // (At M) A
+          const v128_t y0 = wasm_f32x4_add(wasm_f32x4_add(a[i][0], a[i][1]), a[i][2]);
+          float* yr = yt + (long)i * wo * co + o;
+          store_lanes(yr, finish(y0, bias4, o, relu), lanes);
+          if (right) {
+            const v128_t y1 = wasm_f32x4_sub(wasm_f32x4_sub(a[i][1], a[i][2]), a[i][3]);
+            store_lanes(yr + co, finish(y1, bias4, o, relu), lanes);
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { tf } from "../../lib/tf.ts";
+import {
+  type ConvAlgorithm,
+  nativeConv2D,
+  winogradApplies,
+} from "../../lib/backend/native_conv.ts";
+import { randomArray, relError, setupBackends } from "./helpers.ts";
+
+await setupBackends();
+
+interface Case {
+  x: [number, number, number, number];
+  co: number;
+  pad: [[number, number], [number, number]];
+}
+
+// 3×3, stride 1. Odd and even output sizes (partial 2×2 tiles), asymmetric and over-size
+// padding, Co % 4 ≠ 0 and Co % 16 ≠ 0, batch 1, and enough tiles for several blocks per thread.
+const CASES: Case[] = [
+  { x: [2, 7, 9, 16], co: 18, pad: [[1, 1], [1, 1]] },
+  { x: [1, 8, 8, 20], co: 32, pad: [[0, 0], [0, 0]] },
+  { x: [3, 5, 6, 4], co: 5, pad: [[2, 1], [0, 2]] },
+  { x: [1, 3, 4, 8], co: 16, pad: [[3, 3], [2, 2]] },
+  { x: [4, 16, 16, 32], co: 48, pad: [[1, 1], [1, 1]] },
+];
+
+/** cpu reference: explicit-padding conv2d with bias and relu. */
+function reference(c: Case, xs: Float32Array, ws: Float32Array, bs: Float32Array) {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(xs, c.x), w = tf.tensor4d(ws, [3, 3, c.x[3], c.co]);
+    const pad = [[0, 0], ...c.pad, [0, 0]] as tf.backend_util.ExplicitPadding;
+    return [tf.conv2d(x, w, 1, pad), tf.relu(tf.add(tf.conv2d(x, w, 1, pad), tf.tensor1d(bs)))]
+      .map((t) => ({ shape: t.shape, values: t.dataSync() as Float32Array }));
+  });
+}
+
+function run(c: Case, algorithm: ConvAlgorithm, data: Float32Array[]) {
+  const [xs, ws, bs] = data;
+  const [n, h, w] = c.x;
+  const out: [number, number] = [
+    h + c.pad[0][0] + c.pad[0][1] - 2,
+    w + c.pad[1][0] + c.pad[1][1] - 2,
+  ];
+  const x = tf.tensor4d(xs, c.x), f = tf.tensor4d(ws, [3, 3, c.x[3], c.co]), b = tf.tensor1d(bs);
+  const base = { x, filter: f, out, strides: [1, 1] as [number, number], algorithm };
+  const pad: [number, number] = [c.pad[0][0], c.pad[1][0]];
+  const res = [
+    nativeConv2D(tf.backend(), { ...base, pad }),
+    nativeConv2D(tf.backend(), { ...base, pad, bias: b, relu: true }),
+  ]
+    .map((info) => {
+      assert.ok(info);
+      const t = tf.engine().makeTensorFromDataId(info.dataId, info.shape, info.dtype);
+      const r = { shape: t.shape, values: t.dataSync() as Float32Array };
+      t.dispose();
+      return r;
+    });
+  tf.dispose([x, f, b]);
+  assert.deepEqual(res[0].shape, [n, ...out, c.co]);
+  return res;
+}
+
+for (const c of CASES) {
+  Deno.test(`native conv: winograd and direct == cpu (plain; bias + relu): x ${c.x} co ${c.co} pad ${JSON.stringify(c.pad)}`, async () => {
+    const data = [
+      randomArray(c.x.reduce((a, b) => a * b), 21),
+      randomArray(9 * c.x[3] * c.co, 22),
+      randomArray(c.co, 23),
+    ];
+    await tf.setBackend("cpu");
+    const ref = reference(c, data[0], data[1], data[2]);
+    await tf.setBackend("wasm");
+    for (const algorithm of ["winograd", "direct"] as const) {
+      run(c, algorithm, data).forEach((r, i) => {
+        assert.deepEqual(r.shape, ref[i].shape);
+        const e = relError(r.values, ref[i].values);
+        assert.ok(e <= 1e-4, `${algorithm} output ${i}: relative error ${e}`);
+      });
+    }
+  });
+}
+
+Deno.test("native conv: winograd applies to 3×3 stride-1 convs with Ci % 4 = 0 and Ci, Co ≥ 16", () => {
+  const g = { kh: 3, kw: 3, sh: 1, sw: 1, ci: 32, co: 32 };
+  assert.equal(winogradApplies(g), true);
+  assert.equal(winogradApplies({ ...g, sh: 2 }), false);
+  assert.equal(winogradApplies({ ...g, kw: 5 }), false);
+  assert.equal(winogradApplies({ ...g, ci: 3 }), false);
+  assert.equal(winogradApplies({ ...g, ci: 18 }), false);
+  assert.equal(winogradApplies({ ...g, co: 8 }), false);
+});
+
+Deno.test("native conv: forcing winograd where it cannot apply is one clear error", async () => {
+  await tf.setBackend("wasm");
+  const x = tf.zeros([1, 5, 5, 3]), f = tf.zeros([3, 3, 3, 4]);
+  assert.throws(
+    () =>
+      nativeConv2D(tf.backend(), {
+        x,
+        filter: f,
+        out: [5, 5],
+        strides: [1, 1],
+        pad: [1, 1],
+        algorithm: "winograd",
+      }),
+    /"winograd" needs a 3×3 kernel, stride 1 and Ci % 4 = 0; got kernel 3×3, strides 1,1, Ci 3/,
+  );
+  tf.dispose([x, f]);
+});
