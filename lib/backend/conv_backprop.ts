@@ -1,14 +1,15 @@
 /**
  * Conv2D training kernels for the wasm backend, built from wasm's own XNNPACK kernels.
  *
- * - `Conv2DBackpropFilter` (missing in tfjs-backend-wasm): the project's native SIMD kernel
- *   (`native_kernels.ts`, threaded) once `initBackend` has started it; otherwise one XNNPACK
+ * - `Conv2DBackpropFilter` (missing in tfjs-backend-wasm): the project's native SIMD kernels once
+ *   `initBackend` has started them (Winograd for 3×3 stride-1 convs, `native_conv.ts`, else the
+ *   direct kernel of `native_kernels.ts`, both threaded); otherwise one XNNPACK
  *   `Conv2D` on transposed tensors (batch as channels, `dy` as a filter dilated by the strides),
  *   measured faster than an im2col + `BatchMatMul` (wasm's transposed matmul and 2-D transpose
  *   are slow paths).
  * - `Conv2DBackpropInput` (wasm's own is a naive loop): a stride-1 `Conv2D` of `dy`
  *   (zero-dilated by the stride) with the spatially flipped filter, in/out channels swapped, on
- *   the native FMA kernel (`native_kernels.ts`) once started, else XNNPACK's.
+ *   the native FMA kernels (`native_conv.ts`: Winograd or direct) once started, else XNNPACK's.
  *
  * NHWC only; strides, 'same' / 'valid' / explicit padding and non-square kernels are supported;
  * dilations > 1 are rejected by tfjs's conv2d gradient before reaching here.
@@ -18,7 +19,7 @@
 import { tf } from "../tf.ts";
 import { type Info, type WasmOps, wasmOps } from "./wasm_ops.ts";
 import { nativeConvBackpropFilter } from "./native_kernels.ts";
-import { nativeConv2D } from "./native_conv.ts";
+import { nativeConv2D, nativeWinogradBackpropFilter } from "./native_conv.ts";
 
 /** Attributes shared by the conv backprop kernels. */
 export type ConvAttrs = {
@@ -70,7 +71,8 @@ export function conv2DBackpropFilter(
   checkNhwc("Conv2DBackpropFilter", attrs.dataFormat);
   const info = convInfo(x.shape, attrs.filterShape, attrs);
   if (x.dtype === "float32" && dy.dtype === "float32") {
-    const native = nativeConvBackpropFilter(args.backend, { x, dy, info });
+    const native = nativeWinogradBackpropFilter(args.backend, { x, dy, info }) ??
+      nativeConvBackpropFilter(args.backend, { x, dy, info });
     if (native) return native;
   }
   return xnnpackBackpropFilter(o, { x, dy, info });

@@ -14,6 +14,11 @@
  *
  * Both take an optional bias and ReLU (the `FusedConv2D` cases) and read zeros outside `x`.
  *
+ * {@link nativeWinogradBackpropFilter} computes `Conv2DBackpropFilter` of such a conv (Ci, Co
+ * multiples of 4) through the same identity (`native/winograd_bpf.c`): the forward output is
+ * linear in `U = G g Gᵀ`, so `dU[p] = Σ_tiles (A dY Aᵀ)[p] · (Bᵀ d B)[p]` (16 GEMMs, one
+ * accumulator per thread, summed at the end) and `dW = Gᵀ dU G`.
+ *
  * @module
  */
 import { tf } from "../tf.ts";
@@ -140,4 +145,45 @@ function winograd(b: HeapBackend, options: NativeConvOptions): tf.TensorInfo {
   args.push(co4, pt, pl, options.relu ? 1 : 0, block, slot);
   pool.run("wino_conv", { args, units: Math.ceil(tiles / block) });
   return y;
+}
+
+/**
+ * `Conv2DBackpropFilter` of a 3×3 stride-1 conv by Winograd F(2×2, 3×3) (see the module doc):
+ * `x` [N,H,W,Ci], `dy` [N,Ho,Wo,Co], padding from `info`. Returns undefined (nothing done) when
+ * no pool is started or the conv is not 3×3 / stride 1 / dilation 1 with Ci, Co multiples of 4
+ * and ≥ 16.
+ */
+export function nativeWinogradBackpropFilter(
+  backend: tf.KernelBackend,
+  options: { x: tf.TensorInfo; dy: tf.TensorInfo; info: tf.backend_util.Conv2DInfo },
+): tf.TensorInfo | undefined {
+  const pool = nativePool();
+  const { x, dy, info } = options;
+  const [n, h, w, ci] = x.shape;
+  const [, ho, wo, co] = dy.shape;
+  const geometry = {
+    kh: info.filterHeight,
+    kw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    ci,
+    co,
+  };
+  if (!pool || !winogradApplies(geometry) || co % 4 !== 0) return undefined;
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return undefined;
+  const b = backend as unknown as HeapBackend;
+  // Tiles per block: V and Z of one block (16·block·(Ci+Co) floats) stay near 512 KiB.
+  const block = Math.max(2, Math.min(128, Math.floor(8192 / (ci + co))));
+  const slot = 16 * block * (ci + co), acc = 16 * ci * co;
+  const tiles = n * Math.ceil(ho / 2) * Math.ceil(wo / 2);
+  const du = reserve("wino_du", pool.threads * acc);
+  const work = reserve("wino_work", pool.threads * slot);
+  const dw = b.makeOutput([3, 3, ci, co], "float32");
+  floats(du, pool.threads * acc).fill(0);
+  const args = [heapPointer(b, x), heapPointer(b, dy), du, work, n, h, w, ci, ho, wo, co];
+  args.push(info.padInfo.top, info.padInfo.left, block, slot);
+  pool.run("wino_bpf", { args, units: Math.ceil(tiles / block) });
+  const out = [du, heapPointer(b, dw), ci, co, pool.threads];
+  pool.run("wino_bpf_out", { args: out, units: ci });
+  return dw;
 }

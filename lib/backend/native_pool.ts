@@ -37,6 +37,8 @@ export const KERNEL_EXPORTS = [
   "conv_fwd",
   "wino_filter",
   "wino_conv",
+  "wino_bpf",
+  "wino_bpf_out",
   "sum_rows",
   "max_pool_grad",
   "affine_rows",

@@ -3,6 +3,7 @@ import { tf } from "../../lib/tf.ts";
 import {
   type ConvAlgorithm,
   nativeConv2D,
+  nativeWinogradBackpropFilter,
   winogradApplies,
 } from "../../lib/backend/native_conv.ts";
 import { randomArray, relError, setupBackends } from "./helpers.ts";
@@ -107,4 +108,52 @@ Deno.test("native conv: forcing winograd where it cannot apply is one clear erro
     /"winograd" needs a 3×3 kernel, stride 1 and Ci % 4 = 0; got kernel 3×3, strides 1,1, Ci 3/,
   );
   tf.dispose([x, f]);
+});
+
+// Winograd's filter gradient: Ci, Co multiples of 4 (≥ 16), odd outputs, asymmetric and
+// over-size padding, and more tiles than one block.
+const BPF_CASES: Case[] = [
+  { x: [2, 7, 9, 16], co: 20, pad: [[1, 1], [1, 1]] },
+  { x: [1, 8, 8, 20], co: 32, pad: [[0, 0], [0, 0]] },
+  { x: [3, 5, 6, 16], co: 16, pad: [[2, 1], [0, 2]] },
+  { x: [1, 3, 4, 16], co: 16, pad: [[3, 3], [2, 2]] },
+  { x: [4, 16, 16, 32], co: 48, pad: [[1, 1], [1, 1]] },
+];
+
+for (const c of BPF_CASES) {
+  Deno.test(`native conv: winograd filter gradient == cpu: x ${c.x} co ${c.co} pad ${JSON.stringify(c.pad)}`, async () => {
+    const xs = randomArray(c.x.reduce((a, b) => a * b), 31);
+    const ws = randomArray(9 * c.x[3] * c.co, 32);
+    const pad = [[0, 0], ...c.pad, [0, 0]] as tf.backend_util.ExplicitPadding;
+    const [n, h, w] = c.x;
+    const out = [h + c.pad[0][0] + c.pad[0][1] - 2, w + c.pad[1][0] + c.pad[1][1] - 2];
+    const gs = randomArray(n * out[0] * out[1] * c.co, 33);
+    await tf.setBackend("cpu");
+    const ref = tf.tidy(() => {
+      const x = tf.tensor4d(xs, c.x), g = tf.tensor4d(gs, [n, out[0], out[1], c.co]);
+      const f = (k: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, k as tf.Tensor4D, 1, pad), g));
+      return tf.grad(f)(tf.tensor4d(ws, [3, 3, c.x[3], c.co])).dataSync() as Float32Array;
+    });
+    await tf.setBackend("wasm");
+    const x = tf.tensor4d(xs, c.x), dy = tf.tensor4d(gs, [n, out[0], out[1], c.co]);
+    const info = tf.backend_util.computeConv2DInfo(c.x, [3, 3, c.x[3], c.co], 1, 1, pad);
+    const r = nativeWinogradBackpropFilter(tf.backend(), { x, dy, info });
+    assert.ok(r, "winograd applies");
+    const t = tf.engine().makeTensorFromDataId(r.dataId, r.shape, r.dtype);
+    assert.deepEqual(t.shape, [3, 3, c.x[3], c.co]);
+    const e = relError(t.dataSync(), ref);
+    tf.dispose([x, dy, t]);
+    assert.ok(e <= 1e-4, `relative error ${e}`);
+  });
+}
+
+Deno.test("native conv: the winograd filter gradient declines what it cannot compute", async () => {
+  await tf.setBackend("wasm");
+  const x = tf.zeros([1, 6, 6, 16]), dy = tf.zeros([1, 6, 6, 18]);
+  const info = tf.backend_util.computeConv2DInfo([1, 6, 6, 16], [3, 3, 16, 18], 1, 1, "same");
+  assert.equal(nativeWinogradBackpropFilter(tf.backend(), { x, dy, info }), undefined);
+  const dy2 = tf.zeros([1, 3, 3, 16]);
+  const info2 = tf.backend_util.computeConv2DInfo([1, 6, 6, 16], [3, 3, 16, 16], 2, 1, "same");
+  assert.equal(nativeWinogradBackpropFilter(tf.backend(), { x, dy: dy2, info: info2 }), undefined);
+  tf.dispose([x, dy, dy2]);
 });

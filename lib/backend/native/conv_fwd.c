@@ -7,8 +7,8 @@
 // Taps outside x read 0 (any padding). act is the identity or ReLU; bias may be 0 (none).
 // Unit u = one output row (b = u / ho, oy = u % ho); a call computes rows [u0, u1).
 // Register tile: 2 output pixels x 16 output channels = 8 accumulators, so the two FMA pipes
-// of an x86 core stay busy. A pixel whose tap falls outside x reads `zeros` (>= ci floats of 0)
-// instead, so the inner loop has no branches. The last co % 4 channels use a 4-lane tile on
+// of an x86 core stay busy (8 pixels x 4 channels for the last co % 16 channels). A pixel whose
+// tap falls outside x reads `zeros` (>= ci floats of 0) instead, so the inner loop has no branches. The last co % 4 channels use a 4-lane tile on
 // zero-padded copies of their weights and bias (`tail`).
 #include <wasm_simd128.h>
 
@@ -38,37 +38,42 @@ INLINE void store_lanes(float* y, v128_t a, int lanes) {
   if (lanes > 2) y[2] = wasm_f32x4_extract_lane(a, 2);
 }
 
-// Output channels [o, o + lanes) of the whole row, 2 pixels at a time, with weights `wt` (row
-// stride `ws` floats per (tap, c)) and bias `bias` (4V values or none). V is 4 or 1 (inlined);
-// lanes is 4V, or 1..3 for the last co % 4 channels (V = 1, zero-padded weights and bias).
-INLINE void tiles(const Row* g, const float* wt, int ws, const float* bias, int o, const int V,
-                  int lanes) {
+// Output channels [o, o + lanes) of the whole row, R pixels at a time, with weights `wt` (row
+// stride `ws` floats per (tap, c)) and bias `bias` (4V values or none). (R, V) is (2, 4) or
+// (8, 1): 8 independent accumulators either way (inlined); lanes is 4V, or 1..3 for the last
+// co % 4 channels (V = 1, zero-padded weights and bias).
+INLINE void tiles(const Row* g, const float* wt, int ws, const float* bias, int o, const int R,
+                  const int V, int lanes) {
   const int ci = g->ci, co = g->co;
-  for (int ox = 0; ox < g->wo; ox += 2) {
-    v128_t a0[4], a1[4];
-    for (int v = 0; v < V; v++) a0[v] = a1[v] = wasm_f32x4_splat(0.f);
+  for (int ox = 0; ox < g->wo; ox += R) {
+    v128_t a[8][4];
+    for (int r = 0; r < R; r++) {
+      for (int v = 0; v < V; v++) a[r][v] = wasm_f32x4_splat(0.f);
+    }
     for (int ky = g->ky0; ky < g->ky1; ky++) {
       const float* xrow = g->xb + (long)(g->iy0 + ky) * g->w * ci;
       for (int kx = 0; kx < g->kw; kx++) {
-        const float *p0 = pixel(g, xrow, ox, kx), *p1 = pixel(g, xrow, ox + 1, kx);
+        const float* p[8];
+        for (int r = 0; r < R; r++) p[r] = pixel(g, xrow, ox + r, kx);
         const float* wp = wt + (long)(ky * g->kw + kx) * ci * ws;
         for (int c = 0; c < ci; c++, wp += ws) {
           v128_t wv[4];
           for (int v = 0; v < V; v++) wv[v] = wasm_v128_load(wp + 4 * v);
-          const v128_t s0 = wasm_v128_load32_splat(p0 + c), s1 = wasm_v128_load32_splat(p1 + c);
-          for (int v = 0; v < V; v++) a0[v] = wasm_f32x4_relaxed_madd(s0, wv[v], a0[v]);
-          for (int v = 0; v < V; v++) a1[v] = wasm_f32x4_relaxed_madd(s1, wv[v], a1[v]);
+          for (int r = 0; r < R; r++) {
+            const v128_t s = wasm_v128_load32_splat(p[r] + c);
+            for (int v = 0; v < V; v++) a[r][v] = wasm_f32x4_relaxed_madd(s, wv[v], a[r][v]);
+          }
         }
       }
     }
-    for (int r = 0; r < 2 && ox + r < g->wo; r++) {
+    for (int r = 0; r < R && ox + r < g->wo; r++) {
       float* y = g->yr + (long)(ox + r) * co + o;
       for (int v = 0; v < V; v++) {
-        const v128_t a = finish(r ? a1[v] : a0[v], g, bias ? bias + 4 * v : 0);
+        const v128_t av = finish(a[r][v], g, bias ? bias + 4 * v : 0);
         if (lanes == 4 * V) {
-          wasm_v128_store(y + 4 * v, a);
+          wasm_v128_store(y + 4 * v, av);
         } else {
-          store_lanes(y, a, lanes);
+          store_lanes(y, av, lanes);
         }
       }
     }
@@ -88,11 +93,11 @@ void conv_fwd(const float* x, const float* wt, const float* bias, float* y, cons
     if (g.ky0 < -g.iy0) g.ky0 = -g.iy0;  // rows above x
     if (g.ky1 > h - g.iy0) g.ky1 = h - g.iy0;  // rows below x
     int o = 0;
-    for (; o + 16 <= co; o += 16) tiles(&g, wt + o, co, bias ? bias + o : 0, o, 4, 16);
-    for (; o + 4 <= co; o += 4) tiles(&g, wt + o, co, bias ? bias + o : 0, o, 1, 4);
+    for (; o + 16 <= co; o += 16) tiles(&g, wt + o, co, bias ? bias + o : 0, o, 2, 4, 16);
+    for (; o + 4 <= co; o += 4) tiles(&g, wt + o, co, bias ? bias + o : 0, o, 8, 1, 4);
     if (o < co) {
       const float* tb = bias ? tail + (long)kh * kw * ci * 4 : 0;
-      tiles(&g, tail, 4, tb, o, 1, co - o);
+      tiles(&g, tail, 4, tb, o, 8, 1, co - o);
     }
   }
 }
