@@ -14,33 +14,42 @@
 #define INLINE static inline __attribute__((always_inline))
 
 // U[p][c][o] (o < co4, zero for o >= co) from the HWIO filter w[3][3][ci][co]; units: input
-// channels [u0, u1).
+// channels [u0, u1). Four output channels at a time; the last co % 4 are gathered one by one.
 EXPORT("wino_filter")
 void wino_filter(const float* w, float* u, int ci, int co, int co4, int u0, int u1) {
+  const long ps = (long)ci * co4;  // stride between the 16 positions
+  const v128_t half = wasm_f32x4_splat(0.5f);
   for (int c = u0; c < u1; c++) {
-    for (int o = 0; o < co4; o++) {
-      float* uo = u + (long)c * co4 + o;
-      const long ps = (long)ci * co4;  // stride between the 16 positions
-      if (o >= co) {
-        for (int p = 0; p < 16; p++) uo[p * ps] = 0.f;
-        continue;
+    for (int o = 0; o < co4; o += 4) {
+      v128_t g[3][3];
+      for (int i = 0; i < 3; i++) {
+        for (int j = 0; j < 3; j++) {
+          const float* src = w + ((long)(i * 3 + j) * ci + c) * co + o;
+          if (o + 4 <= co) {
+            g[i][j] = wasm_v128_load(src);
+          } else {
+            g[i][j] = wasm_f32x4_make(src[0], o + 1 < co ? src[1] : 0.f,
+                                      o + 2 < co ? src[2] : 0.f, 0.f);
+          }
+        }
       }
-#define G(i, j) w[((long)((i) * 3 + (j)) * ci + c) * co + o]
+      v128_t t[4][3];  // G g
       for (int j = 0; j < 3; j++) {
-        // Column j of t = G g (4 x 3), kept in the U slots of row-pair layout below.
-        const float g0 = G(0, j), g1 = G(1, j), g2 = G(2, j);
-        uo[(0 * 4 + j) * ps] = g0;
-        uo[(1 * 4 + j) * ps] = 0.5f * (g0 + g1 + g2);
-        uo[(2 * 4 + j) * ps] = 0.5f * (g0 - g1 + g2);
-        uo[(3 * 4 + j) * ps] = g2;
+        const v128_t h02 = wasm_f32x4_mul(half, wasm_f32x4_add(g[0][j], g[2][j]));
+        const v128_t h1 = wasm_f32x4_mul(half, g[1][j]);
+        t[0][j] = g[0][j];
+        t[1][j] = wasm_f32x4_add(h02, h1);
+        t[2][j] = wasm_f32x4_sub(h02, h1);
+        t[3][j] = g[2][j];
       }
-#undef G
-      for (int i = 0; i < 4; i++) {
-        // Row i of U = t Gt: from t[i][0..2] (stored in columns 0..2 above).
-        const float t0 = uo[(i * 4 + 0) * ps], t1 = uo[(i * 4 + 1) * ps], t2 = uo[(i * 4 + 2) * ps];
-        uo[(i * 4 + 1) * ps] = 0.5f * (t0 + t1 + t2);
-        uo[(i * 4 + 2) * ps] = 0.5f * (t0 - t1 + t2);
-        uo[(i * 4 + 3) * ps] = t2;
+      float* uo = u + (long)c * co4 + o;
+      for (int i = 0; i < 4; i++) {  // (G g) Gt
+        const v128_t h02 = wasm_f32x4_mul(half, wasm_f32x4_add(t[i][0], t[i][2]));
+        const v128_t h1 = wasm_f32x4_mul(half, t[i][1]);
+        wasm_v128_store(uo + (i * 4 + 0) * ps, t[i][0]);
+        wasm_v128_store(uo + (i * 4 + 1) * ps, wasm_f32x4_add(h02, h1));
+        wasm_v128_store(uo + (i * 4 + 2) * ps, wasm_f32x4_sub(h02, h1));
+        wasm_v128_store(uo + (i * 4 + 3) * ps, t[i][2]);
       }
     }
   }
