@@ -50,13 +50,18 @@ INLINE void tiles(const Row* g, const float* wt, int ws, const float* bias, int 
     for (int r = 0; r < R; r++) {
       for (int v = 0; v < V; v++) a[r][v] = wasm_f32x4_splat(0.f);
     }
+    // Interior tile: every tap of every pixel inside x, so a kernel row's kw * ci inputs of a
+    // pixel are contiguous, and so are its weight rows: one loop instead of kw (same order).
+    const int first = ox * g->sw - g->pl, last = (ox + R - 1) * g->sw - g->pl + g->kw - 1;
+    const int interior = ox + R <= g->wo && first >= 0 && last < g->w;
+    const int kxn = interior ? 1 : g->kw, cn = interior ? g->kw * ci : ci;
     for (int ky = g->ky0; ky < g->ky1; ky++) {
       const float* xrow = g->xb + (long)(g->iy0 + ky) * g->w * ci;
-      for (int kx = 0; kx < g->kw; kx++) {
+      for (int kx = 0; kx < kxn; kx++) {
         const float* p[8];
         for (int r = 0; r < R; r++) p[r] = pixel(g, xrow, ox + r, kx);
         const float* wp = wt + (long)(ky * g->kw + kx) * ci * ws;
-        for (int c = 0; c < ci; c++, wp += ws) {
+        for (int c = 0; c < cn; c++, wp += ws) {
           v128_t wv[4];
           for (int v = 0; v < V; v++) wv[v] = wasm_v128_load(wp + 4 * v);
           for (int r = 0; r < R; r++) {
