@@ -18,4 +18,15 @@ srcs=("$src"/*.c)
 "$cc" "${common[@]}" -matomics -mbulk-memory -Wl,--shared-memory -Wl,--max-memory=4294967296 \
   -Wl,--initial-memory=131072 -Wl,--no-check-features -o "$out/kernels.wasm" "${srcs[@]}"
 "$cc" "${common[@]}" -Wl,--initial-memory=131072 -o "$out/kernels.single.wasm" "${srcs[@]}"
+# The kernels run on tfjs's heap, so they must not use wasm-ld's shadow stack (it lives at the
+# bottom of linear memory, which is tfjs's): no function may touch a global. Checked with wabt's
+# wasm-objdump where it is installed (Debian: wabt; .ci/run installs it).
+if command -v wasm-objdump >/dev/null; then
+  for f in "$out"/kernels.wasm "$out"/kernels.single.wasm; do
+    if wasm-objdump -d "$f" | grep -q "global\.[gs]et"; then
+      echo "build_kernels: $f uses the shadow stack (an array indexed at run time?)" >&2
+      exit 1
+    fi
+  done
+fi
 echo "built: $(ls "$out"/*.wasm | tr '\n' ' ')"

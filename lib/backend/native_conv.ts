@@ -6,18 +6,20 @@
  * - direct (`native/conv_fwd.c`): `y[b,oy,ox,o] = act(bias[o] + Σ_{ky,kx,c} x[b, oy·sh+ky−pt,
  *   ox·sw+kx−pl, c] · w[ky,kx,c,o])` for any stride, padding and kernel size, in 2 pixels × 16
  *   channels register tiles;
- * - Winograd F(2×2, 3×3) (`native/winograd.c`; Lavin & Gray, CVPR 2016) for 3×3 stride-1 convs
- *   with Ci a multiple of 4 and Ci, Co ≥ 16: 16 products per 2×2 output tile and channel pair
- *   instead of 36, as 16 GEMMs over blocks of tiles that stay in each thread's cache. Its transforms
- *   only add, subtract and halve, so it agrees with the direct sum to float32 rounding (tests:
- *   ≤ 1e-4 relative to the cpu backend).
+ * - Winograd (Lavin & Gray, CVPR 2016) for 3×3 stride-1 convs with Ci a multiple of 4 and
+ *   Ci, Co ≥ 16, as GEMMs over blocks of tiles that stay in each thread's cache:
+ *   F(4×4, 3×3) (`native/winograd4.c`, 36 products per 4×4 output tile and channel pair instead
+ *   of 144) where the output is at least 4×4, else F(2×2, 3×3) (`native/winograd.c`, 16 instead
+ *   of 36; its transforms only add, subtract and halve). Both agree with the direct sum to float32
+ *   rounding; F(4×4) has larger transform coefficients (up to 8 and 1/24), and the tests hold both
+ *   to ≤ 1e-4 relative to the cpu backend.
  *
  * Both take an optional bias and ReLU (the `FusedConv2D` cases) and read zeros outside `x`.
  *
  * {@link nativeWinogradBackpropFilter} computes `Conv2DBackpropFilter` of such a conv (Ci, Co
- * multiples of 4) through the same identity (`native/winograd_bpf.c`): the forward output is
- * linear in `U = G g Gᵀ`, so `dU[p] = Σ_tiles (A dY Aᵀ)[p] · (Bᵀ d B)[p]` (16 GEMMs, one
- * accumulator per thread, summed at the end) and `dW = Gᵀ dU G`.
+ * multiples of 4) through the same identities (`native/winograd_bpf.c`, `winograd4_bpf.c`): the
+ * forward output is linear in `U = G g Gᵀ`, so `dU[p] = Σ_tiles (A dY Aᵀ)[p] · (Bᵀ d B)[p]`
+ * (16 or 36 GEMMs, one accumulator per thread, summed at the end) and `dW = Gᵀ dU G`.
  *
  * @module
  */
@@ -25,8 +27,12 @@ import { tf } from "../tf.ts";
 import { heapPointer, nativeHeap, nativePool } from "./native_kernels.ts";
 import type { HeapBackend } from "./wasm_ops.ts";
 
-/** Which algorithm {@link nativeConv2D} uses; "auto" picks Winograd where it applies. */
-export type ConvAlgorithm = "auto" | "direct" | "winograd";
+/**
+ * Which algorithm {@link nativeConv2D} uses: "winograd" is F(2×2, 3×3), "winograd4" F(4×4, 3×3);
+ * "auto" picks F(4×4) where Winograd applies and the output is at least 4×4, F(2×2) where it
+ * applies otherwise, else direct.
+ */
+export type ConvAlgorithm = "auto" | "direct" | "winograd" | "winograd4";
 
 /** Heap scratch buffers by name, grown on demand (the pool runs one job at a time). */
 const scratch = new Map<string, { ptr: number; floats: number }>();
@@ -86,19 +92,24 @@ export function nativeConv2D(
   if (!pool) return undefined;
   const [kh, kw, ci, co] = options.filter.shape;
   const [sh, sw] = options.strides;
-  const algorithm = options.algorithm ?? "auto";
-  const geometry = { kh, kw, sh, sw, ci, co };
-  if (algorithm === "winograd" && !(kh === 3 && kw === 3 && sh === 1 && sw === 1 && ci % 4 === 0)) {
+  const [ho, wo] = options.out;
+  let algorithm = options.algorithm ?? "auto";
+  if (algorithm === "auto") {
+    algorithm = !winogradApplies({ kh, kw, sh, sw, ci, co })
+      ? "direct"
+      : ho >= 4 && wo >= 4
+      ? "winograd4"
+      : "winograd";
+  }
+  const b = backend as unknown as HeapBackend;
+  if (algorithm === "direct") return direct(b, options);
+  if (!(kh === 3 && kw === 3 && sh === 1 && sw === 1 && ci % 4 === 0)) {
     throw new Error(
-      `nativeConv2D: algorithm "winograd" needs a 3×3 kernel, stride 1 and Ci % 4 = 0; got ` +
+      `nativeConv2D: algorithm "${algorithm}" needs a 3×3 kernel, stride 1 and Ci % 4 = 0; got ` +
         `kernel ${kh}×${kw}, strides ${sh},${sw}, Ci ${ci}`,
     );
   }
-  const wino = algorithm === "winograd" || (algorithm === "auto" && winogradApplies(geometry));
-  return wino ? winograd(backend as unknown as HeapBackend, options) : direct(
-    backend as unknown as HeapBackend,
-    options,
-  );
+  return winograd(b, { ...options, tile: algorithm === "winograd4" ? 4 : 2 });
 }
 
 function direct(b: HeapBackend, options: NativeConvOptions): tf.TensorInfo {
@@ -126,24 +137,30 @@ function direct(b: HeapBackend, options: NativeConvOptions): tf.TensorInfo {
   return y;
 }
 
-function winograd(b: HeapBackend, options: NativeConvOptions): tf.TensorInfo {
+/** F(tile×tile, 3×3) Winograd (tile 2 or 4). */
+function winograd(b: HeapBackend, options: NativeConvOptions & { tile: 2 | 4 }): tf.TensorInfo {
   const pool = nativePool()!;
-  const { x, filter, bias, out: [ho, wo], pad: [pt, pl] } = options;
+  const { x, filter, bias, out: [ho, wo], pad: [pt, pl], tile } = options;
   const [n, h, w, ci] = x.shape;
   const co = filter.shape[3], co4 = Math.ceil(co / 4) * 4;
-  // Tiles per block: V and M of one block (16·block·(Ci+Co4) floats) stay near 256 KiB.
-  const block = Math.max(2, Math.min(64, 2 * Math.floor(2048 / (ci + co4))));
-  const slot = 16 * block * (ci + co4);
-  const tiles = n * Math.ceil(ho / 2) * Math.ceil(wo / 2);
-  const u = reserve("wino_u", 16 * ci * co4);
+  const positions = (tile + 2) ** 2;
+  // Tiles per block (even): V and M of one block (positions·block·(Ci+Co4) floats) stay near
+  // 256 KiB, in each thread's L2.
+  const block = Math.max(2, Math.min(64, 2 * Math.floor(32768 / positions / (ci + co4))));
+  const slot = positions * block * (ci + co4);
+  const tiles = n * Math.ceil(ho / tile) * Math.ceil(wo / tile);
+  const u = reserve("wino_u", positions * ci * co4);
   const bias4 = bias ? reserve("wino_bias", co4) : 0;
   const work = reserve("wino_work", pool.threads * slot);
   const y = b.makeOutput([n, ho, wo, co], "float32");
   if (bias) floats(bias4, co4).fill(0).set(floats(heapPointer(b, bias), co));
-  pool.run("wino_filter", { args: [heapPointer(b, filter), u, ci, co, co4], units: ci });
+  const [filterFn, convFn] = tile === 4
+    ? ["wino4_filter", "wino4_conv"] as const
+    : ["wino_filter", "wino_conv"] as const;
+  pool.run(filterFn, { args: [heapPointer(b, filter), u, ci, co, co4], units: ci });
   const args = [heapPointer(b, x), u, bias4, heapPointer(b, y), work, n, h, w, ci, ho, wo, co];
   args.push(co4, pt, pl, options.relu ? 1 : 0, block, slot);
-  pool.run("wino_conv", { args, units: Math.ceil(tiles / block) });
+  pool.run(convFn, { args, units: Math.ceil(tiles / block) });
   return y;
 }
 
@@ -172,18 +189,22 @@ export function nativeWinogradBackpropFilter(
   if (!pool || !winogradApplies(geometry) || co % 4 !== 0) return undefined;
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return undefined;
   const b = backend as unknown as HeapBackend;
-  // Tiles per block: V and Z of one block (16·block·(Ci+Co) floats) stay near 512 KiB.
-  const block = Math.max(2, Math.min(128, Math.floor(8192 / (ci + co))));
-  const slot = 16 * block * (ci + co), acc = 16 * ci * co;
-  const tiles = n * Math.ceil(ho / 2) * Math.ceil(wo / 2);
+  // F(4×4, 3×3) where the output is at least 4×4, else F(2×2, 3×3) (as for the forward conv).
+  const tile = ho >= 4 && wo >= 4 ? 4 : 2, positions = (tile + 2) ** 2;
+  // Tiles per block: V and Z of one block (positions·block·(Ci+Co) floats) stay near 512 KiB.
+  const block = Math.max(2, Math.min(128, Math.floor(131072 / positions / (ci + co))));
+  const slot = positions * block * (ci + co), acc = positions * ci * co;
+  const tiles = n * Math.ceil(ho / tile) * Math.ceil(wo / tile);
   const du = reserve("wino_du", pool.threads * acc);
   const work = reserve("wino_work", pool.threads * slot);
   const dw = b.makeOutput([3, 3, ci, co], "float32");
   floats(du, pool.threads * acc).fill(0);
   const args = [heapPointer(b, x), heapPointer(b, dy), du, work, n, h, w, ci, ho, wo, co];
   args.push(info.padInfo.top, info.padInfo.left, block, slot);
-  pool.run("wino_bpf", { args, units: Math.ceil(tiles / block) });
-  const out = [du, heapPointer(b, dw), ci, co, pool.threads];
-  pool.run("wino_bpf_out", { args: out, units: ci });
+  const [gemmFn, outFn] = tile === 4
+    ? ["wino4_bpf", "wino4_bpf_out"] as const
+    : ["wino_bpf", "wino_bpf_out"] as const;
+  pool.run(gemmFn, { args, units: Math.ceil(tiles / block) });
+  pool.run(outFn, { args: [du, heapPointer(b, dw), ci, co, pool.threads], units: ci });
   return dw;
 }

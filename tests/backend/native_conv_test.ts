@@ -63,7 +63,7 @@ function run(c: Case, algorithm: ConvAlgorithm, data: Float32Array[]) {
 }
 
 for (const c of CASES) {
-  Deno.test(`native conv: winograd and direct == cpu (plain; bias + relu): x ${c.x} co ${c.co} pad ${JSON.stringify(c.pad)}`, async () => {
+  Deno.test(`native conv: winograd F(4×4), F(2×2) and direct == cpu (plain; bias + relu): x ${c.x} co ${c.co} pad ${JSON.stringify(c.pad)}`, async () => {
     const data = [
       randomArray(c.x.reduce((a, b) => a * b), 21),
       randomArray(9 * c.x[3] * c.co, 22),
@@ -72,7 +72,7 @@ for (const c of CASES) {
     await tf.setBackend("cpu");
     const ref = reference(c, data[0], data[1], data[2]);
     await tf.setBackend("wasm");
-    for (const algorithm of ["winograd", "direct"] as const) {
+    for (const algorithm of ["winograd4", "winograd", "direct"] as const) {
       run(c, algorithm, data).forEach((r, i) => {
         assert.deepEqual(r.shape, ref[i].shape);
         const e = relError(r.values, ref[i].values);
@@ -110,14 +110,18 @@ Deno.test("native conv: forcing winograd where it cannot apply is one clear erro
   tf.dispose([x, f]);
 });
 
-// Winograd's filter gradient: Ci, Co multiples of 4 (≥ 16), odd outputs, asymmetric and
-// over-size padding, and more tiles than one block.
+// Winograd's filter gradient (F(4×4, 3×3) for outputs of at least 4×4, else F(2×2, 3×3)): Ci,
+// Co multiples of 4 (≥ 16), odd outputs, asymmetric and over-size padding, and more tiles than one
+// block.
 const BPF_CASES: Case[] = [
   { x: [2, 7, 9, 16], co: 20, pad: [[1, 1], [1, 1]] },
   { x: [1, 8, 8, 20], co: 32, pad: [[0, 0], [0, 0]] },
   { x: [3, 5, 6, 16], co: 16, pad: [[2, 1], [0, 2]] },
   { x: [1, 3, 4, 16], co: 16, pad: [[3, 3], [2, 2]] },
   { x: [4, 16, 16, 32], co: 48, pad: [[1, 1], [1, 1]] },
+  // Outputs under 4×4 (F(2×2, 3×3)): 1×3 and 3×2.
+  { x: [2, 3, 5, 16], co: 20, pad: [[0, 0], [0, 0]] },
+  { x: [3, 3, 2, 16], co: 16, pad: [[1, 1], [1, 1]] },
 ];
 
 for (const c of BPF_CASES) {

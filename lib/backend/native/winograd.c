@@ -8,10 +8,7 @@
 // M[p][t][o] = sum_c V[p][t][c] * U[p][c][o], p = 4*i + j.
 //   G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]      (exact in float32)
 //   Bt = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]       At = [1 1 1 0; 0 1 -1 -1]
-#include <wasm_simd128.h>
-
-#define EXPORT(name) __attribute__((export_name(name)))
-#define INLINE static inline __attribute__((always_inline))
+#include "winograd.h"
 
 // U[p][c][o] (o < co4, zero for o >= co) from the HWIO filter w[3][3][ci][co]; units: input
 // channels [u0, u1). Four output channels at a time; the last co % 4 are gathered one by one.
@@ -92,41 +89,6 @@ INLINE void input_tile(const In* in, float* vb, int block, int r, int t, int c) 
   }
 }
 
-// M[r..r+2)[o..o+4V) = V[r..r+2) . U over ci, for one position (pointers already at p).
-INLINE void gemm_tile(const float* v, const float* u, float* m, int ci, int co4, int o,
-                      const int V) {
-  v128_t a0[4], a1[4];
-  for (int k = 0; k < V; k++) a0[k] = a1[k] = wasm_f32x4_splat(0.f);
-  const float* up = u + o;
-  for (int c = 0; c < ci; c++, up += co4) {
-    v128_t uv[4];
-    for (int k = 0; k < V; k++) uv[k] = wasm_v128_load(up + 4 * k);
-    const v128_t s0 = wasm_v128_load32_splat(v + c), s1 = wasm_v128_load32_splat(v + ci + c);
-    for (int k = 0; k < V; k++) a0[k] = wasm_f32x4_relaxed_madd(s0, uv[k], a0[k]);
-    for (int k = 0; k < V; k++) a1[k] = wasm_f32x4_relaxed_madd(s1, uv[k], a1[k]);
-  }
-  for (int k = 0; k < V; k++) {
-    wasm_v128_store(m + o + 4 * k, a0[k]);
-    wasm_v128_store(m + co4 + o + 4 * k, a1[k]);
-  }
-}
-
-INLINE v128_t finish(v128_t a, const float* bias, int o, int relu) {
-  if (bias) a = wasm_f32x4_add(a, wasm_v128_load(bias + o));
-  return relu ? wasm_f32x4_max(a, wasm_f32x4_splat(0.f)) : a;
-}
-
-// Stores the first `lanes` (1..4) lanes of `a`.
-INLINE void store_lanes(float* y, v128_t a, int lanes) {
-  if (lanes == 4) {
-    wasm_v128_store(y, a);
-    return;
-  }
-  y[0] = wasm_f32x4_extract_lane(a, 0);
-  if (lanes > 1) y[1] = wasm_f32x4_extract_lane(a, 1);
-  if (lanes > 2) y[2] = wasm_f32x4_extract_lane(a, 2);
-}
-
 // units: blocks of `block` (even) tiles over all n * tiles_h * tiles_w tiles, row-major. Thread
 // `thread` uses scratch + thread * slot floats: V [16][block][ci], then M [16][block][co4].
 // `bias4`: bias zero-padded to co4 values, or 0. ci % 4 == 0.
@@ -144,20 +106,7 @@ void wino_conv(const float* x, const float* u, const float* bias4, float* y, flo
     for (int r = 0; r < nb; r++) {
       for (int c = 0; c < ci; c += 4) input_tile(&in, vb, block, r, t0 + r, c);
     }
-    for (int p = 0; p < 16; p++) {
-      const float* vp = vb + (long)p * block * ci;
-      const float* up = u + (long)p * ci * co4;
-      float* mp = mb + (long)p * block * co4;
-      // Column tiles outer: a 16-wide column of U stays in L1 over the block's rows. Row nb (odd
-      // nb) is scratch: computed, never read.
-      int o = 0;
-      for (; o + 16 <= co4; o += 16) {
-        for (int r = 0; r < nb; r += 2) gemm_tile(vp + (long)r * ci, up, mp + (long)r * co4, ci, co4, o, 4);
-      }
-      for (; o < co4; o += 4) {
-        for (int r = 0; r < nb; r += 2) gemm_tile(vp + (long)r * ci, up, mp + (long)r * co4, ci, co4, o, 1);
-      }
-    }
+    block_gemm(vb, u, mb, 16, nb, block, ci, co4);
     for (int r = 0; r < nb; r++) {
       const int t = t0 + r, b = t / tiles_img, tt = t % tiles_img;
       const int oy = 2 * (tt / tiles_w), ox = 2 * (tt % tiles_w);

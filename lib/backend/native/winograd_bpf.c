@@ -7,10 +7,7 @@
 //   dU[p][c][o] = sum over tiles t of V[p][t][c] * Z[p][t][o],  Z = A dY At   (16 GEMMs)
 //   dg = Gt dU G                                                              (3x3 per (c, o))
 // A = [1 0; 1 1; 1 -1; 0 -1]. Ci and Co are multiples of 4.
-#include <wasm_simd128.h>
-
-#define EXPORT(name) __attribute__((export_name(name)))
-#define INLINE static inline __attribute__((always_inline))
+#include "winograd.h"
 
 typedef struct {
   const float *x, *dy;
@@ -76,26 +73,6 @@ INLINE void grad_tile(const Geo* g, float* zb, int block, int r, int t, int o) {
   }
 }
 
-// acc[c..c+2)[o..o+4V) += sum over rows r < nb of V[r][c..c+2) * Z[r][o..o+4V).
-INLINE void gemm_tile(const float* v, const float* z, float* acc, int nb, int ci, int co, int c,
-                      int o, const int V) {
-  float* a0p = acc + (long)c * co + o;
-  v128_t a0[4], a1[4];
-  for (int k = 0; k < V; k++) a0[k] = wasm_v128_load(a0p + 4 * k);
-  for (int k = 0; k < V; k++) a1[k] = wasm_v128_load(a0p + co + 4 * k);
-  const float* vp = v + c;
-  const float* zp = z + o;
-  for (int r = 0; r < nb; r++, vp += ci, zp += co) {
-    v128_t zv[4];
-    for (int k = 0; k < V; k++) zv[k] = wasm_v128_load(zp + 4 * k);
-    const v128_t s0 = wasm_v128_load32_splat(vp), s1 = wasm_v128_load32_splat(vp + 1);
-    for (int k = 0; k < V; k++) a0[k] = wasm_f32x4_relaxed_madd(s0, zv[k], a0[k]);
-    for (int k = 0; k < V; k++) a1[k] = wasm_f32x4_relaxed_madd(s1, zv[k], a1[k]);
-  }
-  for (int k = 0; k < V; k++) wasm_v128_store(a0p + 4 * k, a0[k]);
-  for (int k = 0; k < V; k++) wasm_v128_store(a0p + co + 4 * k, a1[k]);
-}
-
 // units: blocks of `block` tiles. Thread `thread` accumulates into its own dU (16 * ci * co
 // floats at du + thread * 16 * ci * co, zeroed by the caller) using scratch + thread * slot:
 // V [16][block][ci], then Z [16][block][co].
@@ -115,16 +92,7 @@ void wino_bpf(const float* x, const float* dy, float* du, float* scratch, int n,
       for (int c = 0; c < ci; c += 4) input_tile(&g, vb, block, r, t0 + r, c);
       for (int o = 0; o < co; o += 4) grad_tile(&g, zb, block, r, t0 + r, o);
     }
-    for (int p = 0; p < 16; p++) {
-      const float* vp = vb + (long)p * block * ci;
-      const float* zp = zb + (long)p * block * co;
-      float* ap = acc + (long)p * ci * co;
-      for (int c = 0; c < ci; c += 2) {
-        int o = 0;
-        for (; o + 16 <= co; o += 16) gemm_tile(vp, zp, ap, nb, ci, co, c, o, 4);
-        for (; o < co; o += 4) gemm_tile(vp, zp, ap, nb, ci, co, c, o, 1);
-      }
-    }
+    block_gemm_at(vb, zb, acc, 16, nb, block, ci, co);
   }
 }
 
