@@ -1,19 +1,10 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tf.ts";
-import { randomArray, relError, runOn, setupBackends } from "./helpers.ts";
+import { type ConvCase, randomArray, relError, runOn, setupBackends } from "./helpers.ts";
 
 await setupBackends();
 
-type Pad = "same" | "valid" | [[0, 0], [number, number], [number, number], [0, 0]];
-interface Case {
-  x: [number, number, number, number];
-  k: [number, number];
-  co: number;
-  strides: [number, number];
-  pad: Pad;
-}
-
-const CASES: Case[] = [
+const CASES: ConvCase[] = [
   { x: [2, 7, 9, 3], k: [3, 3], co: 4, strides: [1, 1], pad: "same" },
   { x: [2, 7, 9, 3], k: [3, 2], co: 4, strides: [2, 2], pad: "same" },
   { x: [1, 8, 9, 3], k: [3, 3], co: 5, strides: [2, 3], pad: "valid" },
@@ -39,7 +30,7 @@ for (let i = 0; i < 6; i++) {
 }
 
 /** Forward output and both gradients of Σ conv(x, W)² (a non-uniform upstream gradient 2y). */
-function gradsOf(c: Case, xs: Float32Array, ws: Float32Array) {
+function gradsOf(c: ConvCase, xs: Float32Array, ws: Float32Array) {
   const x = tf.tensor4d(xs, c.x);
   const w = tf.tensor4d(ws, [c.k[0], c.k[1], c.x[3], c.co]);
   const conv = (a: tf.Tensor, b: tf.Tensor) =>

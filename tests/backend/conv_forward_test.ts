@@ -2,36 +2,27 @@ import assert from "node:assert/strict";
 import { tf } from "../../lib/tf.ts";
 import { nativeConvApplies } from "../../lib/backend/conv_forward.ts";
 import { nativePool } from "../../lib/backend/native_kernels.ts";
-import { randomArray, relError, runOn, setupBackends } from "./helpers.ts";
+import { assertWasmMatchesCpu, type ConvCase, randomArray, setupBackends } from "./helpers.ts";
 
 await setupBackends();
 
-type Pad = "same" | "valid" | [[0, 0], [number, number], [number, number], [0, 0]];
-interface Case {
-  x: [number, number, number, number];
-  k: [number, number];
-  co: number;
-  s: [number, number];
-  pad: Pad;
-}
-
 // co 21 = one 16-channel tile + one 4-channel tile + 1 scalar channel; odd widths leave a lone
 // last pixel; ci 3 (RGB) and ci 1; batch 1; stride 2; non-square kernels; every padding kind.
-const CASES: Case[] = [
-  { x: [2, 9, 7, 5], k: [3, 3], co: 21, s: [1, 1], pad: "same" },
-  { x: [1, 8, 9, 3], k: [3, 3], co: 32, s: [2, 2], pad: "same" },
-  { x: [1, 7, 5, 6], k: [2, 3], co: 17, s: [2, 1], pad: "valid" },
-  { x: [3, 5, 6, 1], k: [1, 1], co: 6, s: [1, 1], pad: "valid" },
-  { x: [1, 6, 7, 4], k: [3, 3], co: 16, s: [1, 2], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
-  { x: [1, 3, 3, 2], k: [3, 3], co: 20, s: [1, 1], pad: [[0, 0], [3, 3], [2, 2], [0, 0]] },
-  { x: [2, 4, 11, 8], k: [5, 1], co: 19, s: [2, 3], pad: "same" },
+const CASES: ConvCase[] = [
+  { x: [2, 9, 7, 5], k: [3, 3], co: 21, strides: [1, 1], pad: "same" },
+  { x: [1, 8, 9, 3], k: [3, 3], co: 32, strides: [2, 2], pad: "same" },
+  { x: [1, 7, 5, 6], k: [2, 3], co: 17, strides: [2, 1], pad: "valid" },
+  { x: [3, 5, 6, 1], k: [1, 1], co: 6, strides: [1, 1], pad: "valid" },
+  { x: [1, 6, 7, 4], k: [3, 3], co: 16, strides: [1, 2], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  { x: [1, 3, 3, 2], k: [3, 3], co: 20, strides: [1, 1], pad: [[0, 0], [3, 3], [2, 2], [0, 0]] },
+  { x: [2, 4, 11, 8], k: [5, 1], co: 19, strides: [2, 3], pad: "same" },
 ];
 
-function nameOf(c: Case): string {
-  return `x ${c.x} k ${c.k} co ${c.co} s ${c.s} pad ${JSON.stringify(c.pad)}`;
+function nameOf(c: ConvCase): string {
+  return `x ${c.x} k ${c.k} co ${c.co} s ${c.strides} pad ${JSON.stringify(c.pad)}`;
 }
 
-function inputs(c: Case) {
+function inputs(c: ConvCase) {
   const xs = randomArray(c.x.reduce((a, b) => a * b), 3);
   const ws = randomArray(c.k[0] * c.k[1] * c.x[3] * c.co, 4);
   const bs = randomArray(c.co, 5);
@@ -47,21 +38,15 @@ for (const c of CASES) {
     const make = inputs(c);
     const f = () => {
       const { x, w, b } = make();
-      const strides = c.s, pad = c.pad;
+      const { strides, pad } = c;
       return [
-        tf.conv2d(x, w, c.s, c.pad),
+        tf.conv2d(x, w, strides, pad),
         tf.fused.conv2d({ x, filter: w, strides, pad, bias: b, activation: "relu" }),
         tf.fused.conv2d({ x, filter: w, strides, pad, bias: b }),
         tf.fused.conv2d({ x, filter: w, strides, pad, activation: "relu" }),
       ];
     };
-    const wasm = await runOn("wasm", f);
-    const cpu = await runOn("cpu", f);
-    wasm.forEach((r, i) => {
-      assert.deepEqual(r.shape, cpu[i].shape);
-      const e = relError(r.values, cpu[i].values);
-      assert.ok(e <= 1e-4, `output ${i}: relative error ${e}`);
-    });
+    await assertWasmMatchesCpu(f);
   });
 }
 
@@ -117,7 +102,5 @@ Deno.test("native conv2d: a delegated activation still equals cpu", async () => 
     const { x, w, b } = make();
     return tf.fused.conv2d({ x, filter: w, strides: 2, pad: "same", bias: b, activation: "elu" });
   };
-  const [wasm] = await runOn("wasm", f);
-  const [cpu] = await runOn("cpu", f);
-  assert.ok(relError(wasm.values, cpu.values) <= 1e-4);
+  await assertWasmMatchesCpu(f);
 });

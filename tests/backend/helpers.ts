@@ -1,4 +1,5 @@
 /** Shared helpers of the backend tests: seeded data, wasm-vs-cpu runs, relative error. */
+import assert from "node:assert/strict";
 import { tf } from "../../lib/tf.ts";
 import { initBackend } from "../../lib/backend/mod.ts";
 
@@ -45,4 +46,33 @@ export async function runOn(
   const res = outs.map((t) => ({ shape: t.shape, values: t.dataSync() as Float32Array }));
   tf.dispose(outs);
   return res;
+}
+
+/** A conv padding: "same", "valid" or explicit NHWC pairs. */
+export type ConvPad = "same" | "valid" | [[0, 0], [number, number], [number, number], [0, 0]];
+
+/** A conv test shape: input NHWC, kernel size, output channels, strides, padding. */
+export interface ConvCase {
+  x: [number, number, number, number];
+  k: [number, number];
+  co: number;
+  strides: [number, number];
+  pad: ConvPad;
+}
+
+/**
+ * Runs `fn` on wasm and on cpu and asserts every output has the same shape and a relative error
+ * (max |wasm − cpu| / max |cpu|) of at most `tolerance` (default 1e-4).
+ */
+export async function assertWasmMatchesCpu(
+  fn: () => tf.Tensor | tf.Tensor[],
+  tolerance = 1e-4,
+): Promise<void> {
+  const wasm = await runOn("wasm", fn);
+  const cpu = await runOn("cpu", fn);
+  wasm.forEach((r, i) => {
+    assert.deepEqual(r.shape, cpu[i].shape);
+    const e = relError(r.values, cpu[i].values);
+    assert.ok(e <= tolerance, `output ${i}: relative error ${e}`);
+  });
 }

@@ -1,6 +1,5 @@
-import assert from "node:assert/strict";
 import { tf } from "../../lib/tf.ts";
-import { randomArray, relError, runOn, setupBackends } from "./helpers.ts";
+import { assertWasmMatchesCpu, randomArray, setupBackends } from "./helpers.ts";
 
 await setupBackends();
 
@@ -26,12 +25,6 @@ for (const c of CASES) {
         tf.fused.depthwiseConv2d({ x, filter: w, strides: c.s, pad: "same" }),
       ];
     };
-    const wasm = await runOn("wasm", f);
-    const cpu = await runOn("cpu", f);
-    wasm.forEach((r, i) => {
-      assert.deepEqual(r.shape, cpu[i].shape);
-      const e = relError(r.values, cpu[i].values);
-      assert.ok(e <= 1e-4, `output ${i}: relative error ${e}`);
-    });
+    await assertWasmMatchesCpu(f);
   });
 }

@@ -8,8 +8,9 @@
 // Unit u = one output row (b = u / ho, oy = u % ho); a call computes rows [u0, u1).
 // Register tile: 2 output pixels x 16 output channels = 8 accumulators, so the two FMA pipes
 // of an x86 core stay busy (8 pixels x 4 channels for the last co % 16 channels). A pixel whose
-// tap falls outside x reads `zeros` (>= ci floats of 0) instead, so the inner loop has no branches. The last co % 4 channels use a 4-lane tile on
-// zero-padded copies of their weights and bias (`tail`).
+// tap falls outside x reads `zeros` (>= ci floats of 0) instead, so the inner loop has no
+// branches. The last co % 4 channels use a 4-lane tile on zero-padded copies of their weights and
+// bias (`tail`).
 #include <wasm_simd128.h>
 
 #define EXPORT(name) __attribute__((export_name(name)))

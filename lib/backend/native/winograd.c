@@ -21,13 +21,7 @@ void wino_filter(const float* w, float* u, int ci, int co, int co4, int u0, int 
       v128_t g[3][3];
       for (int i = 0; i < 3; i++) {
         for (int j = 0; j < 3; j++) {
-          const float* src = w + ((long)(i * 3 + j) * ci + c) * co + o;
-          if (o + 4 <= co) {
-            g[i][j] = wasm_v128_load(src);
-          } else {
-            g[i][j] = wasm_f32x4_make(src[0], o + 1 < co ? src[1] : 0.f,
-                                      o + 2 < co ? src[2] : 0.f, 0.f);
-          }
+          g[i][j] = load_cols(w + ((long)(i * 3 + j) * ci + c) * co + o, o, co);
         }
       }
       v128_t t[4][3];  // G g
@@ -52,43 +46,6 @@ void wino_filter(const float* w, float* u, int ci, int co, int co4, int u0, int 
   }
 }
 
-typedef struct {
-  const float* x;
-  int h, w, ci, tiles_w, tiles_img, pt, pl;
-} In;
-
-// V[p][r][c..c+4) for tile t (row r of the block), 4 channels.
-INLINE void input_tile(const In* in, float* vb, int block, int r, int t, int c) {
-  const int b = t / in->tiles_img, tt = t % in->tiles_img;
-  const int iy0 = 2 * (tt / in->tiles_w) - in->pt, ix0 = 2 * (tt % in->tiles_w) - in->pl;
-  const float* xb = in->x + (long)b * in->h * in->w * in->ci + c;
-  v128_t d[4][4];
-  for (int i = 0; i < 4; i++) {
-    const int iy = iy0 + i;
-    for (int j = 0; j < 4; j++) {
-      const int ix = ix0 + j;
-      d[i][j] = iy >= 0 && iy < in->h && ix >= 0 && ix < in->w
-        ? wasm_v128_load(xb + ((long)iy * in->w + ix) * in->ci)
-        : wasm_f32x4_splat(0.f);
-    }
-  }
-  v128_t e[4][4];  // Bt d
-  for (int j = 0; j < 4; j++) {
-    e[0][j] = wasm_f32x4_sub(d[0][j], d[2][j]);
-    e[1][j] = wasm_f32x4_add(d[1][j], d[2][j]);
-    e[2][j] = wasm_f32x4_sub(d[2][j], d[1][j]);
-    e[3][j] = wasm_f32x4_sub(d[1][j], d[3][j]);
-  }
-  const long ps = (long)block * in->ci;
-  float* v = vb + (long)r * in->ci + c;
-  for (int i = 0; i < 4; i++) {  // (Bt d) B
-    wasm_v128_store(v + (i * 4 + 0) * ps, wasm_f32x4_sub(e[i][0], e[i][2]));
-    wasm_v128_store(v + (i * 4 + 1) * ps, wasm_f32x4_add(e[i][1], e[i][2]));
-    wasm_v128_store(v + (i * 4 + 2) * ps, wasm_f32x4_sub(e[i][2], e[i][1]));
-    wasm_v128_store(v + (i * 4 + 3) * ps, wasm_f32x4_sub(e[i][1], e[i][3]));
-  }
-}
-
 // units: blocks of `block` (even) tiles over all n * tiles_h * tiles_w tiles, row-major. Thread
 // `thread` uses scratch + thread * slot floats: V [16][block][ci], then M [16][block][co4].
 // `bias4`: bias zero-padded to co4 values, or 0. ci % 4 == 0.
@@ -98,13 +55,14 @@ void wino_conv(const float* x, const float* u, const float* bias4, float* y, flo
                int relu, int block, int slot, int u0, int u1, int thread) {
   const int tiles_w = (wo + 1) / 2, tiles_img = ((ho + 1) / 2) * tiles_w;
   const int total = n * tiles_img;
-  const In in = {x, h, w, ci, tiles_w, tiles_img, pt, pl};
+  const Tiles g = {x, h, w, ci, tiles_w, tiles_img, pt, pl};
   float* vb = scratch + (long)thread * slot;
   float* mb = vb + 16L * block * ci;
+  const long vps = (long)block * ci;  // position stride of V
   for (int unit = u0; unit < u1; unit++) {
     const int t0 = unit * block, nb = total - t0 < block ? total - t0 : block;
     for (int r = 0; r < nb; r++) {
-      for (int c = 0; c < ci; c += 4) input_tile(&in, vb, block, r, t0 + r, c);
+      for (int c = 0; c < ci; c += 4) input_tile2(&g, vb + (long)r * ci + c, vps, t0 + r, c);
     }
     block_gemm(vb, u, mb, 16, nb, block, ci, co4);
     for (int r = 0; r < nb; r++) {

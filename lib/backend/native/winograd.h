@@ -102,3 +102,47 @@ INLINE void block_gemm_at(const float* vb, const float* zb, float* acc, const in
     }
   }
 }
+
+// Where the tiles of a conv input are: tile t = (image b, row ty, column tx) in row-major order,
+// `tiles_w` tiles per row and `tiles_img` per image; padding top/left `pt`, `pl`.
+typedef struct {
+  const float* x;
+  int h, w, ci, tiles_w, tiles_img, pt, pl;
+} Tiles;
+
+// src[0..4) as a vector, lanes at or beyond `co - o` read as 0 (the last co % 4 columns).
+INLINE v128_t load_cols(const float* src, int o, int co) {
+  if (o + 4 <= co) return wasm_v128_load(src);
+  return wasm_f32x4_make(src[0], o + 1 < co ? src[1] : 0.f, o + 2 < co ? src[2] : 0.f, 0.f);
+}
+
+// F(2x2, 3x3): V for tile t, channels c..c+4: Bt d B of the 4x4 patch at (2*ty - pt,
+// 2*tx - pl), zero outside x, stored at v + p * ps for p = 4*i + j.
+// Bt = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+INLINE void input_tile2(const Tiles* g, float* v, long ps, int t, int c) {
+  const int b = t / g->tiles_img, tt = t % g->tiles_img;
+  const int iy0 = 2 * (tt / g->tiles_w) - g->pt, ix0 = 2 * (tt % g->tiles_w) - g->pl;
+  const float* xb = g->x + (long)b * g->h * g->w * g->ci + c;
+  v128_t d[4][4];
+  for (int i = 0; i < 4; i++) {
+    for (int j = 0; j < 4; j++) {
+      const int iy = iy0 + i, ix = ix0 + j;
+      d[i][j] = iy >= 0 && iy < g->h && ix >= 0 && ix < g->w
+        ? wasm_v128_load(xb + ((long)iy * g->w + ix) * g->ci)
+        : wasm_f32x4_splat(0.f);
+    }
+  }
+  v128_t e[4][4];  // Bt d
+  for (int j = 0; j < 4; j++) {
+    e[0][j] = wasm_f32x4_sub(d[0][j], d[2][j]);
+    e[1][j] = wasm_f32x4_add(d[1][j], d[2][j]);
+    e[2][j] = wasm_f32x4_sub(d[2][j], d[1][j]);
+    e[3][j] = wasm_f32x4_sub(d[1][j], d[3][j]);
+  }
+  for (int i = 0; i < 4; i++) {  // (Bt d) B
+    wasm_v128_store(v + (i * 4 + 0) * ps, wasm_f32x4_sub(e[i][0], e[i][2]));
+    wasm_v128_store(v + (i * 4 + 1) * ps, wasm_f32x4_add(e[i][1], e[i][2]));
+    wasm_v128_store(v + (i * 4 + 2) * ps, wasm_f32x4_sub(e[i][2], e[i][1]));
+    wasm_v128_store(v + (i * 4 + 3) * ps, wasm_f32x4_sub(e[i][1], e[i][3]));
+  }
+}

@@ -19,10 +19,7 @@ void wino4_filter(const float* w, float* u, int ci, int co, int co4, int u0, int
       v128_t g[3][3];
       for (int i = 0; i < 3; i++) {
         for (int j = 0; j < 3; j++) {
-          const float* src = w + ((long)(i * 3 + j) * ci + c) * co + o;
-          g[i][j] = o + 4 <= co ? wasm_v128_load(src)
-                                : wasm_f32x4_make(src[0], o + 1 < co ? src[1] : 0.f,
-                                                  o + 2 < co ? src[2] : 0.f, 0.f);
+          g[i][j] = load_cols(w + ((long)(i * 3 + j) * ci + c) * co + o, o, co);
         }
       }
       v128_t t[3][6];  // columns j of G g, as t[j][i]
@@ -51,7 +48,7 @@ void wino4_conv(const float* x, const float* u, const float* bias4, float* y, fl
   const long vps = (long)block * ci, mps = (long)block * co4;  // position strides
   for (int unit = u0; unit < u1; unit++) {
     const int t0 = unit * block, nb = total - t0 < block ? total - t0 : block;
-    const Tiles4 g = {x, h, w, ci, tiles_w, tiles_img, pt, pl};
+    const Tiles g = {x, h, w, ci, tiles_w, tiles_img, pt, pl};
     for (int r = 0; r < nb; r++) {
       for (int c = 0; c < ci; c += 4) input_tile4(&g, vb + (long)r * ci + c, vps, t0 + r, c);
     }

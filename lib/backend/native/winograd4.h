@@ -42,14 +42,9 @@ INLINE void output_col(const v128_t* m, v128_t* out) {
 }
 
 
-typedef struct {
-  const float* x;
-  int h, w, ci, tiles_w, tiles_img, pt, pl;
-} Tiles4;
-
 // V for tile t, channels c..c+4: Bt d B of the 6x6 patch at (4*ty - pt, 4*tx - pl), zero outside
 // x, stored at v + p * ps for p = 6*i + j.
-INLINE void input_tile4(const Tiles4* g, float* v, long ps, int t, int c) {
+INLINE void input_tile4(const Tiles* g, float* v, long ps, int t, int c) {
   const int b = t / g->tiles_img, tt = t % g->tiles_img;
   const int iy0 = 4 * (tt / g->tiles_w) - g->pt, ix0 = 4 * (tt % g->tiles_w) - g->pl;
   const float* xb = g->x + (long)b * g->h * g->w * g->ci + c;

@@ -23,7 +23,8 @@ INLINE void unfilter_col(const v128_t* u, v128_t* out) {
   const v128_t s12 = wasm_f32x4_add(u[1], u[2]), s34 = wasm_f32x4_add(u[3], u[4]);
   const v128_t d21 = wasm_f32x4_sub(u[2], u[1]), d34 = wasm_f32x4_sub(u[3], u[4]);
   const v128_t sixth = SPLAT(1.f / 6);
-  out[0] = MADD(SPLAT(1.f / 24), s34, MADD(SPLAT(-1.f / 6), s12, wasm_f32x4_mul(SPLAT(0.25f), u[0])));
+  const v128_t q0 = MADD(SPLAT(-1.f / 6), s12, wasm_f32x4_mul(SPLAT(0.25f), u[0]));
+  out[0] = MADD(SPLAT(1.f / 24), s34, q0);
   out[1] = MADD(SPLAT(1.f / 12), d34, wasm_f32x4_mul(sixth, d21));
   out[2] = wasm_f32x4_add(wasm_f32x4_mul(sixth, wasm_f32x4_sub(s34, s12)), u[5]);
 }
@@ -37,7 +38,7 @@ void wino4_bpf(const float* x, const float* dy, float* du, float* scratch, int n
                int thread) {
   const int tiles_w = (wo + 3) / 4, tiles_img = ((ho + 3) / 4) * tiles_w;
   const int total = n * tiles_img;
-  const Tiles4 g = {x, h, w, ci, tiles_w, tiles_img, pt, pl};
+  const Tiles g = {x, h, w, ci, tiles_w, tiles_img, pt, pl};
   float* vb = scratch + (long)thread * slot;
   float* zb = vb + 36L * block * ci;
   float* acc = du + (long)thread * 36 * ci * co;

@@ -9,41 +9,11 @@
 // A = [1 0; 1 1; 1 -1; 0 -1]. Ci and Co are multiples of 4.
 #include "winograd.h"
 
+// Where the 2x2 tiles of the upstream gradient dy [n][ho][wo][co] are.
 typedef struct {
-  const float *x, *dy;
-  int h, w, ci, ho, wo, co, tiles_w, tiles_img, pt, pl;
+  const float* dy;
+  int ho, wo, co, tiles_w, tiles_img;
 } Geo;
-
-// V[p][r][c..c+4) for tile t: Bt d B of the 4x4 input patch (zero outside x).
-INLINE void input_tile(const Geo* g, float* vb, int block, int r, int t, int c) {
-  const int b = t / g->tiles_img, tt = t % g->tiles_img;
-  const int iy0 = 2 * (tt / g->tiles_w) - g->pt, ix0 = 2 * (tt % g->tiles_w) - g->pl;
-  const float* xb = g->x + (long)b * g->h * g->w * g->ci + c;
-  v128_t d[4][4];
-  for (int i = 0; i < 4; i++) {
-    for (int j = 0; j < 4; j++) {
-      const int iy = iy0 + i, ix = ix0 + j;
-      d[i][j] = iy >= 0 && iy < g->h && ix >= 0 && ix < g->w
-        ? wasm_v128_load(xb + ((long)iy * g->w + ix) * g->ci)
-        : wasm_f32x4_splat(0.f);
-    }
-  }
-  v128_t e[4][4];
-  for (int j = 0; j < 4; j++) {
-    e[0][j] = wasm_f32x4_sub(d[0][j], d[2][j]);
-    e[1][j] = wasm_f32x4_add(d[1][j], d[2][j]);
-    e[2][j] = wasm_f32x4_sub(d[2][j], d[1][j]);
-    e[3][j] = wasm_f32x4_sub(d[1][j], d[3][j]);
-  }
-  const long ps = (long)block * g->ci;
-  float* v = vb + (long)r * g->ci + c;
-  for (int i = 0; i < 4; i++) {
-    wasm_v128_store(v + (i * 4 + 0) * ps, wasm_f32x4_sub(e[i][0], e[i][2]));
-    wasm_v128_store(v + (i * 4 + 1) * ps, wasm_f32x4_add(e[i][1], e[i][2]));
-    wasm_v128_store(v + (i * 4 + 2) * ps, wasm_f32x4_sub(e[i][2], e[i][1]));
-    wasm_v128_store(v + (i * 4 + 3) * ps, wasm_f32x4_sub(e[i][1], e[i][3]));
-  }
-}
 
 // Z[p][r][o..o+4) for tile t: A dY At of the 2x2 gradient tile (zero beyond the output).
 INLINE void grad_tile(const Geo* g, float* zb, int block, int r, int t, int o) {
@@ -82,14 +52,16 @@ void wino_bpf(const float* x, const float* dy, float* du, float* scratch, int n,
               int thread) {
   const int tiles_w = (wo + 1) / 2, tiles_img = ((ho + 1) / 2) * tiles_w;
   const int total = n * tiles_img;
-  const Geo g = {x, dy, h, w, ci, ho, wo, co, tiles_w, tiles_img, pt, pl};
+  const Geo g = {dy, ho, wo, co, tiles_w, tiles_img};
+  const Tiles in = {x, h, w, ci, tiles_w, tiles_img, pt, pl};
   float* vb = scratch + (long)thread * slot;
   float* zb = vb + 16L * block * ci;
+  const long vps = (long)block * ci;  // position stride of V
   float* acc = du + (long)thread * 16 * ci * co;
   for (int unit = u0; unit < u1; unit++) {
     const int t0 = unit * block, nb = total - t0 < block ? total - t0 : block;
     for (int r = 0; r < nb; r++) {
-      for (int c = 0; c < ci; c += 4) input_tile(&g, vb, block, r, t0 + r, c);
+      for (int c = 0; c < ci; c += 4) input_tile2(&in, vb + (long)r * ci + c, vps, t0 + r, c);
       for (int o = 0; o < co; o += 4) grad_tile(&g, zb, block, r, t0 + r, o);
     }
     block_gemm_at(vb, zb, acc, 16, nb, block, ci, co);
