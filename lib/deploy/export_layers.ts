@@ -123,6 +123,26 @@ function linearOp(
     activation: activationOf(layer, cfg),
     affine: { scale, shift },
     integer: binaryKernel && isQuant(cfg, "inputQuantizer"),
+    ...(bias && !binaryKernel ? { rawBias: Float32Array.from(bias) } : {}),
+  };
+}
+
+/**
+ * A batch norm's float32 recipe in the float simulation: mean, s = fround(γ/√(σ² + ε)) computed
+ * in float64 from the float32 weights as the wasm backend's `FusedBatchNorm` does
+ * (`lib/backend/elementwise.ts`), and β (zeros without one).
+ */
+function batchNormRecipe(w: Map<string, Float32Array>, epsilon: number) {
+  const mean = w.get("moving_mean")!, variance = w.get("moving_variance")!;
+  const gamma = w.get("gamma"), beta = w.get("beta");
+  const scale = new Float32Array(mean.length);
+  for (let c = 0; c < mean.length; c++) {
+    scale[c] = (gamma ? gamma[c] : 1) / Math.sqrt(variance[c] + epsilon);
+  }
+  return {
+    mean: Float32Array.from(mean),
+    scale,
+    shift: Float32Array.from(beta ?? scale.map(() => 0)),
   };
 }
 
@@ -185,8 +205,9 @@ export function layerToOps(
         epsilon: cfg.epsilon as number,
       });
       const empty = new Float32Array(0);
+      const rawBn = batchNormRecipe(w, cfg.epsilon as number);
       return {
-        ops: [{ type: "batchnorm", name: layer.name, scale: empty, shift: empty, affine }],
+        ops: [{ type: "batchnorm", name: layer.name, scale: empty, shift: empty, affine, rawBn }],
         shape,
       };
     }

@@ -31,6 +31,9 @@
  *   - Output v_c = scale_c·r + shift_c. `scale` folds α_c (per-channel or per-layer scale of the
  *     kernel) and a following batch norm; `shift` folds the bias and the batch norm shift.
  *     Then `activation` ∈ linear | relu | softmax | sigmoid | tanh.
+ *   - `tieBias?`, `tieMean`, `tieScale`, `tieShift` (f32, float convs whose batch norm was folded
+ *     in): the float32 recipe of the float simulation, `v = ((y + bias − mean)·scale) + shift`
+ *     rounded step by step, which the engine uses for outputs within rounding error of 0.
  *   - `threshold` (f32) / `direction` (i8) are present when the output feeds a sign directly
  *     (through max-pools and flatten only); `scale`/`shift` are then empty. The output bit is
  *     1 (= +1) iff
@@ -71,6 +74,18 @@ export interface LinearOpBase {
 /** A 2-D convolution (NHWC, kernel [kh, kw, cin, cout]). */
 export interface ConvOp extends LinearOpBase {
   type: "conv";
+  /**
+   * Float convs with a folded batch norm: the float32 recipe of the float simulation (conv bias,
+   * moving mean, fround(γ/√(σ² + ε)), β), used to settle outputs within rounding of 0 exactly
+   * as the simulation does (see `exact_ties.ts`). Optional; absent in older files.
+   */
+  tieBias?: Float32Array;
+  /** See {@link ConvOp.tieBias}. */
+  tieMean?: Float32Array;
+  /** See {@link ConvOp.tieBias}. */
+  tieScale?: Float32Array;
+  /** See {@link ConvOp.tieBias}. */
+  tieShift?: Float32Array;
   kh: number;
   kw: number;
   cin: number;

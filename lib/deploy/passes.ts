@@ -6,13 +6,20 @@
  * @module
  */
 import { type Affine, affineThreshold, composeAffine } from "./fold.ts";
-import type { DeployOp, MaxPoolOp } from "./format.ts";
+import type { ConvOp, DeployOp, MaxPoolOp } from "./format.ts";
 
 /**
  * An op before finalization: conv/dense and batchnorm carry their affine in float64 (`affine`);
  * `integer` marks binary×binary layers (integer raw outputs).
  */
-export type RawOp = DeployOp & { affine?: Affine; integer?: boolean };
+export type RawOp = DeployOp & {
+  affine?: Affine;
+  integer?: boolean;
+  /** Float conv/dense: the layer's float32 bias, if any. */
+  rawBias?: Float32Array;
+  /** Batch norm: its float32 recipe in the float simulation (see `exact_ties.ts`). */
+  rawBn?: { mean: Float32Array; scale: Float32Array; shift: Float32Array };
+};
 
 function isLinear(op: RawOp): boolean {
   return op.type === "conv" || op.type === "dense";
@@ -39,6 +46,15 @@ export function foldBatchNorms(ops: RawOp[]): RawOp[] {
       continue;
     }
     prod.affine = composeAffine(prod.affine!, bn);
+    const conv = prod as RawOp & ConvOp;
+    if (pools.length === 0 && op.rawBn && conv.type === "conv" && conv.kernel === "float") {
+      Object.assign(conv, {
+        tieMean: op.rawBn.mean,
+        tieScale: op.rawBn.scale,
+        tieShift: op.rawBn.shift,
+        ...(conv.rawBias ? { tieBias: conv.rawBias } : {}),
+      });
+    }
     for (const pool of pools) {
       const mode = pool.mode ?? new Int8Array(bn.scale.length).fill(1);
       for (let c = 0; c < mode.length; c++) if (bn.scale[c] < 0) mode[c] = -mode[c];
@@ -69,7 +85,9 @@ export function addThresholds(ops: RawOp[], options: { epsilon?: number } = {}):
 /** Runs both passes and converts the float64 affines to the float32 scale/shift of the format. */
 export function finalizeOps(raw: RawOp[], options: { epsilon?: number } = {}): DeployOp[] {
   return addThresholds(foldBatchNorms(raw), options).map((op) => {
-    const { affine, integer: _integer, fused, ...rest } = op as RawOp & { fused?: boolean };
+    const { affine, integer: _integer, fused, rawBias: _b, rawBn: _n, ...rest } = op as RawOp & {
+      fused?: boolean;
+    };
     if (fused) {
       return { ...rest, scale: new Float32Array(0), shift: new Float32Array(0) } as DeployOp;
     }

@@ -10,6 +10,7 @@ import { batches, channelStats, syntheticDataset } from "../../lib/data/mod.ts";
 import { smallBinaryCnn, trainBriefly } from "../../lib/deploy/cifar_check.ts";
 import { createEngine } from "../../lib/deploy/engine.ts";
 import { quantizerSignEpsilon, toDeployModel } from "../../lib/deploy/export.ts";
+import { type ConvOp, decodeModel, encodeModel } from "../../lib/deploy/format.ts";
 import { exportBinary, loadBinary } from "../../lib/deploy/io.ts";
 import { verifyEquivalence } from "../../lib/deploy/verify.ts";
 
@@ -135,4 +136,24 @@ Deno.test("a binary MLP (flatten of a 1-channel image, BN with negative γ) expo
   x.dispose();
   assert.equal(r.argmaxAgree, 50);
   assert.equal(r.overTolerance, 0, `max |Δ| ${r.maxAbsDiff}`);
+});
+
+Deno.test("a float conv's folded batch norm keeps its float32 recipe for exact near-ties", () => {
+  const m = tf.sequential();
+  m.add(tf.layers.conv2d({ inputShape: [6, 6, 3], filters: 4, kernelSize: 3, padding: "same" }));
+  m.add(tf.layers.batchNormalization({ epsilon: 1e-3 }));
+  const [conv, bn] = m.layers;
+  conv.setWeights([tf.randomNormal([3, 3, 3, 4]), tf.tensor1d([0.1, -0.2, 0.3, -0.4])]);
+  const gamma = [1.5, -0.5, 2, 0.25], beta = [0.1, 0.2, -0.3, 0], mean = [0.5, -1, 0, 2];
+  const variance = [1, 0.3, 2.5, 0.01];
+  bn.setWeights([gamma, beta, mean, variance].map((v) => tf.tensor1d(v)));
+  const op = decodeModel(encodeModel(toDeployModel(m))).ops[0] as ConvOp;
+  assert.deepEqual(Array.from(op.tieBias!), Array.from(Float32Array.from([0.1, -0.2, 0.3, -0.4])));
+  assert.deepEqual(Array.from(op.tieMean!), Array.from(Float32Array.from(mean)));
+  assert.deepEqual(Array.from(op.tieShift!), Array.from(Float32Array.from(beta)));
+  const s = gamma.map((g, c) =>
+    Math.fround(Math.fround(g) / Math.sqrt(Math.fround(variance[c]) + 1e-3))
+  );
+  assert.deepEqual(Array.from(op.tieScale!), s);
+  m.dispose();
 });
