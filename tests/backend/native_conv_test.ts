@@ -24,6 +24,8 @@ const CASES: Case[] = [
   { x: [3, 5, 6, 4], co: 5, pad: [[2, 1], [0, 2]] },
   { x: [1, 3, 4, 8], co: 16, pad: [[3, 3], [2, 2]] },
   { x: [4, 16, 16, 32], co: 48, pad: [[1, 1], [1, 1]] },
+  // A long reduction: F(4×4)'s rounding grows with Ci (ad-hoc: 1.7e-5 at Ci 512).
+  { x: [2, 8, 8, 256], co: 32, pad: [[1, 1], [1, 1]] },
 ];
 
 /** cpu reference: explicit-padding conv2d with bias and relu. */
@@ -119,6 +121,7 @@ const BPF_CASES: Case[] = [
   { x: [3, 5, 6, 16], co: 16, pad: [[2, 1], [0, 2]] },
   { x: [1, 3, 4, 16], co: 16, pad: [[3, 3], [2, 2]] },
   { x: [4, 16, 16, 32], co: 48, pad: [[1, 1], [1, 1]] },
+  { x: [2, 8, 8, 256], co: 32, pad: [[1, 1], [1, 1]] },
   // Outputs under 4×4 (F(2×2, 3×3)): 1×3 and 3×2.
   { x: [2, 3, 5, 16], co: 20, pad: [[0, 0], [0, 0]] },
   { x: [3, 3, 2, 16], co: 16, pad: [[1, 1], [1, 1]] },
