@@ -19,7 +19,7 @@
  * @module
  */
 import { tf } from "./tf.ts";
-import { batchNormalization, quantConv2d, quantDense } from "./layers/mod.ts";
+import { batchNormalization, conv2d, quantConv2d, quantDense } from "./layers/mod.ts";
 import type { ExperimentConfig } from "./experiments/config.ts";
 import {
   alexnetLayers,
@@ -124,7 +124,7 @@ export function buildModel(spec: ModelSpec, data: ModelDataShape): tf.Sequential
         name,
       });
       model.add(
-        l.precision === "full" ? tf.layers.conv2d(args) : quantConv2d({ ...args, ...quant }),
+        l.precision === "full" ? conv2d(args) : quantConv2d({ ...args, ...quant }),
       );
     } else {
       const last = !l.bn;

@@ -10,7 +10,13 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { batchNormalization, clipLatentWeights, quantConv2d, quantDense } from "../layers/mod.ts";
+import {
+  batchNormalization,
+  clipLatentWeights,
+  conv2d,
+  quantConv2d,
+  quantDense,
+} from "../layers/mod.ts";
 
 /** Options of {@link benchVgg}. */
 export interface BenchVggOptions {
@@ -59,7 +65,7 @@ export function benchVgg(options: BenchVggOptions = {}): tf.LayersModel {
         kernelQuantizer: "swish_sign",
         scale: "trainable",
       })
-      : tf.layers.conv2d({ filters, kernelSize: 3, padding: "same", useBias: false });
+      : conv2d({ filters, kernelSize: 3, padding: "same", useBias: false });
     h = conv.apply(h) as tf.SymbolicTensor;
     h = batchNormalization({ axis: -1 }).apply(h) as tf.SymbolicTensor;
     h = tf.layers.reLU().apply(h) as tf.SymbolicTensor;

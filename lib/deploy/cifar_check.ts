@@ -10,7 +10,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { batchNormalization, quantConv2d, quantDense } from "../layers/mod.ts";
+import { batchNormalization, conv2d, quantConv2d, quantDense } from "../layers/mod.ts";
 import { trainEpoch } from "../train.ts";
 import { batches, channelStats, type Dataset } from "../data/mod.ts";
 
@@ -41,7 +41,7 @@ export function smallBinaryCnn(options: SmallCnnOptions = {}): tf.Sequential {
   const pool = (name: string) =>
     tf.layers.maxPooling2d({ poolSize: 2, strides: 2, padding: "same", name });
   const m = tf.sequential({ name: "small_binary_cnn" });
-  m.add(tf.layers.conv2d({
+  m.add(conv2d({
     inputShape: options.inputShape ?? [32, 32, 3],
     filters: c0,
     kernelSize: 3,
