@@ -6,7 +6,7 @@
  * @module
  */
 import { wordsFor } from "./bits.ts";
-import type { Window2D } from "./float_ops.ts";
+import { type Window2D, windowTaps } from "./float_ops.ts";
 
 /**
  * Packs sign(x) of `positions` groups of `c` values into `positions·⌈c/32⌉` words; bit 1 iff
@@ -50,24 +50,17 @@ export function poolBits(
     for (let ch = 0; ch < c; ch++) if (mode[ch] < 0) orMask[ch >>> 5] &= ~(1 << (ch & 31));
   }
   const out = new Uint32Array(g.oh * g.ow * cw);
-  for (let oy = 0; oy < g.oh; oy++) {
-    for (let ox = 0; ox < g.ow; ox++) {
-      const oo = (oy * g.ow + ox) * cw;
-      for (let i = 0; i < cw; i++) {
-        let or = 0, and = 0xffffffff;
-        for (let ky = 0; ky < g.kh; ky++) {
-          const iy = oy * g.sh + ky - g.padTop;
-          if (iy < 0 || iy >= g.h) continue;
-          for (let kx = 0; kx < g.kw; kx++) {
-            const ix = ox * g.sw + kx - g.padLeft;
-            if (ix < 0 || ix >= g.w) continue;
-            const v = x[(iy * g.w + ix) * cw + i];
-            or |= v;
-            and &= v;
-          }
-        }
-        out[oo + i] = ((or & orMask[i]) | (and & ~orMask[i])) >>> 0;
+  const taps = new Int32Array(2 * g.kh * g.kw);
+  for (let p = 0; p < g.oh * g.ow; p++) {
+    const n = windowTaps(g, p, taps);
+    for (let i = 0; i < cw; i++) {
+      let or = 0, and = 0xffffffff;
+      for (let k = 0; k < n; k++) {
+        const v = x[taps[2 * k] * cw + i];
+        or |= v;
+        and &= v;
       }
+      out[p * cw + i] = ((or & orMask[i]) | (and & ~orMask[i])) >>> 0;
     }
   }
   return out;

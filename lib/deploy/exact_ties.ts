@@ -8,14 +8,14 @@
  *   v = ((y − m)·s) + t with s = fround(γ/√(σ² + ε)) (`FusedBatchNorm`, `elementwise.c`).
  *
  * Both agree except within a few float32 ulps of 0, where a following sign (sign(0) = +1) can
- * go either way. {@link fixNearTies} recomputes exactly those outputs with tfjs's float32
+ * go either way. {@link prepareNearTies} recomputes exactly those outputs with tfjs's float32
  * sequence, so the engine's bits equal the simulation's there too. Whether the host fuses
  * relaxed-SIMD multiply-add (x86 FMA3, ARM: yes) is probed once ({@link maddIsFused}); fused
  * multiply-adds are emulated exactly with {@link fma32}. Pure TypeScript (no tfjs, no Deno APIs).
  *
  * @module
  */
-import type { Window2D } from "./float_ops.ts";
+import { type Window2D, windowTaps } from "./float_ops.ts";
 
 const f32 = new Float32Array(1), i32 = new Int32Array(f32.buffer);
 
@@ -138,45 +138,48 @@ export interface TieParams {
   shift: Float32Array;
 }
 
+/** A float conv followed by a folded batch norm: geometry, weights [kh][kw][cin][cout], recipe. */
+export interface TieConv {
+  window: Window2D;
+  cin: number;
+  cout: number;
+  w: Float32Array;
+  tie: TieParams;
+}
+
+/** Unfused multiply-add, rounded after each step (a host without FMA). */
+function madd2(a: number, b: number, c: number): number {
+  return Math.fround(Math.fround(a * b) + c);
+}
+
 /**
  * The simulation's float32 value of output (position p, channel co) of a float conv + batch norm
- * (see the module doc). `w` is [kh][kw][cin][cout].
+ * (see the module doc).
  */
 export function simulatedValue(
   x: Float32Array,
   at: { p: number; co: number },
-  conv: { window: Window2D; cin: number; cout: number; w: Float32Array; tie: TieParams },
+  conv: TieConv,
 ): number {
   const { window: g, cin, cout, w, tie } = conv;
-  const madd = maddIsFused() === false
-    ? (a: number, b: number, c: number) => Math.fround(Math.fround(a * b) + c)
-    : fma32;
-  const oy = Math.floor(at.p / g.ow), ox = at.p % g.ow, co = at.co;
+  const madd = maddIsFused() === false ? madd2 : fma32;
+  const taps = new Int32Array(2 * g.kh * g.kw), n = windowTaps(g, at.p, taps), co = at.co;
   let acc = 0;
-  for (let ky = 0; ky < g.kh; ky++) {
-    const iy = oy * g.sh + ky - g.padTop;
-    if (iy < 0 || iy >= g.h) continue;
-    for (let kx = 0; kx < g.kw; kx++) {
-      const ix = ox * g.sw + kx - g.padLeft;
-      if (ix < 0 || ix >= g.w) continue;
-      const xo = (iy * g.w + ix) * cin, wo = (ky * g.kw + kx) * cin * cout + co;
-      for (let c = 0; c < cin; c++) acc = madd(x[xo + c], w[wo + c * cout], acc);
-    }
+  for (let k = 0; k < n; k++) {
+    const xo = taps[2 * k] * cin, wo = taps[2 * k + 1] * cin * cout + co;
+    for (let c = 0; c < cin; c++) acc = madd(x[xo + c], w[wo + c * cout], acc);
   }
   const y = tie.bias ? Math.fround(acc + tie.bias[co]) : acc;
   return Math.fround(Math.fround(Math.fround(y - tie.mean[co]) * tie.scale[co]) + tie.shift[co]);
 }
 
 /**
- * Replaces the outputs of a float conv + batch norm (`out`, [positions][cout], computed in
- * float64) that lie within a bound on the float32 rounding error of 0 by the simulation's exact
- * float32 value ({@link simulatedValue}). Returns how many were recomputed.
+ * Prepares, once per conv, the function that replaces the outputs of that float conv + batch norm
+ * (`out`, [positions][cout], computed in float64 from input `x`) lying within a bound on the
+ * float32 rounding error of 0 by the simulation's exact float32 value ({@link simulatedValue}).
+ * The function returns how many outputs it recomputed.
  */
-export function fixNearTies(
-  out: Float32Array,
-  x: Float32Array,
-  conv: { window: Window2D; cin: number; cout: number; w: Float32Array; tie: TieParams },
-): number {
+export function prepareNearTies(conv: TieConv): (out: Float32Array, x: Float32Array) => number {
   const { window: g, cin, cout, w, tie } = conv;
   // A generous bound on the float32 error: 8·(taps + 4) ulps of every term's magnitude, as
   // a[co]·Σ|x| + b[co] with Σ|x| over the position's window.
@@ -188,27 +191,24 @@ export function fixNearTies(
     a[co] *= u * s;
     b[co] = u * (s * (bias + Math.abs(tie.mean[co])) + Math.abs(tie.shift[co]));
   }
-  let fixed = 0;
-  for (let p = 0; p < g.oh * g.ow; p++) {
-    let sumX = 0;
-    const oy = Math.floor(p / g.ow), ox = p % g.ow;
-    for (let ky = 0; ky < g.kh; ky++) {
-      const iy = oy * g.sh + ky - g.padTop;
-      if (iy < 0 || iy >= g.h) continue;
-      for (let kx = 0; kx < g.kw; kx++) {
-        const ix = ox * g.sw + kx - g.padLeft;
-        if (ix < 0 || ix >= g.w) continue;
-        const xo = (iy * g.w + ix) * cin;
+  const taps = new Int32Array(2 * g.kh * g.kw);
+  return (out, x) => {
+    let fixed = 0;
+    for (let p = 0; p < g.oh * g.ow; p++) {
+      let sumX = 0;
+      const n = windowTaps(g, p, taps);
+      for (let k = 0; k < n; k++) {
+        const xo = taps[2 * k] * cin;
         for (let c = 0; c < cin; c++) sumX += Math.abs(x[xo + c]);
       }
+      const o = p * cout;
+      for (let co = 0; co < cout; co++) {
+        const v = out[o + co], bound = a[co] * sumX + b[co];
+        if (v > bound || -v > bound) continue;
+        out[o + co] = simulatedValue(x, { p, co }, conv);
+        fixed++;
+      }
     }
-    const o = p * cout;
-    for (let co = 0; co < cout; co++) {
-      const v = out[o + co];
-      if (v > a[co] * sumX + b[co] || -v > a[co] * sumX + b[co]) continue;
-      out[o + co] = simulatedValue(x, { p, co }, conv);
-      fixed++;
-    }
-  }
-  return fixed;
+    return fixed;
+  };
 }

@@ -67,6 +67,28 @@ export interface Window2D {
   padLeft: number;
 }
 
+/**
+ * The taps of output position `p` (row-major over [oh, ow]) that fall inside the input, in
+ * (ky, kx) order: writes pairs (input pixel iy·w + ix, tap ky·kw + kx) into `out` (room for
+ * 2·kh·kw) and returns how many taps it wrote.
+ */
+export function windowTaps(g: Window2D, p: number, out: Int32Array): number {
+  const oy = Math.floor(p / g.ow), ox = p - oy * g.ow;
+  let n = 0;
+  for (let ky = 0; ky < g.kh; ky++) {
+    const iy = oy * g.sh + ky - g.padTop;
+    if (iy < 0 || iy >= g.h) continue;
+    for (let kx = 0; kx < g.kw; kx++) {
+      const ix = ox * g.sw + kx - g.padLeft;
+      if (ix < 0 || ix >= g.w) continue;
+      out[2 * n] = iy * g.w + ix;
+      out[2 * n + 1] = ky * g.kw + kx;
+      n++;
+    }
+  }
+  return n;
+}
+
 /** Computes {@link Window2D} for input [h, w], window [kh, kw], strides and padding. */
 export function window2d(
   input: { h: number; w: number },
@@ -112,29 +134,22 @@ export function convFloat(
   const { window: g, cin, cout } = params;
   const out = new Float32Array(g.oh * g.ow * cout);
   const acc = new Float64Array(cout);
+  const taps = new Int32Array(2 * g.kh * g.kw);
   const { w, scale, shift } = params;
-  for (let oy = 0; oy < g.oh; oy++) {
-    for (let ox = 0; ox < g.ow; ox++) {
-      acc.fill(0);
-      for (let ky = 0; ky < g.kh; ky++) {
-        const iy = oy * g.sh + ky - g.padTop;
-        if (iy < 0 || iy >= g.h) continue;
-        for (let kx = 0; kx < g.kw; kx++) {
-          const ix = ox * g.sw + kx - g.padLeft;
-          if (ix < 0 || ix >= g.w) continue;
-          const xo = (iy * g.w + ix) * cin;
-          const wo = (ky * g.kw + kx) * cin * cout;
-          for (let ci = 0; ci < cin; ci++) {
-            const xv = x[xo + ci];
-            if (xv === 0) continue;
-            const wr = wo + ci * cout;
-            for (let co = 0; co < cout; co++) acc[co] += xv * w[wr + co];
-          }
-        }
+  for (let p = 0; p < g.oh * g.ow; p++) {
+    acc.fill(0);
+    const n = windowTaps(g, p, taps);
+    for (let k = 0; k < n; k++) {
+      const xo = taps[2 * k] * cin, wo = taps[2 * k + 1] * cin * cout;
+      for (let ci = 0; ci < cin; ci++) {
+        const xv = x[xo + ci];
+        if (xv === 0) continue;
+        const wr = wo + ci * cout;
+        for (let co = 0; co < cout; co++) acc[co] += xv * w[wr + co];
       }
-      const oo = (oy * g.ow + ox) * cout;
-      for (let co = 0; co < cout; co++) out[oo + co] = scale[co] * acc[co] + shift[co];
     }
+    const oo = p * cout;
+    for (let co = 0; co < cout; co++) out[oo + co] = scale[co] * acc[co] + shift[co];
   }
   return out;
 }

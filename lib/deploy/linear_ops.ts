@@ -15,7 +15,7 @@ import {
 } from "./binary_ops.ts";
 import { binarize } from "./bit_ops.ts";
 import { activate, convFloat, denseFloat, signFloat, window2d } from "./float_ops.ts";
-import { fixNearTies, maddIsFused } from "./exact_ties.ts";
+import { maddIsFused, prepareNearTies } from "./exact_ties.ts";
 import type { ConvOp, DenseOp, DeployOp } from "./format.ts";
 import type { PopcountKernel } from "./wasm.ts";
 
@@ -147,8 +147,14 @@ export function compileConv(ctx: Ctx, spec: { op: ConvOp; shape: number[] }): [S
   const rows = op.kh * op.kw * op.cin;
   // Binary kernels with float input: [cout][kh][kw][cw] bits → [kh][kw][cin][cout] ±1 floats.
   const w = floatWeights(op, rows, op.cout, op.cin);
-  const tie = op.tieMean && op.tieScale && op.tieShift && maddIsFused() !== null
-    ? { bias: op.tieBias, mean: op.tieMean, scale: op.tieScale, shift: op.tieShift }
+  const fixTies = op.tieMean && op.tieScale && op.tieShift && maddIsFused() !== null
+    ? prepareNearTies({
+      window: g,
+      cin: op.cin,
+      cout: op.cout,
+      w,
+      tie: { bias: op.tieBias, mean: op.tieMean, scale: op.tieScale, shift: op.tieShift },
+    })
     : undefined;
   return [(v) => {
     const x = toFloatInput(v, { op, eps });
@@ -160,7 +166,7 @@ export function compileConv(ctx: Ctx, spec: { op: ConvOp; shape: number[] }): [S
       scale: op.scale,
       shift: op.shift,
     });
-    if (tie) fixNearTies(float, x, { window: g, cin: op.cin, cout: op.cout, w, tie });
+    fixTies?.(float, x);
     activateRows(float, { activation: op.activation, c: op.cout });
     return { float, shape: out, group: op.cout };
   }, out];

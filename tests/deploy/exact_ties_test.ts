@@ -1,15 +1,15 @@
 /**
  * The engine's exact near-ties: fma32 against an exact BigInt oracle, the simulated float32
- * value against tfjs on the wasm backend bit for bit, and fixNearTies touching only outputs
+ * value against tfjs on the wasm backend bit for bit, and prepareNearTies touching only outputs
  * within its rounding bound.
  */
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tf.ts";
 import { initBackend } from "../../lib/backend/mod.ts";
 import {
-  fixNearTies,
   fma32,
   maddIsFused,
+  prepareNearTies,
   simulatedValue,
   type TieParams,
 } from "../../lib/deploy/exact_ties.ts";
@@ -120,7 +120,7 @@ for (const bias of [false, true]) {
   });
 }
 
-Deno.test("fixNearTies: recomputes only outputs within its rounding bound of 0", async () => {
+Deno.test("prepareNearTies: recomputes only outputs within its rounding bound of 0", async () => {
   await tf.setBackend("wasm");
   const { xs, ws, tie, got, g, h, w, cin, cout } = setup({ bias: false });
   const x = xs.subarray(0, h * w * cin);
@@ -128,7 +128,7 @@ Deno.test("fixNearTies: recomputes only outputs within its rounding bound of 0",
   out[5] = 0;
   out[77] = -1e-12;
   const before = out.slice();
-  const fixed = fixNearTies(out, x, { window: g, cin, cout, w: ws, tie });
+  const fixed = prepareNearTies({ window: g, cin, cout, w: ws, tie })(out, x);
   assert.equal(fixed, 2);
   assert.equal(out[5], got[5]);
   assert.equal(out[77], got[77]);
