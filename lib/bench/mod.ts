@@ -7,7 +7,8 @@
 import { tf } from "../tf.ts";
 import "./sections.ts";
 import { type BenchSectionResult, benchSections } from "./registry.ts";
-import { machineInfo, renderMarkdown, writeAtomic } from "./report.ts";
+import { benchMachine, renderMarkdown } from "./report.ts";
+import { writeTextFileAtomic } from "../util/atomic.ts";
 
 export {
   type BenchContext,
@@ -45,7 +46,7 @@ export async function runBench(options: RunBenchOptions = {}): Promise<{
       throw new Error(`runBench: backend "${b}" is not available`);
     }
   }
-  const machine = machineInfo();
+  const machine = benchMachine();
   const sections = benchSections().filter((s) => !options.only || options.only.includes(s.name));
   const results: Record<string, BenchSectionResult | { error: string }> = {};
   const previous: Record<string, BenchSectionResult> = {};
@@ -65,8 +66,8 @@ export async function runBench(options: RunBenchOptions = {}): Promise<{
     const stamp = machine.date.slice(0, 19).replaceAll(":", "-");
     const json = JSON.stringify({ machine, quick: !!options.quick, backends, results }, null, 2);
     for (const base of [`bench-${stamp}`, "latest"]) {
-      await writeAtomic(`${outDir}/${base}.json`, json + "\n");
-      await writeAtomic(`${outDir}/${base}.md`, markdown);
+      await writeTextFileAtomic(`${outDir}/${base}.json`, json + "\n");
+      await writeTextFileAtomic(`${outDir}/${base}.md`, markdown);
     }
   }
   return { markdown, results };

@@ -5,10 +5,10 @@
  */
 import { tf } from "../tf.ts";
 import type { BenchSection, BenchSectionResult } from "./registry.ts";
-import { writeTextFileAtomic } from "../util/atomic.ts";
+import { machineInfo } from "../util/machine.ts";
 
 /** Where the bench ran. */
-export interface MachineInfo {
+export interface BenchMachine {
   cpu: string;
   cores: number;
   os: string;
@@ -20,13 +20,9 @@ export interface MachineInfo {
   load: number | null;
 }
 
-/** Reads the CPU model from /proc/cpuinfo (or "unknown") and the software versions. */
-export function machineInfo(): MachineInfo {
-  let cpu = "unknown";
-  try {
-    const m = Deno.readTextFileSync("/proc/cpuinfo").match(/^model name\s*:\s*(.+)$/m);
-    if (m) cpu = m[1].trim();
-  } catch { /* not Linux */ }
+/** The CPU model and core count ({@link machineInfo}), load and the software versions. */
+export function benchMachine(): BenchMachine {
+  const { cpu, cores } = machineInfo();
   let load: number | null = null;
   try {
     load = Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
@@ -34,7 +30,7 @@ export function machineInfo(): MachineInfo {
   return {
     load,
     cpu,
-    cores: navigator.hardwareConcurrency,
+    cores,
     os: `${Deno.build.os} ${Deno.build.arch}`,
     deno: Deno.version.deno,
     v8: Deno.version.v8,
@@ -50,7 +46,7 @@ function cell(v: unknown): string {
 
 /** Renders a full bench report as Markdown. */
 export function renderMarkdown(
-  machine: MachineInfo,
+  machine: BenchMachine,
   report: {
     sections: readonly BenchSection[];
     results: Record<string, BenchSectionResult | { error: string }>;
@@ -85,9 +81,4 @@ export function renderMarkdown(
     out.push("");
   }
   return out.join("\n");
-}
-
-/** Writes `text` to `path` atomically (temp file + rename; see `lib/util/atomic.ts`). */
-export function writeAtomic(path: string, text: string): Promise<void> {
-  return writeTextFileAtomic(path, text);
 }

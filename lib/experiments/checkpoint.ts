@@ -13,7 +13,8 @@
  */
 import { tf } from "../tf.ts";
 import { loadModel, saveModel } from "../io.ts";
-import { join, readJson, writeFileAtomic, writeJsonAtomic } from "./store.ts";
+import { join, readJson } from "./store.ts";
+import { writeFileAtomicSync, writeJsonAtomicSync } from "../util/atomic.ts";
 import type { EpochMetrics } from "./store.ts";
 
 /** Where a run stands. */
@@ -92,8 +93,8 @@ async function saveOptimizer(dir: string, optimizer: tf.Optimizer): Promise<void
   const acc = internals.accBeta1 && internals.accBeta2
     ? [internals.accBeta1.dataSync()[0], internals.accBeta2.dataSync()[0]]
     : null;
-  writeFileAtomic(join(dir, "optimizer.bin"), all);
-  writeJsonAtomic(join(dir, "optimizer.json"), { entries, accBeta: acc });
+  writeFileAtomicSync(join(dir, "optimizer.bin"), all, { mkdir: true });
+  writeJsonAtomicSync(join(dir, "optimizer.json"), { entries, accBeta: acc }, { mkdir: true });
 }
 
 async function loadOptimizer(dir: string, optimizer: tf.Optimizer): Promise<void> {
@@ -134,8 +135,8 @@ export async function saveCheckpoint(
   Deno.mkdirSync(sub, { recursive: true });
   await saveModel(parts.model, join(sub, "model"));
   await saveOptimizer(sub, parts.optimizer);
-  writeJsonAtomic(join(sub, "state.json"), parts.state);
-  writeJsonAtomic(join(dir, "latest.json"), { dir: name, savedAt: new Date().toISOString() });
+  writeJsonAtomicSync(join(sub, "state.json"), parts.state);
+  writeJsonAtomicSync(join(dir, "latest.json"), { dir: name, savedAt: new Date().toISOString() });
   removeUnreferenced(dir, name);
 }
 

@@ -21,11 +21,13 @@ import { type RunEnd, writeSummary } from "./summary.ts";
 import {
   checkpointDir,
   type EpochMetrics,
+  isSettled,
   join,
   readJson,
   removeStaleTemps,
   runDir,
   type RunRecord,
+  runState,
   type RunSummary,
   writeMetrics,
 } from "./store.ts";
@@ -80,18 +82,15 @@ export async function executeRun(runId: string, options: ExecuteOptions): Promis
     throw new Error(`run '${runId}': ${dir}/config.json not found; plan the preset first`);
   }
   const summaryPath = join(dir, "summary.json");
-  const old = readJson<RunSummary>(summaryPath);
-  if (old && !(old.status === "failed" && options.retryFailed)) {
-    return { status: "skipped", summary: old };
-  }
+  const before = runState(options.resultsDir, options.preset, runId, options);
+  if (isSettled(before)) return { status: "skipped", summary: before.summary! };
   const lock = acquireLock(join(dir, ".lock"));
   if (!lock) return { status: "busy" };
   try {
     // Re-check under the lock: another process may have finished it meanwhile.
-    const done = readJson<RunSummary>(summaryPath);
-    if (done && !(done.status === "failed" && options.retryFailed)) {
-      return { status: "skipped", summary: done };
-    }
+    const now = runState(options.resultsDir, options.preset, runId, options);
+    if (isSettled(now)) return { status: "skipped", summary: now.summary! };
+    const done = now.summary; // a failed run being retried
     const ckptDir = checkpointDir(options.resultsDir, options.preset, runId);
     if (done) {
       Deno.removeSync(summaryPath);

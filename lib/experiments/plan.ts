@@ -6,14 +6,7 @@
  */
 import type { RunSpec } from "./grid.ts";
 import { planPreset } from "./presets.ts";
-import {
-  defaultResultsDir,
-  join,
-  materializeRuns,
-  readJson,
-  runDir,
-  type RunSummary,
-} from "./store.ts";
+import { defaultResultsDir, isSettled, materializeRuns, runState } from "./store.ts";
 
 /** Options of {@link planRuns}. */
 export interface PlanRunsOptions {
@@ -42,11 +35,8 @@ export async function planRuns(
     throw new Error(`--only '${options.only}' matches no run of preset '${options.preset}'`);
   }
   materializeRuns(resultsDir, options.preset, runs);
-  const pending = runs.filter((r) => {
-    const s = readJson<RunSummary>(
-      join(runDir(resultsDir, options.preset, r.runId), "summary.json"),
-    );
-    return !s || (s.status === "failed" && !!options.retryFailed);
-  });
+  const pending = runs.filter((r) =>
+    !isSettled(runState(resultsDir, options.preset, r.runId, options))
+  );
   return { runs, pending, resultsDir };
 }

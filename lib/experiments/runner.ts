@@ -11,10 +11,9 @@
 import { threadsPerWorker } from "../backend/mod.ts";
 import { trainSize } from "./data_setup.ts";
 import type { RunSpec } from "./grid.ts";
-import { lockIsLive } from "./lock.ts";
 import { planRuns } from "./plan.ts";
 import { Progress, type SlotState } from "./progress.ts";
-import { defaultResultsDir, join, readJson, runDir, type RunSummary } from "./store.ts";
+import { defaultResultsDir, isSettled, join, runState } from "./store.ts";
 import { writeTables } from "./tables.ts";
 import { EVENT_PREFIX, EXIT } from "./worker.ts";
 import type { RunEvent } from "./execute.ts";
@@ -85,12 +84,9 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     throw new Error(`--workers: expected an integer from 1 to 256, got ${options.workers}`);
   }
   const { runs, pending } = await planRuns({ ...options, resultsDir });
-  const summaryOf = (id: string) =>
-    readJson<RunSummary>(join(runDir(resultsDir, options.preset, id), "summary.json"));
-  const isPending = (r: RunSpec) => {
-    const s = summaryOf(r.runId);
-    return !s || (s.status === "failed" && !!options.retryFailed);
-  };
+  const stateOf = (id: string) => runState(resultsDir, options.preset, id, options);
+  const summaryOf = (id: string) => stateOf(id).summary;
+  const isPending = (r: RunSpec) => !isSettled(stateOf(r.runId));
   const queue = [...pending];
   const skipped = runs.length - queue.length;
   // Each worker process gets an equal share of the cores as wasm threads (BNN_THREADS wins).
@@ -250,7 +246,8 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     }
     while (waiting.size > 0 && !stopping) {
       for (const run of [...waiting]) {
-        const s = summaryOf(run.runId);
+        const st = runState(resultsDir, options.preset, run.runId);
+        const s = st.summary;
         if (s) {
           waiting.delete(run);
           finished++;
@@ -264,7 +261,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
               reason: s.reason ?? "failed",
             });
           }
-        } else if (!lockIsLive(join(runDir(resultsDir, options.preset, run.runId), ".lock"))) {
+        } else if (st.state !== "locked") {
           waiting.delete(run);
           progress.totalSteps += stepsOf(run);
           queue.push(run);

@@ -8,7 +8,7 @@
  */
 import type { FlagSpec } from "../cli/args.ts";
 import { planRuns } from "./plan.ts";
-import { defaultResultsDir, join, readJson, runDir, type RunSummary } from "./store.ts";
+import { defaultResultsDir, join, runState } from "./store.ts";
 import { writeTables } from "./tables.ts";
 import { runOnSlurm, type SlurmFailure, type SlurmGrid, type SlurmOutcome } from "./slurm.ts";
 import type { RunStatus } from "./slurm_status.ts";
@@ -44,17 +44,11 @@ export async function slurmGridFor(preset: string, options: SlurmGridOptions): P
   const resultsDir = absolute(options.resultsDir);
   const { runs } = await planRuns({ ...options, preset, resultsDir });
   const runStatus = (id: string): Promise<RunStatus> => {
-    const dir = runDir(resultsDir, preset, id);
-    const s = readJson<RunSummary>(join(dir, "summary.json"));
-    if (s?.status === "done") return Promise.resolve({ state: "finished" });
-    if (s?.status === "failed" && !options.retryFailed) {
-      return Promise.resolve({ state: "failed", reason: s.reason ?? "run failed" });
-    }
-    let started = false;
-    try {
-      started = Deno.statSync(join(dir, "metrics.jsonl")).isFile;
-    } catch { /* not started */ }
-    return Promise.resolve({ state: started ? "incomplete" : "new" });
+    const s = runState(resultsDir, preset, id, options);
+    // A run held by a live process (here or on another node) is started but not finished.
+    if (s.state === "locked") return Promise.resolve({ state: "incomplete" });
+    if (s.state === "failed") return Promise.resolve({ state: "failed", reason: s.reason });
+    return Promise.resolve({ state: s.state });
   };
   return {
     preset,

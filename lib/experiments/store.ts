@@ -11,11 +11,16 @@
  * <preset>/table.{md,csv,json}           the tables
  * ```
  *
+ * Everything that reads runs goes through {@link readRuns} (one typed view: {@link StoredRun}),
+ * and every "is this run finished / failed / held / still to do" question through
+ * {@link runState}: the planner, the local runner, `executeRun` and the Slurm executor agree.
+ *
  * @module
  */
-import { processAlive } from "./lock.ts";
-import { writeFileAtomicSync } from "../util/atomic.ts";
+import { lockIsLive, processAlive } from "./lock.ts";
+import { writeFileAtomicSync, writeJsonAtomicSync } from "../util/atomic.ts";
 import type { ExperimentConfig } from "./config.ts";
+export { machineInfo } from "../util/machine.ts";
 
 /** The repository's `results/` folder, or `BNN_RESULTS_DIR` when set. */
 export function defaultResultsDir(): string {
@@ -40,21 +45,6 @@ export function runDir(resultsDir: string, preset: string, runId: string): strin
 /** Folder of one run's checkpoints (git-ignored). */
 export function checkpointDir(resultsDir: string, preset: string, runId: string): string {
   return join(resultsDir, preset, "checkpoints", runId);
-}
-
-/**
- * Writes `data` to `path` atomically (synchronous; creates the parent folder): a temp file in the
- * same folder, fsync, then rename (see `lib/util/atomic.ts`).
- */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const dir = path.slice(0, Math.max(0, path.lastIndexOf("/")));
-  if (dir) Deno.mkdirSync(dir, { recursive: true });
-  writeFileAtomicSync(path, data);
-}
-
-/** {@link writeFileAtomic} of pretty JSON plus a newline. */
-export function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
 }
 
 /** Reads JSON, or null when the file does not exist. A malformed file throws naming it. */
@@ -184,14 +174,23 @@ export function readMetrics(dir: string): EpochMetrics[] {
 
 /** Writes `metrics.jsonl` atomically (the whole file; it is small). */
 export function writeMetrics(dir: string, metrics: EpochMetrics[]): void {
-  writeFileAtomic(
+  writeFileAtomicSync(
     join(dir, "metrics.jsonl"),
     metrics.map((m) => JSON.stringify(m) + "\n").join(""),
+    { mkdir: true },
   );
 }
 
-/** Every run of a preset found on disk (those with a config.json), sorted by run id. */
+/**
+ * Every run of `preset` under `resultsDir` (those with a config.json), sorted by run id, with its
+ * config, summary (null while unfinished) and per-epoch metrics. The one reader of the store:
+ * tables, notebooks, the report and the executors all use it. A malformed file throws naming it;
+ * a preset that is not a plain folder name throws.
+ */
 export function readRuns(resultsDir: string, preset: string): StoredRun[] {
+  if (!/^[\w.-]+$/.test(preset) || preset === "." || preset === "..") {
+    throw new Error(`readRuns: preset ${JSON.stringify(preset)} must be a plain folder name`);
+  }
   const dir = join(presetDir(resultsDir, preset), "runs");
   const out: StoredRun[] = [];
   let entries: Deno.DirEntry[];
@@ -214,14 +213,6 @@ export function readRuns(resultsDir: string, preset: string): StoredRun[] {
   return out;
 }
 
-/**
- * Every run of `preset` under the results folder (default `BNN_RESULTS_DIR` or `results/`), with
- * its config, summary (null while unfinished) and per-epoch metrics: `await loadRuns("quick")`.
- */
-export function loadRuns(preset: string, options: { resultsDir?: string } = {}): StoredRun[] {
-  return readRuns(options.resultsDir ?? defaultResultsDir(), preset);
-}
-
 /** Writes `config.json` for each run that lacks one (planning a grid on disk; Slurm reads it). */
 export function materializeRuns(
   resultsDir: string,
@@ -232,16 +223,65 @@ export function materializeRuns(
     const path = join(runDir(resultsDir, preset, r.runId), "config.json");
     const old = readJson<RunRecord>(path);
     const record: RunRecord = { ...r, preset };
-    if (!old || JSON.stringify(old) !== JSON.stringify(record)) writeJsonAtomic(path, record);
+    if (!old || JSON.stringify(old) !== JSON.stringify(record)) {
+      writeJsonAtomicSync(path, record, { mkdir: true });
+    }
   }
 }
 
-/** The CPU model name (from /proc/cpuinfo) and core count, for result headers. */
-export function machineInfo(): { cpu: string; cores: number; host: string } {
-  let cpu = "unknown CPU";
+/** Where a run stands, from its files (see {@link runState}). */
+export type RunStateName =
+  /** summary.json says done. */
+  | "finished"
+  /** summary.json says failed (and failed runs are not being retried). */
+  | "failed"
+  /** No usable summary; a live process holds the run's lock. */
+  | "locked"
+  /** No usable summary, not locked, but epochs were written (resumes from its checkpoint). */
+  | "incomplete"
+  /** Never started. */
+  | "new";
+
+/** A run's state plus its summary when it has one. */
+export interface RunState {
+  state: RunStateName;
+  /** The summary on disk (also for a failed run being retried); null when none. */
+  summary: RunSummary | null;
+  /** Why it failed (state `failed`). */
+  reason?: string;
+}
+
+/** Options of {@link runState}. */
+export interface RunStateOptions {
+  /** A failed run counts as still to do (`--retry-failed`); default false. */
+  retryFailed?: boolean;
+}
+
+/**
+ * Where run `runId` of `preset` stands: `finished`, `failed`, `locked` (held by a live process),
+ * `incomplete` (started) or `new`. The single place that decides it; see {@link isSettled}.
+ */
+export function runState(
+  resultsDir: string,
+  preset: string,
+  runId: string,
+  options: RunStateOptions = {},
+): RunState {
+  const dir = runDir(resultsDir, preset, runId);
+  const summary = readJson<RunSummary>(join(dir, "summary.json"));
+  if (summary?.status === "done") return { state: "finished", summary };
+  if (summary?.status === "failed" && !options.retryFailed) {
+    return { state: "failed", summary, reason: summary.reason ?? "run failed" };
+  }
+  if (lockIsLive(join(dir, ".lock"))) return { state: "locked", summary };
+  let started = false;
   try {
-    const m = /model name\s*:\s*(.+)/.exec(Deno.readTextFileSync("/proc/cpuinfo"));
-    if (m) cpu = m[1].trim();
-  } catch { /* not Linux */ }
-  return { cpu, cores: navigator.hardwareConcurrency ?? 1, host: Deno.hostname() };
+    started = Deno.statSync(join(dir, "metrics.jsonl")).isFile;
+  } catch { /* not started */ }
+  return { state: started ? "incomplete" : "new", summary };
+}
+
+/** True when the run needs no more work: `finished`, or `failed` (not being retried). */
+export function isSettled(state: RunState): boolean {
+  return state.state === "finished" || state.state === "failed";
 }

@@ -5,14 +5,8 @@
  * @module
  */
 import type { TrainState } from "./checkpoint.ts";
-import {
-  join,
-  machineInfo,
-  type RunRecord,
-  type RunSummary,
-  writeJsonAtomic,
-  writeMetrics,
-} from "./store.ts";
+import { join, machineInfo, type RunRecord, type RunSummary, writeMetrics } from "./store.ts";
+import { writeJsonAtomicSync } from "../util/atomic.ts";
 
 /** How a run ended, for {@link writeSummary}. */
 export interface RunEnd {
@@ -54,6 +48,6 @@ export function writeSummary(
     finishedAt: new Date().toISOString(),
   };
   writeMetrics(dir, state.metrics);
-  writeJsonAtomic(join(dir, "summary.json"), summary);
+  writeJsonAtomicSync(join(dir, "summary.json"), summary, { mkdir: true });
   return summary;
 }

@@ -9,15 +9,10 @@
 import type { ExperimentConfig } from "./config.ts";
 import { getPreset, planPreset, PRESETS } from "./presets.ts";
 import { formatDuration } from "./progress.ts";
-import {
-  join,
-  presetDir,
-  readRuns,
-  removeStaleTemps,
-  type StoredRun,
-  writeFileAtomic,
-  writeJsonAtomic,
-} from "./store.ts";
+import { join, presetDir, readRuns, removeStaleTemps, type StoredRun } from "./store.ts";
+import { writeFileAtomicSync, writeJsonAtomicSync } from "../util/atomic.ts";
+import { meanStd } from "../results/aggregate.ts";
+import { PAPER_NUMBERS } from "../results/paper.ts";
 
 /** One table row. */
 export interface TableRow {
@@ -37,33 +32,6 @@ export interface TableRow {
   secondsPerRun: number | null;
   backends: string[];
   status: "ok" | "failed" | "partial" | "pending";
-}
-
-/** The paper's published CIFAR-10 headline numbers (abstracts; see notes/paper.md §1, §4.1). */
-export const PAPER_NUMBERS: readonly {
-  version: string;
-  network: string;
-  top1: number;
-  note: string;
-}[] = [
-  {
-    version: "v1 (arXiv 1812.11800v1, PDF text)",
-    network: "AlexNet",
-    top1: 86.5,
-    note: "the v1 arXiv listing says 86.7",
-  },
-  { version: "v1 (arXiv 1812.11800v1)", network: "VGG", top1: 91.3, note: "" },
-  { version: "v2 (arXiv 1812.11800v2)", network: "AlexNet", top1: 87.4, note: "" },
-  { version: "v2 (arXiv 1812.11800v2)", network: "DoReFa-Net", top1: 83.9, note: "" },
-];
-
-/** Mean and sample standard deviation (n−1; 0 for one value); nulls for none. */
-export function meanStd(xs: number[]): { mean: number | null; std: number | null } {
-  if (xs.length === 0) return { mean: null, std: null };
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  if (xs.length === 1) return { mean, std: 0 };
-  const v = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1);
-  return { mean, std: Math.sqrt(v) };
 }
 
 /** Builds the rows from stored runs, in the preset's grid order (unknown configs last). */
@@ -227,7 +195,14 @@ export async function writeTables(
     csv: join(dir, "table.csv"),
     json: join(dir, "table.json"),
   };
-  writeJsonAtomic(paths.json, { preset, header, notes, rows, paper: PAPER_NUMBERS });
+  // The paper block keeps its published fields (the table's JSON shape predates `model`).
+  const paper = PAPER_NUMBERS.map(({ version, network, top1, note }) => ({
+    version,
+    network,
+    top1,
+    note,
+  }));
+  writeJsonAtomicSync(paths.json, { preset, header, notes, rows, paper }, { mkdir: true });
   const csvCols = [
     "label",
     "axis",
@@ -268,7 +243,7 @@ export async function writeTables(
       r.configKey,
     ].map(q).join(",")
   ));
-  writeFileAtomic(paths.csv, csv.join("\n") + "\n");
+  writeFileAtomicSync(paths.csv, csv.join("\n") + "\n", { mkdir: true });
   const md: string[] = [
     `# Results: preset \`${preset}\``,
     "",
@@ -291,6 +266,6 @@ export async function writeTables(
     ...ours(rows),
     "",
   ];
-  writeFileAtomic(paths.md, md.join("\n"));
+  writeFileAtomicSync(paths.md, md.join("\n"), { mkdir: true });
   return paths;
 }

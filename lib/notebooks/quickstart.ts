@@ -16,7 +16,7 @@ import { installTelemetryHook } from "../experiments/telemetry_hook.ts";
 import type { TelemetryRecord } from "../telemetry.ts";
 import type { Figure } from "../plots/figure.ts";
 import { learningCurvesFigure } from "../plots/training_figures.ts";
-import { notebookPreset } from "../results/runs.ts";
+import { notebookPreset } from "./setup.ts";
 
 /** Options of {@link trainQuickstart}. */
 export interface QuickstartOptions {

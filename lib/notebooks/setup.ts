@@ -6,7 +6,11 @@
  */
 import { type BackendInfo, type BackendName, initBackend } from "../backend/mod.ts";
 import { tf } from "../tf.ts";
-import { notebookPreset } from "../results/runs.ts";
+
+/** The preset notebooks show: `$BNN_PRESET`, else `quick`. */
+export function notebookPreset(): string {
+  return Deno.env.get("BNN_PRESET") ?? "quick";
+}
 
 /** What {@link setupNotebook} returns; displayed as one Markdown line when it ends a cell. */
 export interface NotebookSetup {

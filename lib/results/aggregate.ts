@@ -1,10 +1,11 @@
 /**
- * Aggregation of runs into ablation rows (mean ± std over seeds) and mean learning curves.
+ * Aggregation of stored runs: {@link meanStd} (the one used by every table), ablation rows
+ * (mean ± std over seeds) and mean learning curves.
  *
  * @module
  */
 import { PRESETS } from "../experiments/presets.ts";
-import type { EpochRecordView, RunView } from "./runs.ts";
+import type { EpochMetrics, StoredRun } from "../experiments/store.ts";
 
 let gridOrder: Map<string, number> | null = null;
 
@@ -26,7 +27,10 @@ export interface AblationRow {
   /** The row's label on this axis (e.g. "reg=manhattan"). */
   label: string;
   configKey: string;
-  /** Mean and sample std of the final test accuracy over finished seeds (std 0 for one seed). */
+  /**
+   * Mean and sample std of the final test accuracy (fraction) over finished seeds (std 0 for one
+   * seed; NaN when no seed finished).
+   */
   mean: number;
   std: number;
   /** Finished seeds / all seeds of the row. */
@@ -38,16 +42,25 @@ export interface AblationRow {
   backend: string;
 }
 
-/** Mean and sample standard deviation (0 for fewer than 2 values; NaN for none). */
-export function meanStd(values: number[]): { mean: number; std: number } {
-  if (values.length === 0) return { mean: NaN, std: NaN };
+/**
+ * Mean and sample standard deviation (n − 1; 0 for one value); nulls for no values.
+ *
+ * @example
+ * ```ts
+ * import { meanStd } from "./aggregate.ts";
+ * meanStd([1, 2, 3]); // { mean: 2, std: 1 }
+ * meanStd([]); // { mean: null, std: null }
+ * ```
+ */
+export function meanStd(values: number[]): { mean: number | null; std: number | null } {
+  if (values.length === 0) return { mean: null, std: null };
   const mean = values.reduce((s, v) => s + v, 0) / values.length;
   if (values.length < 2) return { mean, std: 0 };
   const v = values.reduce((s, x) => s + (x - mean) ** 2, 0) / (values.length - 1);
   return { mean, std: Math.sqrt(v) };
 }
 
-function labelOn(run: RunView, axis: string): string | null {
+function labelOn(run: StoredRun, axis: string): string | null {
   const i = (run.record.axes ?? []).indexOf(axis);
   return i < 0 ? null : run.record.labels[i] ?? run.record.labels[0];
 }
@@ -56,8 +69,8 @@ function labelOn(run: RunView, axis: string): string | null {
  * Groups the runs of one axis by row label, in grid order (labels the grids do not know keep
  * their first-seen order, after the known ones).
  */
-export function groupRows(runs: RunView[], axis: string): Map<string, RunView[]> {
-  const groups = new Map<string, RunView[]>();
+export function groupRows(runs: StoredRun[], axis: string): Map<string, StoredRun[]> {
+  const groups = new Map<string, StoredRun[]>();
   for (const r of runs) {
     const label = labelOn(r, axis);
     if (label === null) continue;
@@ -71,7 +84,7 @@ export function groupRows(runs: RunView[], axis: string): Map<string, RunView[]>
 }
 
 /** The ablation table of `axis`: one row per config, final test accuracy mean ± std over seeds. */
-export function ablationRows(runs: RunView[], axis: string): AblationRow[] {
+export function ablationRows(runs: StoredRun[], axis: string): AblationRow[] {
   const rows: AblationRow[] = [];
   for (const [label, group] of groupRows(runs, axis)) {
     const done = group.filter((r) =>
@@ -81,12 +94,12 @@ export function ablationRows(runs: RunView[], axis: string): AblationRow[] {
     rows.push({
       label,
       configKey: group[0].record.configKey,
-      mean,
-      std,
+      mean: mean ?? NaN,
+      std: std ?? NaN,
       n: done.length,
       runs: group.length,
       epochs: Math.max(0, ...done.map((r) => r.summary!.epochs)),
-      seconds: meanStd(done.map((r) => Number(r.summary!.trainSeconds ?? NaN))).mean,
+      seconds: meanStd(done.map((r) => Number(r.summary!.trainSeconds ?? NaN))).mean ?? NaN,
       backend: [...new Set(done.map((r) => r.summary!.backend ?? "?"))].join("+"),
     });
   }
@@ -105,12 +118,12 @@ export interface MeanCurve {
  * each row's seeds, for one axis. Epochs where the value is missing or not finite are skipped.
  */
 export function meanCurves(
-  runs: RunView[],
+  runs: StoredRun[],
   axis: string,
-  options: { metric?: (keyof EpochRecordView & string) | ((m: EpochRecordView) => number) } = {},
+  options: { metric?: (keyof EpochMetrics & string) | ((m: EpochMetrics) => number) } = {},
 ): MeanCurve[] {
   const metric = options.metric ?? "testAcc";
-  const value = typeof metric === "function" ? metric : (m: EpochRecordView) => Number(m[metric]);
+  const value = typeof metric === "function" ? metric : (m: EpochMetrics) => Number(m[metric]);
   const out: MeanCurve[] = [];
   for (const [label, group] of groupRows(runs, axis)) {
     const byEpoch = new Map<number, number[]>();
@@ -123,7 +136,7 @@ export function meanCurves(
     }
     const epochs = [...byEpoch.keys()].sort((a, b) => a - b);
     if (epochs.length === 0) continue;
-    out.push({ name: label, epochs, values: epochs.map((e) => meanStd(byEpoch.get(e)!).mean) });
+    out.push({ name: label, epochs, values: epochs.map((e) => meanStd(byEpoch.get(e)!).mean!) });
   }
   return out;
 }

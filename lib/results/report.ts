@@ -7,7 +7,8 @@
 import type { Figure } from "../plots/figure.ts";
 import { closeRenderer, renderFigure } from "../plots/render.ts";
 import { toBase64 } from "../plots/show.ts";
-import { axesOf, displayPath, readRuns, resultsRoot, type RunView } from "./runs.ts";
+import { axesOf, displayPath } from "./runs.ts";
+import { defaultResultsDir, readRuns, type StoredRun } from "../experiments/store.ts";
 import { ablationBars, ablationCurves, ablationTable, AXIS_TITLES, paperTable } from "./views.ts";
 import { writeTextFileAtomic } from "../util/atomic.ts";
 
@@ -15,7 +16,7 @@ import { writeTextFileAtomic } from "../util/atomic.ts";
 export interface ReportOptions {
   resultsDir?: string;
   /** Runs to report (default: read from the results folder). */
-  runs?: RunView[];
+  runs?: StoredRun[];
   /** Extra lines shown under the title (e.g. what the numbers are and are not). */
   notes?: string[];
 }
@@ -40,8 +41,8 @@ function presetNotes(resultsDir: string, preset: string): string[] {
 
 /** The report page of `preset` as an HTML string (figures rendered by headless Chromium). */
 export async function reportHtml(preset: string, options: ReportOptions = {}): Promise<string> {
-  const resultsDir = options.resultsDir ?? resultsRoot();
-  const runs = options.runs ?? readRuns(preset, { resultsDir });
+  const resultsDir = options.resultsDir ?? defaultResultsDir();
+  const runs = options.runs ?? readRuns(resultsDir, preset);
   if (runs.length === 0) {
     throw new Error(
       `report: no runs for preset "${preset}" in ${resultsDir}/${preset}/runs ` +
@@ -97,7 +98,7 @@ export async function reportHtml(preset: string, options: ReportOptions = {}): P
 
 /** Writes `<resultsDir>/<preset>/report.html` atomically and returns its path. */
 export async function writeReport(preset: string, options: ReportOptions = {}): Promise<string> {
-  const resultsDir = options.resultsDir ?? resultsRoot();
+  const resultsDir = options.resultsDir ?? defaultResultsDir();
   const html = await reportHtml(preset, { ...options, resultsDir });
   const path = `${resultsDir}/${preset}/report.html`;
   await writeTextFileAtomic(path, html);
@@ -121,7 +122,7 @@ export async function writeReportAndClose(
  * naming the file relative to the repository (or absolute when outside it) and its size.
  */
 export async function exportReport(
-  res: { preset: string; resultsDir: string; runs: RunView[] },
+  res: { preset: string; resultsDir: string; runs: StoredRun[] },
 ): Promise<{ path: string; markdown: string }> {
   const path = await writeReport(res.preset, { resultsDir: res.resultsDir, runs: res.runs });
   const shown = displayPath(path);

@@ -1,24 +1,18 @@
 /**
- * What the ablation notebooks and the report show: the results of a preset (running the `smoke`
- * grid when none exist, with a visible banner), ablation tables, accuracy bars with error bars and
- * mean learning curves per axis.
+ * What the ablation notebooks and the report show: the results of a preset (the `smoke` results,
+ * with a visible banner, when the preset has none), ablation tables, accuracy bars with error bars
+ * and mean learning curves per axis. Reads only; running a grid is the caller's business (the
+ * notebook entry point's `openResults` runs the smoke grid when nothing exists).
  *
  * @module
  */
 import { type DataTable, dataTable } from "../notebooks/table.ts";
 import { baseLayout, type Figure } from "../plots/figure.ts";
 import { accuracyBarsFigure, learningCurvesFigure } from "../plots/training_figures.ts";
+import { defaultResultsDir, readRuns, type StoredRun } from "../experiments/store.ts";
 import { ablationRows, groupRows, meanCurves } from "./aggregate.ts";
 import { paperComparison } from "./paper.ts";
-import {
-  axesOf,
-  displayPath,
-  type EpochRecordView,
-  notebookPreset,
-  readRuns,
-  resultsRoot,
-  type RunView,
-} from "./runs.ts";
+import { axesOf, displayPath } from "./runs.ts";
 
 /** Human names of the grid's axes. */
 export const AXIS_TITLES: Record<string, string> = {
@@ -34,11 +28,30 @@ export const AXIS_TITLES: Record<string, string> = {
 export interface OpenResults {
   preset: string;
   resultsDir: string;
-  runs: RunView[];
-  /** True when the smoke grid was run (or used) because the requested preset had no results. */
+  runs: StoredRun[];
+  /** True when the smoke grid is shown because the requested preset had no results. */
   fallback: boolean;
   /** A Markdown banner saying what is shown (displayed when it ends a cell). */
   banner: { markdown: string };
+}
+
+/** Thrown by {@link loadResults} when neither the preset nor `smoke` has a finished run. */
+export class NoResultsError extends Error {
+  constructor(
+    /** The preset asked for. */
+    readonly preset: string,
+    /** The results folder searched. */
+    readonly resultsDir: string,
+    detail = "",
+  ) {
+    super(
+      `openResults: no finished runs for preset "${preset}"${
+        preset === "smoke" ? "" : ' nor "smoke"'
+      } in ${resultsDir}` + (detail ? `; ${detail}` : "") +
+        " (run `deno task reproduce --preset smoke` to make some)",
+    );
+    this.name = "NoResultsError";
+  }
 }
 
 function pct(v: number | null | undefined): string {
@@ -57,35 +70,22 @@ function banner(markdown: string): { markdown: string } {
   return b;
 }
 
-async function runSmoke(resultsDir: string): Promise<string> {
-  const root = new URL("../../", import.meta.url).pathname;
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "reproduce", "--preset", "smoke"],
-    cwd: root,
-    env: { NO_COLOR: "1", BNN_RESULTS_DIR: resultsDir },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  return out.code === 0 ? "" : `\`deno task reproduce --preset smoke\` exited ${out.code}: ` +
-    text.trim().split("\n").slice(-3).join(" / ");
+/** Options of {@link loadResults}. */
+export interface LoadResultsOptions {
+  /** Results folder; default `BNN_RESULTS_DIR` or `<repo>/results`. */
+  resultsDir?: string;
+  /** Said in the banner (or the error) when the smoke fallback is shown, e.g. why it was run. */
+  detail?: string;
 }
 
 /**
- * Opens the results of `preset` (default `$BNN_PRESET`, else `quick`). When it has no finished
- * run, the `smoke` results are used instead, running `deno task reproduce --preset smoke` first
- * if needed (≈ 1–2 min), and the banner says so in bold.
+ * The results of `preset`. When it has no finished run, the `smoke` results are returned instead
+ * and the banner says so in bold; when those are missing too, throws {@link NoResultsError}.
  */
-export async function openResults(
-  preset: string = notebookPreset(),
-  options: {
-    resultsDir?: string; /** Run the smoke grid when needed; default true. */
-    run?: boolean;
-  } = {},
-): Promise<OpenResults> {
-  const resultsDir = options.resultsDir ?? resultsRoot();
-  const done = (rs: RunView[]) => rs.filter((r) => r.summary?.status === "done").length;
-  let runs = readRuns(preset, { resultsDir });
+export function loadResults(preset: string, options: LoadResultsOptions = {}): OpenResults {
+  const resultsDir = options.resultsDir ?? defaultResultsDir();
+  const done = (rs: StoredRun[]) => rs.filter((r) => r.summary?.status === "done").length;
+  let runs = readRuns(resultsDir, preset);
   if (done(runs) > 0) {
     return {
       preset,
@@ -98,24 +98,13 @@ export async function openResults(
       ),
     };
   }
-  runs = readRuns("smoke", { resultsDir });
-  let problem = "";
-  if (done(runs) === 0 && (options.run ?? true)) {
-    problem = await runSmoke(resultsDir);
-    runs = readRuns("smoke", { resultsDir });
-  }
-  if (done(runs) === 0) {
-    throw new Error(
-      `openResults: no finished runs for preset "${preset}"${
-        preset === "smoke" ? "" : ' nor "smoke"'
-      } in ${resultsDir}` +
-        (problem ? `; ${problem}` : ""),
-    );
-  }
+  runs = readRuns(resultsDir, "smoke");
+  if (done(runs) === 0) throw new NoResultsError(preset, resultsDir, options.detail);
   const why = preset === "smoke"
     ? "No smoke results existed"
     : `No results for preset \`${preset}\``;
   const epochs = Math.max(0, ...runs.map((r) => r.summary?.epochs ?? 0));
+  const problem = options.detail ?? "";
   return {
     preset: "smoke",
     resultsDir,
@@ -130,7 +119,7 @@ export async function openResults(
 }
 
 /** The ablation table of `axis` (accuracy in %, mean ± std over seeds). */
-export function ablationTable(runs: RunView[], axis: string): DataTable {
+export function ablationTable(runs: StoredRun[], axis: string): DataTable {
   return dataTable(
     ablationRows(runs, axis).map((r) => ({
       [AXIS_TITLES[axis] ?? axis]: r.label,
@@ -153,7 +142,7 @@ export const METRIC_TITLES: Record<string, string> = {
 };
 
 /** Accuracy bars (%, ± std over seeds) for each row of `axis`. */
-export function ablationBars(runs: RunView[], axis: string): Figure {
+export function ablationBars(runs: StoredRun[], axis: string): Figure {
   const rows = ablationRows(runs, axis).filter((r) => r.n > 0);
   if (rows.length === 0) throw new Error(`ablationBars: no finished runs on axis "${axis}"`);
   const fig = accuracyBarsFigure(
@@ -166,7 +155,7 @@ export function ablationBars(runs: RunView[], axis: string): Figure {
 
 /** Mean learning curves (default test accuracy % per epoch) for each row of `axis`. */
 export function ablationCurves(
-  runs: RunView[],
+  runs: StoredRun[],
   axis: string,
   options: { metric?: "testAcc" | "trainAcc" | "loss" | "testLoss" } = {},
 ): Figure {
@@ -185,15 +174,15 @@ export function ablationCurves(
 }
 
 /** Our BNN+ default against the paper's published numbers. */
-export function paperTable(runs: RunView[]): DataTable {
+export function paperTable(runs: StoredRun[]): DataTable {
   return dataTable(
     paperComparison(runs).map((r) => ({
       paper: r.version,
       network: r.network,
-      "paper %": pct(r.paper),
-      "ours %": acc(r.ours, r.oursStd),
+      "paper %": r.paper.toFixed(2),
+      "ours %": r.ours === null ? "–" : `${r.ours.toFixed(2)} ± ${r.oursStd!.toFixed(2)}`,
       seeds: r.seeds,
-      "gap (pts)": r.gap === null ? "–" : (100 * r.gap).toFixed(2),
+      "gap (pts)": r.gap === null ? "–" : r.gap.toFixed(2),
       note: r.note,
     })),
     { caption: "BNN+ default vs the paper's published CIFAR-10 numbers" },
@@ -201,7 +190,7 @@ export function paperTable(runs: RunView[]): DataTable {
 }
 
 /** Every row of every axis in one table (axis, row, accuracy mean ± std, seeds, epochs, time). */
-export function fullTable(runs: RunView[]): DataTable {
+export function fullTable(runs: StoredRun[]): DataTable {
   const rows = axesOf(runs).flatMap((axis) =>
     ablationRows(runs, axis).map((r) => ({
       factor: AXIS_TITLES[axis] ?? axis,
@@ -223,7 +212,7 @@ interface TelemetryLine {
 
 /** One number per epoch line from its `telemetry` field (NaN when absent). */
 export function telemetryValue(
-  m: EpochRecordView,
+  m: { [field: string]: unknown },
   kind: "flips" | "nearAlpha" | "alpha",
 ): number {
   const t = m.telemetry as TelemetryLine | undefined;
@@ -244,7 +233,7 @@ export function telemetryValue(
  * (`"alpha"`).
  */
 export function ablationTelemetry(
-  runs: RunView[],
+  runs: StoredRun[],
   axis: string,
   options: { kind?: "flips" | "nearAlpha" | "alpha" } = {},
 ): Figure {

@@ -11,6 +11,8 @@
 export interface AtomicWriteOptions {
   /** File mode of the written file (e.g. `0o755`); default: the process umask's default. */
   mode?: number;
+  /** Create the parent folder (and its parents) first, like `mkdir -p`; default false. */
+  mkdir?: boolean;
 }
 
 let tmpCounter = 0;
@@ -22,6 +24,10 @@ export function atomicTempPath(path: string): string {
 
 function toBytes(data: string | Uint8Array): Uint8Array {
   return typeof data === "string" ? new TextEncoder().encode(data) : data;
+}
+
+function parentOf(path: string): string {
+  return path.slice(0, Math.max(0, path.lastIndexOf("/")));
 }
 
 function openOptions(options: AtomicWriteOptions): Deno.OpenOptions {
@@ -36,6 +42,7 @@ export async function writeFileAtomic(
   data: string | Uint8Array,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
+  if (options.mkdir && parentOf(path)) await Deno.mkdir(parentOf(path), { recursive: true });
   const tmp = atomicTempPath(path);
   const bytes = toBytes(data);
   try {
@@ -54,12 +61,13 @@ export async function writeFileAtomic(
   }
 }
 
-/** Synchronous {@link writeFileAtomic}. */
+/** Synchronous {@link writeFileAtomic} (same options). */
 export function writeFileAtomicSync(
   path: string,
   data: string | Uint8Array,
   options: AtomicWriteOptions = {},
 ): void {
+  if (options.mkdir && parentOf(path)) Deno.mkdirSync(parentOf(path), { recursive: true });
   const tmp = atomicTempPath(path);
   const bytes = toBytes(data);
   try {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  isSettled,
   join,
   materializeRuns,
   readJson,
@@ -7,10 +8,11 @@ import {
   readRuns,
   removeStaleTemps,
   runDir,
-  writeFileAtomic,
-  writeJsonAtomic,
+  runState,
   writeMetrics,
 } from "../../lib/experiments/store.ts";
+import { acquireLock } from "../../lib/experiments/lock.ts";
+import { writeFileAtomicSync, writeJsonAtomicSync } from "../../lib/util/atomic.ts";
 import { planPreset } from "../../lib/experiments/presets.ts";
 
 function files(dir: string): string[] {
@@ -24,8 +26,8 @@ function files(dir: string): string[] {
 
 Deno.test("store: atomic writes leave only the target; stale temps of dead pids are removed", async () => {
   const dir = Deno.makeTempDirSync();
-  writeFileAtomic(`${dir}/a/b.txt`, "hello");
-  writeJsonAtomic(`${dir}/a/c.json`, { x: 1 });
+  writeFileAtomicSync(`${dir}/a/b.txt`, "hello", { mkdir: true });
+  writeJsonAtomicSync(`${dir}/a/c.json`, { x: 1 }, { mkdir: true });
   assert.deepEqual(files(dir), ["a/b.txt", "a/c.json"]);
   assert.deepEqual(readJson(`${dir}/a/c.json`), { x: 1 });
   assert.equal(readJson(`${dir}/a/none.json`), null);
@@ -72,4 +74,36 @@ Deno.test("store: runs are materialized once and read back with metrics", async 
   assert.ok(stored.every((s) => s.summary === null && s.record.preset === "smoke"));
   assert.deepEqual(readRuns(dir, "nothing"), []);
   Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("runState: new, incomplete, locked, finished, failed (or pending when retried)", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const [run] = (await planPreset("smoke")).slice(0, 1);
+    materializeRuns(dir, "smoke", [run]);
+    const d = runDir(dir, "smoke", run.runId);
+    const state = (retryFailed = false) => runState(dir, "smoke", run.runId, { retryFailed });
+    assert.equal(state().state, "new");
+    assert.equal(isSettled(state()), false);
+    Deno.writeTextFileSync(join(d, "metrics.jsonl"), "");
+    assert.equal(state().state, "incomplete");
+    const lock = acquireLock(join(d, ".lock"), { heartbeatMs: 0 })!;
+    assert.equal(state().state, "locked");
+    lock.release();
+    assert.equal(state().state, "incomplete");
+    writeJsonAtomicSync(join(d, "summary.json"), { status: "failed", reason: "NaN loss" });
+    assert.deepEqual([state().state, state().reason, isSettled(state())], [
+      "failed",
+      "NaN loss",
+      true,
+    ]);
+    assert.equal(state(true).state, "incomplete"); // retried: still to do
+    assert.equal(state(true).summary?.status, "failed");
+    writeJsonAtomicSync(join(d, "summary.json"), { status: "done" });
+    assert.equal(state(true).state, "finished");
+    assert.ok(isSettled(state(true)));
+    assert.throws(() => readRuns(dir, "../x"), /plain folder name/);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
-import {
-  materializeRuns,
-  runDir,
-  type RunSummary,
-  writeJsonAtomic,
-} from "../../lib/experiments/store.ts";
+import { materializeRuns, runDir, type RunSummary } from "../../lib/experiments/store.ts";
+import { writeJsonAtomicSync } from "../../lib/util/atomic.ts";
 import { planPreset } from "../../lib/experiments/presets.ts";
-import { meanStd, PAPER_NUMBERS, writeTables } from "../../lib/experiments/tables.ts";
+import { writeTables } from "../../lib/experiments/tables.ts";
+import { PAPER_NUMBERS } from "../../lib/results/paper.ts";
 
 function summary(
   runId: string,
@@ -37,14 +34,6 @@ function summary(
   };
 }
 
-Deno.test("meanStd: sample standard deviation", () => {
-  const { mean, std } = meanStd([1, 2, 3, 4]);
-  assert.equal(mean, 2.5);
-  assert.ok(Math.abs(std! - Math.sqrt(5 / 3)) < 1e-12);
-  assert.deepEqual(meanStd([7]), { mean: 7, std: 0 });
-  assert.deepEqual(meanStd([]), { mean: null, std: null });
-});
-
 Deno.test("writeTables: one row per config, mean ± std over seeds, failures and pending marked", async () => {
   const dir = Deno.makeTempDirSync();
   const runs = await planPreset("smoke", { seeds: 3 });
@@ -53,13 +42,13 @@ Deno.test("writeTables: one row per config, mean ± std over seeds, failures and
   const accs = [0.5, 0.6, 0.8];
   // Row 0: three seeds done; row 1: one seed failed; others: nothing (pending).
   runs.filter((r) => r.configKey === rows[0]).forEach((r, i) =>
-    writeJsonAtomic(
+    writeJsonAtomicSync(
       `${runDir(dir, "smoke", r.runId)}/summary.json`,
       summary(r.runId, r.configKey, accs[i]),
     )
   );
   const r1 = runs.filter((r) => r.configKey === rows[1]);
-  writeJsonAtomic(
+  writeJsonAtomicSync(
     `${runDir(dir, "smoke", r1[0].runId)}/summary.json`,
     summary(r1[0].runId, r1[0].configKey, 0, "failed"),
   );

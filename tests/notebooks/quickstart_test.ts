@@ -5,7 +5,7 @@ import {
   trainQuickstart,
 } from "../../lib/notebooks/quickstart.ts";
 import { initBackend } from "../../lib/backend/mod.ts";
-import { readRuns } from "../../lib/results/runs.ts";
+import { readRuns } from "../../lib/experiments/store.ts";
 import type { LiveEpoch } from "../../lib/plots/live.ts";
 
 Deno.test({
@@ -30,7 +30,7 @@ Deno.test({
       assert.deepEqual(seen.map((m) => m.epoch), [1, 2]);
       assert.deepEqual(seen.map((m) => m.testAccuracy), run.metrics.map((m) => m.testAcc));
       // The run is a normal store run: readable by the results views, BNN+ defaults.
-      const stored = readRuns("quickstart", { resultsDir: dir });
+      const stored = readRuns(dir, "quickstart");
       assert.equal(stored.length, 1);
       assert.equal(stored[0].summary?.status, "done");
       assert.equal(stored[0].summary?.finalTestAcc, run.metrics[1].testAcc);

@@ -1,20 +1,28 @@
 import assert from "node:assert/strict";
 import { ablationRows, gridPosition, meanCurves, meanStd } from "../../lib/results/aggregate.ts";
-import { readRuns } from "../../lib/results/runs.ts";
+import { readRuns } from "../../lib/experiments/store.ts";
 import { standardRuns, writeFakeStore } from "./_fixture.ts";
 
 Deno.test("meanStd: sample standard deviation, edge cases", () => {
   const { mean, std } = meanStd([2, 4, 4, 4, 5, 5, 7, 9]);
   assert.equal(mean, 5);
-  assert.ok(Math.abs(std - Math.sqrt(32 / 7)) < 1e-12);
+  assert.ok(Math.abs(std! - Math.sqrt(32 / 7)) < 1e-12);
   assert.deepEqual(meanStd([3]), { mean: 3, std: 0 });
-  assert.ok(Number.isNaN(meanStd([]).mean));
+  assert.deepEqual(meanStd([]), { mean: null, std: null });
+});
+
+Deno.test("meanStd: sample standard deviation", () => {
+  const { mean, std } = meanStd([1, 2, 3, 4]);
+  assert.equal(mean, 2.5);
+  assert.ok(Math.abs(std! - Math.sqrt(5 / 3)) < 1e-12);
+  assert.deepEqual(meanStd([7]), { mean: 7, std: 0 });
+  assert.deepEqual(meanStd([]), { mean: null, std: null });
 });
 
 Deno.test("ablationRows: one row per config of the axis, failed runs excluded from the mean", () => {
   const dir = writeFakeStore(Deno.makeTempDirSync(), "p", standardRuns());
   try {
-    const runs = readRuns("p", { resultsDir: dir });
+    const runs = readRuns(dir, "p");
     const rows = ablationRows(runs, "regularizer");
     // Grid order (none, manhattan, euclidean), not the order of the run folders.
     assert.deepEqual(rows.map((r) => r.label), ["reg=none", "reg=manhattan", "reg=euclidean"]);
@@ -34,11 +42,11 @@ Deno.test("ablationRows: one row per config of the axis, failed runs excluded fr
 Deno.test("meanCurves averages each epoch over seeds", () => {
   const dir = writeFakeStore(Deno.makeTempDirSync(), "p", standardRuns());
   try {
-    const curves = meanCurves(readRuns("p", { resultsDir: dir }), "regularizer");
+    const curves = meanCurves(readRuns(dir, "p"), "regularizer");
     const none = curves.find((c) => c.name === "reg=none")!;
     assert.deepEqual(none.epochs, [1, 2]);
     assert.ok(Math.abs(none.values[0] - 0.4) < 1e-12 && Math.abs(none.values[1] - 0.52) < 1e-12);
-    const loss = meanCurves(readRuns("p", { resultsDir: dir }), "scale", { metric: "loss" });
+    const loss = meanCurves(readRuns(dir, "p"), "scale", { metric: "loss" });
     assert.ok(Math.abs(loss[0].values[1] - 1.55) < 1e-12);
   } finally {
     Deno.removeSync(dir, { recursive: true });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { exportReport, reportHtml, writeReport } from "../../lib/results/report.ts";
-import { readRuns } from "../../lib/results/runs.ts";
+import { readRuns } from "../../lib/experiments/store.ts";
 import { closeRenderer } from "../../lib/plots/render.ts";
 import { decodePng, pngSize } from "../../lib/plots/png.ts";
 import { standardRuns, writeFakeStore } from "./_fixture.ts";
@@ -37,7 +37,7 @@ Deno.test("writeReport: self-contained HTML with every table and PNG figures", a
 Deno.test("exportReport: writes report.html for the runs it is given and says where", async () => {
   const dir = writeFakeStore(Deno.makeTempDirSync(), "p", standardRuns());
   try {
-    const runs = readRuns("p", { resultsDir: dir });
+    const runs = readRuns(dir, "p");
     const out = await exportReport({ preset: "p", resultsDir: dir, runs });
     assert.equal(out.path, `${dir}/p/report.html`);
     const size = (await Deno.stat(out.path)).size;

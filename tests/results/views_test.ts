@@ -5,17 +5,18 @@ import {
   ablationTable,
   ablationTelemetry,
   fullTable,
-  openResults,
+  loadResults,
+  NoResultsError,
   paperTable,
   telemetryValue,
 } from "../../lib/results/views.ts";
-import { readRuns } from "../../lib/results/runs.ts";
+import { readRuns } from "../../lib/experiments/store.ts";
 import { standardRuns, writeFakeStore } from "./_fixture.ts";
 
-Deno.test("openResults returns the preset's runs with a banner naming it", async () => {
+Deno.test("loadResults returns the preset's runs with a banner naming it", () => {
   const dir = writeFakeStore(Deno.makeTempDirSync(), "quick", standardRuns());
   try {
-    const res = await openResults("quick", { resultsDir: dir });
+    const res = loadResults("quick", { resultsDir: dir });
     assert.equal(res.preset, "quick");
     assert.equal(res.fallback, false);
     assert.equal(res.runs.length, standardRuns().length);
@@ -29,10 +30,10 @@ Deno.test("openResults returns the preset's runs with a banner naming it", async
   }
 });
 
-Deno.test("openResults falls back to existing smoke results with a warning banner", async () => {
+Deno.test("loadResults falls back to existing smoke results with a warning banner", () => {
   const dir = writeFakeStore(Deno.makeTempDirSync(), "smoke", standardRuns());
   try {
-    const res = await openResults("quick", { resultsDir: dir });
+    const res = loadResults("quick", { resultsDir: dir });
     assert.equal(res.preset, "smoke");
     assert.equal(res.fallback, true);
     assert.match(
@@ -45,13 +46,15 @@ Deno.test("openResults falls back to existing smoke results with a warning banne
   }
 });
 
-Deno.test("openResults without any results (and not allowed to run) names both presets", async () => {
+Deno.test("loadResults without any results names both presets (typed error, runs nothing)", () => {
   const dir = Deno.makeTempDirSync();
   try {
-    await assert.rejects(
-      () => openResults("quick", { resultsDir: dir, run: false }),
+    assert.throws(
+      () => loadResults("quick", { resultsDir: dir }),
       /no finished runs for preset "quick" nor "smoke"/,
     );
+    assert.throws(() => loadResults("smoke", { resultsDir: dir }), NoResultsError);
+    assert.deepEqual([...Deno.readDirSync(dir)], []); // nothing was run or written
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
@@ -60,7 +63,7 @@ Deno.test("openResults without any results (and not allowed to run) names both p
 Deno.test("ablation table, bars and curves agree with the runs, in grid order", () => {
   const dir = writeFakeStore(Deno.makeTempDirSync(), "p", standardRuns());
   try {
-    const runs = readRuns("p", { resultsDir: dir });
+    const runs = readRuns(dir, "p");
     const t = ablationTable(runs, "regularizer");
     assert.deepEqual(t.rows.map((r) => r["regularizer type"]), [
       "reg=none",
@@ -118,7 +121,7 @@ Deno.test("telemetry per epoch: size-weighted over layers, mean over seeds", () 
   assert.ok(Number.isNaN(telemetryValue({ epoch: 1 }, "flips")));
   const dir = writeFakeStore(Deno.makeTempDirSync(), "p", standardRuns());
   try {
-    const runs = readRuns("p", { resultsDir: dir });
+    const runs = readRuns(dir, "p");
     const near = ablationTelemetry(runs, "regularizer", { kind: "nearAlpha" });
     const none = near.data.find((d) => d.name === "reg=none")!;
     // reg=none: testAcc per epoch 0.4 and mean(0.5, 0.54) = 0.52; near share = 0.625·acc.
