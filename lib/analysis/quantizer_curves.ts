@@ -6,7 +6,13 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { quantize, type QuantizerName, signSwish } from "../quantizers.ts";
+import {
+  getQuantizer,
+  quantize,
+  QUANTIZER_NAMES,
+  type QuantizerName,
+  sign,
+} from "../quantizers.ts";
 
 /** One named curve y(x). */
 export interface XYCurve {
@@ -28,8 +34,7 @@ export function linspace(range: [number, number], n: number): number[] {
 }
 
 function label(name: CurveQuantizer, beta: number): string {
-  if (name === "swish_sign") return `SignSwish β=${beta}`;
-  return { sign: "sign", ste_sign: "STE (hardtanh)", approx_sign: "ApproxSign" }[name];
+  return name === "sign" ? "sign" : getQuantizer(name).title({ beta });
 }
 
 /**
@@ -42,22 +47,13 @@ export function surrogateCurve(
   options: { beta?: number } = {},
 ): XYCurve {
   const beta = options.beta ?? 5;
+  if (name !== "sign" && !(QUANTIZER_NAMES as readonly string[]).includes(name)) {
+    throw new Error(`surrogateCurve: unknown quantizer ${JSON.stringify(name)}`);
+  }
   const y = tf.tidy(() => {
     const x = tf.tensor1d(xs);
-    switch (name) {
-      case "sign":
-        return quantize(x, "ste_sign").arraySync() as number[];
-      case "ste_sign":
-        return tf.clipByValue(x, -1, 1).arraySync() as number[];
-      case "approx_sign": {
-        const c = tf.clipByValue(x, -1, 1);
-        return tf.sub(tf.mul(2, c), tf.mul(tf.square(c), tf.sign(c))).arraySync() as number[];
-      }
-      case "swish_sign":
-        return signSwish(x, beta).arraySync() as number[];
-      default:
-        throw new Error(`surrogateCurve: unknown quantizer ${JSON.stringify(name)}`);
-    }
+    const f = name === "sign" ? sign(x) : getQuantizer(name).surrogate(x, { beta });
+    return f.arraySync() as number[];
   });
   return { name: label(name, beta), x: xs, y };
 }
@@ -149,6 +145,8 @@ export function swishStats(betas: number[]): SwishStats[] {
 
 /** Area under each estimator's pseudo-gradient (all ≈ 2), one row per quantizer. */
 export function quantizerAreas(beta = 5): { quantizer: QuantizerName; area: number }[] {
-  const names: QuantizerName[] = ["ste_sign", "approx_sign", "swish_sign"];
-  return names.map((quantizer) => ({ quantizer, area: pseudoGradientArea(quantizer, { beta }) }));
+  return QUANTIZER_NAMES.map((quantizer) => ({
+    quantizer,
+    area: pseudoGradientArea(quantizer, { beta }),
+  }));
 }

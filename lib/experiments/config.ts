@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { QUANTIZER_NAMES, type QuantizerName } from "../quantizers.ts";
+import { QUANTIZER_NAMES, type QuantizerChoice, usesBeta } from "../quantizers.ts";
 import { REGULARIZER_NAMES, type RegularizerName } from "../regularizers.ts";
 
 /** Model architectures known to `lib/models.ts`. */
@@ -27,8 +27,7 @@ export const DATASET_NAMES: readonly DatasetName[] = [
   "mnist",
   "synthetic",
 ];
-/** Quantizer choice of a layer input or kernel ("none" = full precision). */
-export type QuantizerChoice = QuantizerName | "none";
+export type { QuantizerChoice };
 /** Scale mode of the binary kernels. */
 export type ScaleMode = "none" | "fixed" | "trainable";
 /** Scale shape: one α per output channel or one per layer. */
@@ -186,12 +185,14 @@ export function validateConfig(config: Partial<ExperimentConfig>): void {
   const { inputQuantizer: iq, kernelQuantizer: kq } = config;
   if (
     config.trainableBeta === true && iq !== undefined && kq !== undefined &&
-    iq !== "swish_sign" && kq !== "swish_sign"
+    !usesBeta(iq) && !usesBeta(kq)
   ) {
+    const betaQuantizers = QUANTIZER_NAMES.filter(usesBeta);
     throw new Error(
       `config: field 'trainableBeta' is true but neither inputQuantizer (${JSON.stringify(iq)}) ` +
-        `nor kernelQuantizer (${JSON.stringify(kq)}) is "swish_sign"; expected trainableBeta ` +
-        `false or a swish_sign quantizer`,
+        `nor kernelQuantizer (${JSON.stringify(kq)}) is ${
+          betaQuantizers.map((q) => JSON.stringify(q)).join(" or ")
+        }; expected trainableBeta false or a ${betaQuantizers.join("/")} quantizer`,
     );
   }
 }
@@ -204,8 +205,7 @@ export function validateConfig(config: Partial<ExperimentConfig>): void {
  */
 export function normalizeConfig(config: ExperimentConfig): ExperimentConfig {
   const c = { ...config };
-  const usesSwish = c.inputQuantizer === "swish_sign" || c.kernelQuantizer === "swish_sign";
-  if (!usesSwish) {
+  if (!usesBeta(c.inputQuantizer) && !usesBeta(c.kernelQuantizer)) {
     c.beta = DEFAULT_CONFIG.beta;
     c.trainableBeta = false;
   }

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { configKey, type ExperimentConfig, makeConfig, runId } from "./config.ts";
+import { configKey, DEFAULT_CONFIG, type ExperimentConfig, makeConfig, runId } from "./config.ts";
+import { QUANTIZER_NAMES, usesBeta } from "../quantizers.ts";
 
 /** One grid point before seeds: a label, the axis it varies, and overrides of the preset base. */
 export interface GridEntry {
@@ -85,17 +86,21 @@ export function ablationGrid(options: AblationOptions = {}): GridEntry[] {
       }));
     }
   }
-  entries.push(e("backward", "act=ste_sign", { inputQuantizer: "ste_sign" }));
-  entries.push(e("backward", "act=approx_sign", { inputQuantizer: "approx_sign" }));
-  for (const b of betas) {
-    entries.push(e("backward", `act=swish_sign β=${b}`, { inputQuantizer: "swish_sign", beta: b }));
+  // Every registered quantizer on the activations; those with a β at each β and with trainable β.
+  for (const q of QUANTIZER_NAMES) {
+    if (!usesBeta(q)) {
+      entries.push(e("backward", `act=${q}`, { inputQuantizer: q }));
+      continue;
+    }
+    for (const b of betas) {
+      entries.push(e("backward", `act=${q} β=${b}`, { inputQuantizer: q, beta: b }));
+    }
+    entries.push(e("backward", `act=${q} β trainable`, { inputQuantizer: q, trainableBeta: true }));
   }
-  entries.push(e("backward", "act=swish_sign β trainable", {
-    inputQuantizer: "swish_sign",
-    trainableBeta: true,
-  }));
   if (options.kernelSwish ?? true) {
-    entries.push(e("backward", "act+kernel=swish_sign", { kernelQuantizer: "swish_sign" }));
+    // The default's activation quantizer (SignSwish) on the weights too.
+    const q = DEFAULT_CONFIG.inputQuantizer;
+    entries.push(e("backward", `act+kernel=${q}`, { kernelQuantizer: q }));
   }
   for (const l of lambdas) entries.push(e("lambda", `λ=${l.toExponential(0)}`, { lambda: l }));
   return entries;

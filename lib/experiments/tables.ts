@@ -12,6 +12,7 @@ import { formatDuration } from "./progress.ts";
 import { join, presetDir, readRuns, removeStaleTemps, type StoredRun } from "./store.ts";
 import { writeFileAtomicSync, writeJsonAtomicSync } from "../util/atomic.ts";
 import { meanStd } from "../results/aggregate.ts";
+import { usesBeta } from "../quantizers.ts";
 import { PAPER_NUMBERS } from "../results/paper.ts";
 
 /** One table row. */
@@ -133,9 +134,9 @@ function factors(c: TableRow["config"]): string {
   const fp = c.inputQuantizer === "none" && c.kernelQuantizer === "none";
   if (fp) return "full precision";
   const beta = c.trainableBeta ? "β trainable" : `β=${c.beta}`;
-  const usesSwish = c.inputQuantizer === "swish_sign" || c.kernelQuantizer === "swish_sign";
+  const withBeta = usesBeta(c.inputQuantizer) || usesBeta(c.kernelQuantizer);
   return [
-    `act ${c.inputQuantizer}${usesSwish ? ` ${beta}` : ""}`,
+    `act ${c.inputQuantizer}${withBeta ? ` ${beta}` : ""}`,
     `w ${c.kernelQuantizer}`,
     c.scale === "none" ? "α none" : `α ${c.scale}/${c.scaleShape}`,
     c.regularizer === "none" ? "R none" : `R ${c.regularizer} λ=${c.lambda.toExponential()}`,

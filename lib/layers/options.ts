@@ -5,7 +5,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { QUANTIZER_NAMES, type QuantizerName } from "../quantizers.ts";
+import { QUANTIZER_NAMES, type QuantizerChoice } from "../quantizers.ts";
 import { REGULARIZER_NAMES, type RegularizerName } from "../regularizers.ts";
 
 /** How α scales the binarized kernel: not at all, a non-trainable weight, or a trainable one. */
@@ -36,9 +36,9 @@ export type Initializer = NonNullable<Parameters<tf.layers.Layer["addWeight"]>[3
 /** BNN+ options shared by {@link QuantConv2D} and {@link QuantDense}. */
 export interface QuantOptions {
   /** Quantizer of the layer input; `"none"` (default) keeps it full precision. */
-  inputQuantizer?: QuantizerName | "none";
+  inputQuantizer?: QuantizerChoice;
   /** Quantizer of the kernel; `"none"` (default) keeps it full precision. */
-  kernelQuantizer?: QuantizerName | "none";
+  kernelQuantizer?: QuantizerChoice;
   /** β of every `"swish_sign"` quantizer of the layer (input and kernel share it). Default 5. */
   beta?: number;
   /** Make β a trainable scalar weight named `beta`. Default false. */
@@ -69,9 +69,9 @@ export interface QuantOptions {
 /** The validated, fully defaulted form of {@link QuantOptions} (the BNN+ part). */
 export interface QuantSettings {
   /** Input quantizer. */
-  inputQuantizer: QuantizerName | "none";
+  inputQuantizer: QuantizerChoice;
   /** Kernel quantizer. */
-  kernelQuantizer: QuantizerName | "none";
+  kernelQuantizer: QuantizerChoice;
   /** β of the swish_sign quantizers (initial value when trainable). */
   beta: number;
   /** Whether β is a trainable weight. */

@@ -19,8 +19,10 @@ import {
   type PenaltyName,
 } from "../analysis/regularizer_curves.ts";
 import { type Figure, lineFigure, type LineSeries, withVerticalLines } from "./figure.ts";
+import { QUANTIZER_NAMES } from "../quantizers.ts";
 
-const ALL: CurveQuantizer[] = ["sign", "ste_sign", "approx_sign", "swish_sign"];
+/** Plain sign, then every registered quantizer (lib/quantizers.ts). */
+const ALL: CurveQuantizer[] = ["sign", ...QUANTIZER_NAMES];
 
 /** Options of the quantizer figures. */
 export interface QuantizerFigureOptions {
