@@ -20,7 +20,7 @@
  */
 import { tf } from "./tf.ts";
 import { batchNormalization, conv2d, quantConv2d, quantDense } from "./layers/mod.ts";
-import type { ExperimentConfig } from "./experiments/config.ts";
+import type { QuantConfig } from "./layers/options.ts";
 import {
   alexnetLayers,
   dorefaLayers,
@@ -32,22 +32,19 @@ import {
 
 export { alexnetLayers, dorefaLayers, type LayerSpec, mlpLayers, scaled, vggSmallLayers };
 
-/** The config fields a model depends on. */
-export type ModelSpec = Pick<
-  ExperimentConfig,
-  | "model"
-  | "width"
-  | "inputQuantizer"
-  | "kernelQuantizer"
-  | "beta"
-  | "trainableBeta"
-  | "scale"
-  | "scaleShape"
-  | "regularizer"
-  | "lambda"
-  | "kernelClip"
-  | "seed"
->;
+/** Model architectures known to {@link layerList}. */
+export type ModelName = "vgg_small" | "alexnet" | "dorefa" | "mlp";
+/** All model names. */
+export const MODEL_NAMES: readonly ModelName[] = ["vgg_small", "alexnet", "dorefa", "mlp"];
+
+/** What a model depends on: architecture, width, the binary layers' quantization and the seed. */
+export interface ModelSpec extends QuantConfig {
+  model: ModelName;
+  /** Width multiplier of every hidden layer. */
+  width: number;
+  /** Seed of the initialisation. */
+  seed: number;
+}
 
 /** Input shape and number of classes of the data the model is built for. */
 export interface ModelDataShape {

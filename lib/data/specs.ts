@@ -83,7 +83,6 @@ export const DATASETS: Record<DatasetName, DatasetSpec> = {
     std: [0.2470, 0.2435, 0.2616],
     dirNames: ["cifar10", "cifar-10-batches-bin"],
     systemDirs: [
-      "/work/shared/data/cifar-10-batches-bin",
       "/usr/share/datasets/cifar10",
       "/usr/share/datasets/cifar-10-batches-bin",
       ...(HOME ? [`${HOME}/.cache/bnn-lab/cifar10`] : []),

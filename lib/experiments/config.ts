@@ -12,12 +12,18 @@
  * @module
  */
 import { QUANTIZER_NAMES, type QuantizerChoice, usesBeta } from "../quantizers.ts";
-import { REGULARIZER_NAMES, type RegularizerName } from "../regularizers.ts";
+import type { RegularizerName } from "../regularizers.ts";
+import {
+  QUANT_CHECKS,
+  type QuantConfig,
+  type ScaleMode,
+  type ScaleShape,
+} from "../layers/options.ts";
+import { MODEL_NAMES, type ModelName } from "../models.ts";
+import { bool, type Check, nullable, num, oneOf } from "../util/checks.ts";
 
-/** Model architectures known to `lib/models.ts`. */
-export type ModelName = "vgg_small" | "alexnet" | "dorefa" | "mlp";
-/** All model names. */
-export const MODEL_NAMES: readonly ModelName[] = ["vgg_small", "alexnet", "dorefa", "mlp"];
+export { MODEL_NAMES, type ModelName };
+export type { QuantConfig, RegularizerName, ScaleMode, ScaleShape };
 /** Datasets a run can train on ("synthetic" is a tiny learnable stand-in for tests). */
 export type DatasetName = "cifar10" | "fashion-mnist" | "mnist" | "synthetic";
 /** All dataset names. */
@@ -28,39 +34,21 @@ export const DATASET_NAMES: readonly DatasetName[] = [
   "synthetic",
 ];
 export type { QuantizerChoice };
-/** Scale mode of the binary kernels. */
-export type ScaleMode = "none" | "fixed" | "trainable";
-/** Scale shape: one α per output channel or one per layer. */
-export type ScaleShape = "channel" | "layer";
 /** Learning-rate schedules. */
 export type LrSchedule = "constant" | "cosine";
 
-/** One experiment = one training run (with its seed). */
-export interface ExperimentConfig {
+/**
+ * One experiment = one training run (with its seed). Its quantization part is the binary layers'
+ * own {@link QuantConfig} (same fields, same validator {@link QUANT_CHECKS}; every binary layer of
+ * the model gets it), kept flat in the JSON so that run ids and stored runs stay as they are.
+ */
+export interface ExperimentConfig extends QuantConfig {
   /** Architecture. */
   model: ModelName;
   /** Width multiplier of every hidden layer (channels/units rounded, at least 1). */
   width: number;
   /** Dataset. */
   dataset: DatasetName;
-  /** Quantizer of the inputs of every binary layer ("none": full precision + ReLU). */
-  inputQuantizer: QuantizerChoice;
-  /** Quantizer of the kernels of every binary layer ("none": full precision). */
-  kernelQuantizer: QuantizerChoice;
-  /** β of swish_sign. */
-  beta: number;
-  /** Whether β is a trainable weight. */
-  trainableBeta: boolean;
-  /** Scale α of the binary kernels: none, fixed (mean|W|) or trainable. */
-  scale: ScaleMode;
-  /** One α per output channel or per layer. */
-  scaleShape: ScaleShape;
-  /** BNN+ regularizer pulling latent weights towards ±α. */
-  regularizer: RegularizerName;
-  /** Strength λ of the regularizer (penalty = λ·ΣR, summed over weights). */
-  lambda: number;
-  /** Latent-weight clip after each step (null: no clip). */
-  kernelClip: number | null;
   /** Optimizer (only Adam, the Hubara-framework default). */
   optimizer: "adam";
   /** Initial learning rate. */
@@ -109,47 +97,11 @@ export const DEFAULT_CONFIG: Readonly<ExperimentConfig> = Object.freeze({
   seed: 0,
 });
 
-const QUANT_CHOICES: readonly string[] = ["none", ...QUANTIZER_NAMES];
-
-type Check = (v: unknown) => string | null;
-function oneOf(values: readonly string[]): Check {
-  return (v) =>
-    (typeof v === "string" && values.includes(v))
-      ? null
-      : `one of ${values.map((s) => JSON.stringify(s)).join(", ")}`;
-}
-function num(
-  min: number,
-  max: number,
-  opts: { int?: boolean; exclusiveMin?: boolean } = {},
-): Check {
-  return (v) => {
-    const what = `${opts.int ? "an integer" : "a number"} ${opts.exclusiveMin ? ">" : "≥"} ${min}` +
-      (max < Infinity ? ` and ≤ ${max}` : "");
-    if (typeof v !== "number" || !Number.isFinite(v)) return what;
-    if (opts.int && !Number.isInteger(v)) return what;
-    if (opts.exclusiveMin ? v <= min : v < min) return what;
-    return v > max ? what : null;
-  };
-}
-function nullable(c: Check): Check {
-  return (v) => (v === null ? null : (c(v) === null ? null : `null or ${c(v)}`));
-}
-const bool: Check = (v) => (typeof v === "boolean" ? null : "true or false");
-
 const CHECKS: Record<keyof ExperimentConfig, Check> = {
   model: oneOf(MODEL_NAMES),
   width: num(0, 16, { exclusiveMin: true }),
   dataset: oneOf(DATASET_NAMES),
-  inputQuantizer: oneOf(QUANT_CHOICES),
-  kernelQuantizer: oneOf(QUANT_CHOICES),
-  beta: num(0, 1000, { exclusiveMin: true }),
-  trainableBeta: bool,
-  scale: oneOf(["none", "fixed", "trainable"]),
-  scaleShape: oneOf(["channel", "layer"]),
-  regularizer: oneOf(REGULARIZER_NAMES),
-  lambda: num(0, 1e3),
-  kernelClip: nullable(num(0, 1e6, { exclusiveMin: true })),
+  ...QUANT_CHECKS,
   optimizer: oneOf(["adam"]),
   lr: num(0, 10, { exclusiveMin: true }),
   lrSchedule: oneOf(["constant", "cosine"]),

@@ -8,6 +8,8 @@
  */
 import { batches, channelStats, type Dataset, loadDataset, syntheticDataset } from "../data/mod.ts";
 import type { ExperimentConfig } from "./config.ts";
+import { datasetSpec } from "../data/specs.ts";
+import type { ModelDataShape } from "../models.ts";
 
 /** Sizes of the synthetic dataset used by the smoke preset. */
 export const SYNTHETIC_SIZES = {
@@ -16,6 +18,18 @@ export const SYNTHETIC_SIZES = {
   classes: 4,
   shape: [16, 16, 3] as [number, number, number],
 };
+
+/**
+ * Input shape and classes of a run's dataset without loading it: the spec in `lib/data/specs.ts`
+ * (the one place shapes are written), or {@link SYNTHETIC_SIZES} for the synthetic stand-in.
+ */
+export function dataShape(dataset: ExperimentConfig["dataset"]): ModelDataShape {
+  if (dataset === "synthetic") {
+    return { inputShape: SYNTHETIC_SIZES.shape, numClasses: SYNTHETIC_SIZES.classes };
+  }
+  const spec = datasetSpec(dataset);
+  return { inputShape: [...spec.shape], numClasses: spec.numClasses };
+}
 
 /**
  * A small learnable dataset for smoke tests: each class has a fixed random 16×16×3 pattern, and

@@ -8,18 +8,9 @@
 import { tf } from "../tf.ts";
 import { buildModel } from "../models.ts";
 import { trainStep } from "../train.ts";
-import { SYNTHETIC_SIZES, testSize, trainSize } from "./data_setup.ts";
+import { dataShape, testSize, trainSize } from "./data_setup.ts";
 import type { RunSpec } from "./grid.ts";
 import { formatDuration } from "./progress.ts";
-
-/** Input shape and classes of a dataset name. */
-export function dataShape(
-  dataset: string,
-): { inputShape: [number, number, number]; numClasses: number } {
-  if (dataset === "synthetic") return { inputShape: SYNTHETIC_SIZES.shape, numClasses: 4 };
-  if (dataset === "cifar10") return { inputShape: [32, 32, 3], numClasses: 10 };
-  return { inputShape: [28, 28, 1], numClasses: 10 };
-}
 
 /** CPU seconds (user + system) this process has used, from /proc (null when unavailable). */
 export function processCpuSeconds(): number | null {

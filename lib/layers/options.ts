@@ -6,6 +6,7 @@
  */
 import { tf } from "../tf.ts";
 import { QUANTIZER_NAMES, type QuantizerChoice } from "../quantizers.ts";
+import { bool, type Check, nullable, num, oneOf } from "../util/checks.ts";
 import { REGULARIZER_NAMES, type RegularizerName } from "../regularizers.ts";
 
 /** How α scales the binarized kernel: not at all, a non-trainable weight, or a trainable one. */
@@ -33,29 +34,41 @@ export type InitializerSpec =
 /** A tfjs-layers initializer object (the type `addWeight` takes). */
 export type Initializer = NonNullable<Parameters<tf.layers.Layer["addWeight"]>[3]>;
 
-/** BNN+ options shared by {@link QuantConv2D} and {@link QuantDense}. */
-export interface QuantOptions {
-  /** Quantizer of the layer input; `"none"` (default) keeps it full precision. */
-  inputQuantizer?: QuantizerChoice;
-  /** Quantizer of the kernel; `"none"` (default) keeps it full precision. */
-  kernelQuantizer?: QuantizerChoice;
-  /** β of every `"swish_sign"` quantizer of the layer (input and kernel share it). Default 5. */
-  beta?: number;
+/**
+ * The BNN+ quantization settings of a binary layer: which quantizers, β, α, regularizer, λ and
+ * latent clip. The one definition: the layers take it (as {@link QuantOptions}, every field
+ * optional) and an experiment's config extends it (`ExperimentConfig` in
+ * `lib/experiments/config.ts`), both checked by {@link QUANT_CHECKS}.
+ */
+export interface QuantConfig {
+  /** Quantizer of the layer input; `"none"` keeps it full precision. Layer default `"none"`. */
+  inputQuantizer: QuantizerChoice;
+  /** Quantizer of the kernel; `"none"` keeps it full precision. Layer default `"none"`. */
+  kernelQuantizer: QuantizerChoice;
+  /**
+   * β of every quantizer of the layer that reads one (SignSwish; input and kernel share it), a
+   * finite number > 0; the initial value when trainable. Default 5.
+   */
+  beta: number;
   /** Make β a trainable scalar weight named `beta`. Default false. */
-  trainableBeta?: boolean;
-  /** α mode; needs a kernel quantizer unless `"none"`. Default `"none"`. */
-  scale?: ScaleMode;
+  trainableBeta: boolean;
+  /** α mode; needs a kernel quantizer unless `"none"`. Layer default `"none"`. */
+  scale: ScaleMode;
   /** α per output channel or per layer. Default `"channel"`. */
-  scaleShape?: ScaleShape;
-  /** BNN+ regularizer R(W, α); with scale `"none"` it uses α = 1. Default `"none"`. */
-  regularizer?: RegularizerName;
-  /** Regularization strength λ (penalty = λ·ΣR). Default 1e-4. */
-  lambda?: number;
+  scaleShape: ScaleShape;
+  /** BNN+ regularizer R(W, α); with scale `"none"` it uses α = 1. Layer default `"none"`. */
+  regularizer: RegularizerName;
+  /** Regularization strength λ ≥ 0 (penalty = λ·ΣR, summed over weights). Layer default 1e-4. */
+  lambda: number;
   /**
    * Latent kernel clip bound applied by {@link clipLatentWeights} (binary kernels only; a
    * full-precision kernel is never clipped); null disables. Default 1.
    */
-  kernelClip?: number | null;
+  kernelClip: number | null;
+}
+
+/** Options of {@link QuantConv2D} and {@link QuantDense} besides the usual conv / dense ones. */
+export interface QuantOptions extends Partial<QuantConfig> {
   /** Activation after the bias. Default `"linear"`. */
   activation?: ActivationName;
   /** Add a bias. Default true. */
@@ -67,30 +80,28 @@ export interface QuantOptions {
 }
 
 /** The validated, fully defaulted form of {@link QuantOptions} (the BNN+ part). */
-export interface QuantSettings {
-  /** Input quantizer. */
-  inputQuantizer: QuantizerChoice;
-  /** Kernel quantizer. */
-  kernelQuantizer: QuantizerChoice;
-  /** β of the swish_sign quantizers (initial value when trainable). */
-  beta: number;
-  /** Whether β is a trainable weight. */
-  trainableBeta: boolean;
-  /** α mode. */
-  scale: ScaleMode;
-  /** α per channel or per layer. */
-  scaleShape: ScaleShape;
-  /** BNN+ regularizer. */
-  regularizer: RegularizerName;
-  /** Regularization strength λ. */
-  lambda: number;
-  /** Latent kernel clip bound, or null. */
-  kernelClip: number | null;
+export interface QuantSettings extends QuantConfig {
   /** Activation after the bias. */
   activation: ActivationName;
   /** Whether the layer has a bias. */
   useBias: boolean;
 }
+
+/**
+ * The one validator of {@link QuantConfig}'s fields (used by the layers and by the experiment
+ * config): each check returns null, or what was expected.
+ */
+export const QUANT_CHECKS: Readonly<Record<keyof QuantConfig, Check>> = {
+  inputQuantizer: oneOf(["none", ...QUANTIZER_NAMES]),
+  kernelQuantizer: oneOf(["none", ...QUANTIZER_NAMES]),
+  beta: num(0, Infinity, { exclusiveMin: true }),
+  trainableBeta: bool,
+  scale: oneOf(["none", "fixed", "trainable"]),
+  scaleShape: oneOf(["channel", "layer"]),
+  regularizer: oneOf(REGULARIZER_NAMES),
+  lambda: num(0, Infinity),
+  kernelClip: nullable(num(0, Infinity, { exclusiveMin: true })),
+};
 
 const ACTIVATIONS: readonly ActivationName[] = [
   "linear",
@@ -110,51 +121,31 @@ function snake(s: unknown): unknown {
   return typeof s === "string" ? s.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase() : s;
 }
 
-function oneOf<T extends string>(
-  layer: string,
-  key: string,
-  value: unknown,
-  allowed: readonly T[],
-  fallback: T,
-): T {
-  if (value === undefined || value === null) return fallback;
-  if (!allowed.includes(value as T)) {
-    throw new Error(
-      `${layer}: ${key} must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}; ` +
-        `got ${JSON.stringify(value)}`,
-    );
-  }
-  return value as T;
-}
-
 /** Validates and defaults the BNN+ options; throws one clear Error per bad option. */
 export function quantSettings(layer: string, o: QuantOptions): QuantSettings {
-  const quantizers = ["none", ...QUANTIZER_NAMES] as const;
   const s: QuantSettings = {
-    inputQuantizer: oneOf(layer, "inputQuantizer", snake(o.inputQuantizer), quantizers, "none"),
-    kernelQuantizer: oneOf(layer, "kernelQuantizer", snake(o.kernelQuantizer), quantizers, "none"),
+    inputQuantizer: (snake(o.inputQuantizer) ?? "none") as QuantizerChoice,
+    kernelQuantizer: (snake(o.kernelQuantizer) ?? "none") as QuantizerChoice,
     beta: o.beta ?? 5,
     trainableBeta: o.trainableBeta ?? false,
-    scale: oneOf(layer, "scale", o.scale, ["none", "fixed", "trainable"] as const, "none"),
-    scaleShape: oneOf(layer, "scaleShape", o.scaleShape, ["channel", "layer"] as const, "channel"),
-    regularizer: oneOf(layer, "regularizer", o.regularizer, REGULARIZER_NAMES, "none"),
+    scale: o.scale ?? "none",
+    scaleShape: o.scaleShape ?? "channel",
+    regularizer: o.regularizer ?? "none",
     lambda: o.lambda ?? 1e-4,
     kernelClip: o.kernelClip === undefined ? 1 : o.kernelClip,
-    activation: oneOf(layer, "activation", o.activation, ACTIVATIONS, "linear"),
+    activation: o.activation ?? "linear",
     useBias: o.useBias ?? true,
   };
-  if (typeof s.beta !== "number" || !Number.isFinite(s.beta) || s.beta <= 0) {
-    throw new Error(`${layer}: beta must be a finite number > 0; got ${JSON.stringify(o.beta)}`);
+  for (const [key, check] of Object.entries(QUANT_CHECKS)) {
+    const v = s[key as keyof QuantConfig];
+    const expected = check(v);
+    if (expected !== null) {
+      throw new Error(`${layer}: ${key} must be ${expected}; got ${JSON.stringify(v)}`);
+    }
   }
-  if (typeof s.lambda !== "number" || !Number.isFinite(s.lambda) || s.lambda < 0) {
-    throw new Error(
-      `${layer}: lambda must be a finite number ≥ 0; got ${JSON.stringify(o.lambda)}`,
-    );
-  }
-  if (s.kernelClip !== null && !(typeof s.kernelClip === "number" && s.kernelClip > 0)) {
-    throw new Error(
-      `${layer}: kernelClip must be a number > 0 or null; got ${JSON.stringify(o.kernelClip)}`,
-    );
+  const act = oneOf(ACTIVATIONS)(s.activation);
+  if (act !== null) {
+    throw new Error(`${layer}: activation must be ${act}; got ${JSON.stringify(s.activation)}`);
   }
   if (s.scale !== "none" && s.kernelQuantizer === "none") {
     throw new Error(

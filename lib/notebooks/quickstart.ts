@@ -7,7 +7,7 @@
 import type { tf } from "../tf.ts";
 import { buildModel, type ModelDataShape } from "../models.ts";
 import { configKey, type ExperimentConfig, makeConfig, runId } from "../experiments/config.ts";
-import { SYNTHETIC_SIZES } from "../experiments/data_setup.ts";
+import { dataShape } from "../experiments/data_setup.ts";
 import { executeRun } from "../experiments/execute.ts";
 import { getPreset } from "../experiments/presets.ts";
 import { type EpochMetrics, materializeRuns, type RunSummary } from "../experiments/store.ts";
@@ -41,13 +41,9 @@ export interface QuickstartResult {
   resultsDir: string;
 }
 
-/** Input shape and classes of a dataset, without loading it. */
+/** Input shape and classes of a dataset, without loading it (from `lib/data/specs.ts`). */
 export function quickstartDataShape(dataset: ExperimentConfig["dataset"]): ModelDataShape {
-  if (dataset === "synthetic") {
-    return { inputShape: SYNTHETIC_SIZES.shape, numClasses: SYNTHETIC_SIZES.classes };
-  }
-  if (dataset === "cifar10") return { inputShape: [32, 32, 3], numClasses: 10 };
-  return { inputShape: [28, 28, 1], numClasses: 10 };
+  return dataShape(dataset);
 }
 
 /**

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  dataShape,
   learnableSynthetic,
   loadRunData,
   perClassSubset,
@@ -42,4 +43,13 @@ Deno.test("learnableSynthetic: balanced, deterministic, and classes separable by
     if (d.indexOf(Math.min(...d)) === test.labels[i]) correct++;
   }
   assert.ok(correct / test.n > 0.9, `nearest-mean accuracy ${correct / test.n}`);
+});
+
+Deno.test("dataShape: from the dataset specs (real data) or the synthetic sizes, without loading", async () => {
+  const { DATASETS } = await import("../../lib/data/specs.ts");
+  assert.deepEqual(dataShape("cifar10"), { inputShape: [32, 32, 3], numClasses: 10 });
+  assert.deepEqual(dataShape("fashion-mnist"), { inputShape: [28, 28, 1], numClasses: 10 });
+  assert.deepEqual(dataShape("mnist").inputShape, DATASETS.mnist.shape);
+  assert.deepEqual(dataShape("synthetic"), { inputShape: [16, 16, 3], numClasses: 4 });
+  assert.notEqual(dataShape("cifar10").inputShape, DATASETS.cifar10.shape); // a copy
 });
