@@ -8,12 +8,15 @@
  *
  * @example
  * ```ts
- * import { quantize, QUANTIZER_NAMES, tf } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * import { quantize, QUANTIZER_NAMES } from "./quantizers.ts";
+ * import { tf } from "./tf.ts";
  * const x = tf.tensor1d([-0.5, 0, 2]);
- * quantize(x, "swish_sign", { beta: 5 }).arraySync(); // [-1, 1, 1]
- * // The pseudo-gradient training uses (autodiff through the quantizer):
- * tf.grad((t: tf.Tensor) => quantize(t, "ste_sign").sum())(x).arraySync(); // [1, 1, 0]
- * QUANTIZER_NAMES; // ["ste_sign", "approx_sign", "swish_sign"]
+ * assert.deepEqual(quantize(x, "swish_sign", { beta: 5 }).arraySync(), [-1, 1, 1]);
+ * // The pseudo-gradient training uses (autodiff through the quantizer): 1{|x| ≤ 1} for STE.
+ * const g = tf.grad((t: tf.Tensor) => quantize(t, "ste_sign").sum());
+ * assert.deepEqual(g(x).arraySync(), [1, 1, 0]);
+ * assert.deepEqual(QUANTIZER_NAMES, ["ste_sign", "approx_sign", "swish_sign"]);
  * ```
  *
  * @module

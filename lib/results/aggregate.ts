@@ -47,9 +47,10 @@ export interface AblationRow {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { meanStd } from "./aggregate.ts";
- * meanStd([1, 2, 3]); // { mean: 2, std: 1 }
- * meanStd([]); // { mean: null, std: null }
+ * assert.deepEqual(meanStd([1, 2, 3]), { mean: 2, std: 1 });
+ * assert.deepEqual(meanStd([]), { mean: null, std: null });
  * ```
  */
 export function meanStd(values: number[]): { mean: number | null; std: number | null } {
