@@ -13,7 +13,7 @@ import { reproduce } from "../experiments/runner.ts";
 import { planPreset, PRESETS } from "../experiments/presets.ts";
 import { estimatePlan, formatPlan } from "../experiments/estimate.ts";
 import { type BackendName, initBackend, threadsPerWorker } from "../backend/mod.ts";
-import { SLURM_FLAGS, slurmExecutor } from "../experiments/slurm_grid.ts";
+import { SLURM_FLAGS, slurmExecutor } from "./flags.ts";
 
 const SPEC: Record<string, FlagSpec> = {
   preset: {

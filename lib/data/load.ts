@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { FlagSpec } from "../cli/args.ts";
 import { decodeCifar } from "./cifar10.ts";
 import type { Dataset } from "./dataset.ts";
 import { downloadDataset } from "./download.ts";
@@ -28,20 +27,6 @@ export interface LoadOptions {
   strict?: boolean;
   /** No download progress on stderr. Default false. */
   quiet?: boolean;
-}
-
-/** The `--data-dir` flag, for CLIs built on `lib/cli/args.ts`. */
-export const DATA_FLAGS: Record<string, FlagSpec> = {
-  "data-dir": {
-    type: "string",
-    description: "directory holding the dataset files (or <dir>/<name>/); else BNN_DATA_DIR, data/",
-  },
-};
-
-/** Maps parsed flags (see {@link DATA_FLAGS}) to {@link LoadOptions}. */
-export function dataOptionsFromFlags(flags: Record<string, unknown>): LoadOptions {
-  const dir = flags["data-dir"];
-  return typeof dir === "string" && dir !== "" ? { dataDir: dir } : {};
 }
 
 async function readCifar(spec: DatasetSpec, files: string[], split: Split, strict: boolean) {

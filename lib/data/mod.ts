@@ -6,13 +6,7 @@
  */
 export { DATASET_NAMES, type DatasetName, DATASETS, datasetSpec, type Split } from "./specs.ts";
 export { classCounts, type Dataset, syntheticDataset, type SyntheticOptions } from "./dataset.ts";
-export {
-  DATA_FLAGS,
-  dataOptionsFromFlags,
-  loadDataset,
-  type LoadOptions,
-  readDatasetFiles,
-} from "./load.ts";
+export { loadDataset, type LoadOptions, readDatasetFiles } from "./load.ts";
 export { candidateDirs, PROJECT_DATA_DIR } from "./locate.ts";
 export { downloadDataset } from "./download.ts";
 export {

@@ -10,7 +10,7 @@ import { buildModel } from "../models.ts";
 import { trainStep } from "../train.ts";
 import { dataShape, testSize, trainSize } from "./data_setup.ts";
 import type { RunSpec } from "./grid.ts";
-import { formatDuration } from "./progress.ts";
+import { formatDuration } from "../util/format.ts";
 
 /** CPU seconds (user + system) this process has used, from /proc (null when unavailable). */
 export function processCpuSeconds(): number | null {

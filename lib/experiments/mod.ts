@@ -19,7 +19,6 @@ export * from "./runner.ts";
 export * from "./plan.ts";
 export * from "./schedule.ts";
 export * from "./summary.ts";
-export * from "./tables.ts";
 export * from "./progress.ts";
 export * from "./estimate.ts";
 export {
@@ -30,4 +29,4 @@ export {
   type SlurmGrid,
   type SlurmOutcome,
 } from "./slurm.ts";
-export { reproduceOnSlurm, SLURM_FLAGS, slurmExecutor, slurmGridFor } from "./slurm_grid.ts";
+export { reproduceOnSlurm, slurmGridFor, type SlurmReproduceOptions } from "./slurm_grid.ts";

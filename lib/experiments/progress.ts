@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { formatDuration } from "../util/format.ts";
 import type { RunEvent } from "./execute.ts";
 
 /** What a worker slot is doing. */
@@ -22,17 +23,6 @@ export interface SlotState {
   startStep: number;
   /** Steps of this session already counted into {@link Progress.doneSteps}. */
   counted: number;
-}
-
-/** Formats seconds as `1h02m`, `3m05s` or `42s`. */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return "?";
-  const s = Math.round(seconds);
-  if (s >= 3600) {
-    return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
-  }
-  if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
-  return `${s}s`;
 }
 
 /** A text bar of `width` cells for a fraction in [0, 1]. */

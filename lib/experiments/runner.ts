@@ -14,7 +14,7 @@ import type { RunSpec } from "./grid.ts";
 import { planRuns } from "./plan.ts";
 import { Progress, type SlotState } from "./progress.ts";
 import { defaultResultsDir, isSettled, join, runState } from "./store.ts";
-import { writeTables } from "./tables.ts";
+import { writeTables } from "../results/tables.ts";
 import { EVENT_PREFIX, EXIT } from "./worker.ts";
 import type { RunEvent } from "./execute.ts";
 

@@ -6,25 +6,13 @@
  *
  * @module
  */
-import type { FlagSpec } from "../cli/args.ts";
 import { planRuns } from "./plan.ts";
-import { defaultResultsDir, join, runState } from "./store.ts";
-import { writeTables } from "./tables.ts";
+import { join, runState } from "./store.ts";
+import { writeTables } from "../results/tables.ts";
 import { runOnSlurm, type SlurmFailure, type SlurmGrid, type SlurmOutcome } from "./slurm.ts";
 import type { RunStatus } from "./slurm_status.ts";
 import { validateResources } from "./slurm_script.ts";
 import { markSlurmFailures } from "./slurm_tables.ts";
-
-/** Flags the reproduce CLI adds for the Slurm executor. */
-export const SLURM_FLAGS: Record<string, FlagSpec> = {
-  executor: { type: "string", default: "local", description: "local or slurm" },
-  partition: { type: "string", description: "slurm: partition (default: the cluster's)" },
-  time: { type: "string", description: "slurm: time limit per run, e.g. 02:00:00" },
-  "cpus-per-task": { type: "string", description: "slurm: CPUs per run" },
-  mem: { type: "string", description: "slurm: memory per run, e.g. 4G" },
-  gres: { type: "string", description: "slurm: generic resources per run, e.g. gpu:1" },
-  submit: { type: "boolean", description: "slurm: submit and follow (default: print sbatch)" },
-};
 
 /** Options of {@link slurmGridFor}. */
 export interface SlurmGridOptions {
@@ -64,77 +52,53 @@ export async function slurmGridFor(preset: string, options: SlurmGridOptions): P
   };
 }
 
-/** Parsed reproduce flags the Slurm branch reads. */
-export type ReproduceFlags = Record<string, string | boolean | undefined>;
-
-const SLURM_ONLY = ["partition", "time", "cpus-per-task", "mem", "gres", "submit"];
-
-/**
- * The executor choice of `deno task reproduce`: null for `--executor local` (the caller runs the
- * grid locally; Slurm-only flags are then an error), else the exit code of
- * {@link reproduceOnSlurm}. An unknown executor throws one error naming the flag.
- */
-export async function slurmExecutor(
-  flags: ReproduceFlags,
-  options: { seeds?: number } = {},
-): Promise<number | null> {
-  const executor = flags.executor ?? "local";
-  if (executor === "local") {
-    const given = SLURM_ONLY.filter((f) => flags[f] !== undefined && flags[f] !== false);
-    if (given.length > 0) {
-      throw new Error(`${given.map((f) => `--${f}`).join(", ")}: only with --executor slurm`);
-    }
-    return null;
-  }
-  if (executor !== "slurm") {
-    throw new Error(`--executor: expected local or slurm, got '${executor}'`);
-  }
-  const resultsDir = typeof flags["results-dir"] === "string"
-    ? flags["results-dir"]
-    : defaultResultsDir();
-  return await reproduceOnSlurm(flags, { resultsDir, seeds: options.seeds });
+/** Options of {@link reproduceOnSlurm} (what `--executor slurm` passes; see `lib/cli/flags.ts`). */
+export interface SlurmReproduceOptions {
+  preset: string;
+  resultsDir: string;
+  seeds?: number;
+  only?: string;
+  /** Resubmit runs that failed in the runner. */
+  retryFailed?: boolean;
+  /** Backend forced in every element. */
+  backend?: string;
+  /** Data folder, as seen from the nodes. */
+  dataDir?: string;
+  /** Submit and follow; default false (write the files and print the sbatch command). */
+  submit?: boolean;
+  partition?: string;
+  time?: string;
+  cpusPerTask?: number;
+  mem?: string;
+  gres?: string;
 }
 
 /**
  * The `--executor slurm` branch of `deno task reproduce`: returns the exit code (0 when every run
- * is finished, or the files were written without `--submit`; 1 when a run failed).
+ * is finished, or the files were written without `submit`; 1 when a run failed).
  */
-export async function reproduceOnSlurm(
-  flags: ReproduceFlags,
-  options: { resultsDir: string; seeds?: number },
-): Promise<number> {
-  const preset = String(flags.preset);
-  const str = (k: string) => (typeof flags[k] === "string" ? flags[k] as string : undefined);
-  let cpus: number | undefined;
-  if (str("cpus-per-task") !== undefined) {
-    cpus = Number(str("cpus-per-task"));
-    if (!Number.isInteger(cpus) || cpus < 1) {
-      throw new Error(
-        `--cpus-per-task: expected a positive integer, got '${str("cpus-per-task")}'`,
-      );
-    }
-  }
+export async function reproduceOnSlurm(options: SlurmReproduceOptions): Promise<number> {
   const resources = validateResources({
-    partition: str("partition"),
-    time: str("time"),
-    cpusPerTask: cpus,
-    mem: str("mem"),
-    gres: str("gres"),
+    partition: options.partition,
+    time: options.time,
+    cpusPerTask: options.cpusPerTask,
+    mem: options.mem,
+    gres: options.gres,
   });
-  const grid = await slurmGridFor(preset, {
+  const grid = await slurmGridFor(options.preset, {
     resultsDir: options.resultsDir,
     seeds: options.seeds,
-    only: str("only"),
-    retryFailed: flags["retry-failed"] === true,
+    only: options.only,
+    retryFailed: options.retryFailed,
   });
   const extraArgs: string[] = [];
-  if (str("backend")) extraArgs.push("--backend", str("backend")!);
-  if (flags["retry-failed"] === true) extraArgs.push("--retry-failed");
+  if (options.backend) extraArgs.push("--backend", options.backend);
+  if (options.retryFailed) extraArgs.push("--retry-failed");
   const out: SlurmOutcome = await runOnSlurm(grid, {
-    submit: flags.submit === true,
+    submit: options.submit === true,
     projectDir: new URL("../../", import.meta.url).pathname.replace(/\/$/, ""),
     resultsDir: absolute(options.resultsDir),
-    dataDir: str("data-dir") ? absolute(str("data-dir")!) : undefined,
+    dataDir: options.dataDir ? absolute(options.dataDir) : undefined,
     extraArgs,
     ...resources,
   });

@@ -12,3 +12,4 @@ export * from "./live.ts";
 export * from "./analysis_figures.ts";
 export * from "./training_figures.ts";
 export * from "./png.ts";
+export * from "./table.ts";

@@ -9,3 +9,4 @@ export * from "./aggregate.ts";
 export * from "./paper.ts";
 export * from "./views.ts";
 export * from "./report.ts";
+export * from "./tables.ts";

@@ -6,14 +6,20 @@
  *
  * @module
  */
-import type { ExperimentConfig } from "./config.ts";
-import { getPreset, planPreset, PRESETS } from "./presets.ts";
-import { formatDuration } from "./progress.ts";
-import { join, presetDir, readRuns, removeStaleTemps, type StoredRun } from "./store.ts";
+import type { ExperimentConfig } from "../experiments/config.ts";
+import { getPreset, planPreset, PRESETS } from "../experiments/presets.ts";
+import { formatDuration } from "../util/format.ts";
+import {
+  join,
+  presetDir,
+  readRuns,
+  removeStaleTemps,
+  type StoredRun,
+} from "../experiments/store.ts";
 import { writeFileAtomicSync, writeJsonAtomicSync } from "../util/atomic.ts";
-import { meanStd } from "../results/aggregate.ts";
+import { meanStd } from "./aggregate.ts";
 import { usesBeta } from "../quantizers.ts";
-import { PAPER_NUMBERS } from "../results/paper.ts";
+import { PAPER_NUMBERS } from "./paper.ts";
 
 /** One table row. */
 export interface TableRow {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type DataTable, dataTable } from "../notebooks/table.ts";
+import { type DataTable, dataTable } from "../plots/table.ts";
 import { baseLayout, type Figure } from "../plots/figure.ts";
 import { accuracyBarsFigure, learningCurvesFigure } from "../plots/training_figures.ts";
 import { defaultResultsDir, readRuns, type StoredRun } from "../experiments/store.ts";

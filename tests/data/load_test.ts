@@ -1,15 +1,9 @@
 import assert from "node:assert/strict";
-import { parseArgs } from "../../lib/cli/args.ts";
 import { channelStats } from "../../lib/data/batches.ts";
 import { encodeCifar } from "../../lib/data/cifar10.ts";
 import { classCounts, syntheticDataset } from "../../lib/data/dataset.ts";
 import { encodeIdx } from "../../lib/data/idx.ts";
-import {
-  DATA_FLAGS,
-  dataOptionsFromFlags,
-  loadDataset,
-  readDatasetFiles,
-} from "../../lib/data/load.ts";
+import { loadDataset, readDatasetFiles } from "../../lib/data/load.ts";
 import { PROJECT_DATA_DIR } from "../../lib/data/locate.ts";
 
 async function tempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
@@ -127,12 +121,6 @@ Deno.test("offline: the error lists every place looked at and how to point at a 
     }
   });
   await assert.rejects(loadDataset("cifar10", { split: "val" as "test" }), /split must be/);
-});
-
-Deno.test("--data-dir flag maps to the dataDir option", () => {
-  const { flags } = parseArgs(["--data-dir", "/x/y"], DATA_FLAGS);
-  assert.deepEqual(dataOptionsFromFlags(flags), { dataDir: "/x/y" });
-  assert.deepEqual(dataOptionsFromFlags(parseArgs([], DATA_FLAGS).flags), {});
 });
 
 // The real datasets are found through the normal lookup (data/cifar10 → ../shared/data → the

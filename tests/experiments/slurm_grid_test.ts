@@ -7,7 +7,6 @@
  */
 import assert from "node:assert/strict";
 import { findCluster, requireSlurmCluster, waitFor } from "./slurm_cluster.ts";
-import { slurmExecutor } from "../../lib/experiments/slurm_grid.ts";
 
 const cluster = await findCluster();
 const ignore = !cluster.env && !requireSlurmCluster();
@@ -177,21 +176,4 @@ Deno.test({
     await Deno.remove(root, { recursive: true });
     await Deno.remove(empty, { recursive: true });
   },
-});
-
-Deno.test("slurmExecutor: local gives null; Slurm-only flags or an unknown executor are errors", async () => {
-  assert.equal(await slurmExecutor({ preset: "smoke", executor: "local" }), null);
-  assert.equal(await slurmExecutor({ preset: "smoke", submit: false }), null);
-  await assert.rejects(
-    () => slurmExecutor({ preset: "smoke", executor: "local", submit: true, time: "10" }),
-    /^Error: --time, --submit: only with --executor slurm$/,
-  );
-  await assert.rejects(
-    () => slurmExecutor({ preset: "smoke", executor: "pbs" }),
-    /--executor: expected local or slurm, got 'pbs'/,
-  );
-  await assert.rejects(
-    () => slurmExecutor({ preset: "smoke", executor: "slurm", time: "1h" }),
-    /--time: '1h' is not a Slurm time/,
-  );
 });

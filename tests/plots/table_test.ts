@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { dataTable, stackTables, summaryTables } from "../../lib/notebooks/table.ts";
+import { dataTable, stackTables, summaryTables } from "../../lib/plots/table.ts";
 
 Deno.test("dataTable renders Markdown, HTML and a Jupyter display bundle", () => {
   const t = dataTable([{ a: 1, b: 0.123456, c: "x|y" }, { a: 2, d: "<i>" }], {
