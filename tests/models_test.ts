@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { tf } from "../lib/tf.ts";
 import { initBackend } from "../lib/backend/mod.ts";
 import { buildModel, countParams, layerList, type ModelSpec } from "../lib/models.ts";
-import { makeConfig } from "../lib/experiments/config.ts";
+import { makeConfig } from "../lib/experiments/config/config.ts";
 
 await initBackend({ quiet: true });
 const CIFAR = { inputShape: [32, 32, 3] as [number, number, number], numClasses: 10 };

@@ -8,8 +8,8 @@
  */
 import type { FlagSpec } from "./args.ts";
 import type { LoadOptions } from "../data/load.ts";
-import { defaultResultsDir } from "../experiments/store.ts";
-import { reproduceOnSlurm } from "../experiments/slurm_grid.ts";
+import { defaultResultsDir } from "../experiments/store/store.ts";
+import { reproduceOnSlurm } from "../experiments/executors/slurm_grid.ts";
 
 /** The `--data-dir` flag, for CLIs built on `lib/cli/args.ts`. */
 export const DATA_FLAGS: Record<string, FlagSpec> = {

@@ -9,9 +9,9 @@
  * @module
  */
 import { type FlagSpec, parseArgs, usage } from "./args.ts";
-import { reproduce } from "../experiments/runner.ts";
-import { planPreset, PRESETS } from "../experiments/presets.ts";
-import { estimatePlan, formatPlan } from "../experiments/estimate.ts";
+import { reproduce } from "../experiments/executors/runner.ts";
+import { planPreset, PRESETS } from "../experiments/config/presets.ts";
+import { estimatePlan, formatPlan } from "../experiments/run/estimate.ts";
 import { type BackendName, initBackend, threadsPerWorker } from "../backend/mod.ts";
 import { SLURM_FLAGS, slurmExecutor } from "./flags.ts";
 

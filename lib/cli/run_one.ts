@@ -7,8 +7,8 @@
  * @module
  */
 import { type FlagSpec, parseArgs, usage } from "./args.ts";
-import { EXIT, runWorker } from "../experiments/worker.ts";
-import { defaultResultsDir } from "../experiments/store.ts";
+import { EXIT, runWorker } from "../experiments/run/worker.ts";
+import { defaultResultsDir } from "../experiments/store/store.ts";
 
 const SPEC: Record<string, FlagSpec> = {
   preset: { type: "string", description: "preset name (smoke, quick, paper)" },

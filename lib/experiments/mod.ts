@@ -5,22 +5,22 @@
  *
  * @module
  */
-export * from "./config.ts";
-export * from "./grid.ts";
-export * from "./presets.ts";
-export * from "./store.ts";
-export * from "./lock.ts";
-export * from "./checkpoint.ts";
-export * from "./data_setup.ts";
-export * from "./execute.ts";
-export * from "./hooks.ts";
-export { EVENT_PREFIX, EXIT, runWorker, type WorkerOptions } from "./worker.ts";
-export * from "./runner.ts";
-export * from "./plan.ts";
-export * from "./schedule.ts";
-export * from "./summary.ts";
-export * from "./progress.ts";
-export * from "./estimate.ts";
+export * from "./config/config.ts";
+export * from "./config/grid.ts";
+export * from "./config/presets.ts";
+export * from "./store/store.ts";
+export * from "./store/lock.ts";
+export * from "./run/checkpoint.ts";
+export * from "./run/data_setup.ts";
+export * from "./run/execute.ts";
+export * from "./run/hooks.ts";
+export { EVENT_PREFIX, EXIT, runWorker, type WorkerOptions } from "./run/worker.ts";
+export * from "./executors/runner.ts";
+export * from "./store/plan.ts";
+export * from "./run/schedule.ts";
+export * from "./run/summary.ts";
+export * from "./executors/progress.ts";
+export * from "./run/estimate.ts";
 export {
   prepareSlurm,
   runOnSlurm,
@@ -28,5 +28,9 @@ export {
   type SlurmFailure,
   type SlurmGrid,
   type SlurmOutcome,
-} from "./slurm.ts";
-export { reproduceOnSlurm, slurmGridFor, type SlurmReproduceOptions } from "./slurm_grid.ts";
+} from "./executors/slurm.ts";
+export {
+  reproduceOnSlurm,
+  slurmGridFor,
+  type SlurmReproduceOptions,
+} from "./executors/slurm_grid.ts";

@@ -38,7 +38,7 @@ export type Initializer = NonNullable<Parameters<tf.layers.Layer["addWeight"]>[3
  * The BNN+ quantization settings of a binary layer: which quantizers, β, α, regularizer, λ and
  * latent clip. The one definition: the layers take it (as {@link QuantOptions}, every field
  * optional) and an experiment's config extends it (`ExperimentConfig` in
- * `lib/experiments/config.ts`), both checked by {@link QUANT_CHECKS}.
+ * `lib/experiments/config/config.ts`), both checked by {@link QUANT_CHECKS}.
  */
 export interface QuantConfig {
   /** Quantizer of the layer input; `"none"` keeps it full precision. Layer default `"none"`. */

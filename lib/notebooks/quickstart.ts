@@ -6,13 +6,18 @@
  */
 import type { tf } from "../tf.ts";
 import { buildModel, type ModelDataShape } from "../models.ts";
-import { configKey, type ExperimentConfig, makeConfig, runId } from "../experiments/config.ts";
-import { dataShape } from "../experiments/data_setup.ts";
-import { executeRun } from "../experiments/execute.ts";
-import { getPreset } from "../experiments/presets.ts";
-import { type EpochMetrics, materializeRuns, type RunSummary } from "../experiments/store.ts";
+import {
+  configKey,
+  type ExperimentConfig,
+  makeConfig,
+  runId,
+} from "../experiments/config/config.ts";
+import { dataShape } from "../experiments/run/data_setup.ts";
+import { executeRun } from "../experiments/run/execute.ts";
+import { getPreset } from "../experiments/config/presets.ts";
+import { type EpochMetrics, materializeRuns, type RunSummary } from "../experiments/store/store.ts";
 import type { LiveEpoch } from "../plots/live.ts";
-import { installTelemetryHook } from "../experiments/telemetry_hook.ts";
+import { installTelemetryHook } from "../experiments/run/telemetry_hook.ts";
 import type { TelemetryRecord } from "../telemetry.ts";
 import type { Figure } from "../plots/figure.ts";
 import { learningCurvesFigure } from "../plots/training_figures.ts";

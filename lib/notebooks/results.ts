@@ -6,7 +6,7 @@
  * @module
  */
 import { loadResults, NoResultsError, type OpenResults } from "../results/views.ts";
-import { defaultResultsDir } from "../experiments/store.ts";
+import { defaultResultsDir } from "../experiments/store/store.ts";
 import { notebookPreset } from "./setup.ts";
 
 /** Options of {@link openResults}. */

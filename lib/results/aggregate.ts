@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { PRESETS } from "../experiments/presets.ts";
-import type { EpochMetrics, StoredRun } from "../experiments/store.ts";
+import { PRESETS } from "../experiments/config/presets.ts";
+import type { EpochMetrics, StoredRun } from "../experiments/store/store.ts";
 
 let gridOrder: Map<string, number> | null = null;
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { meanStd } from "./aggregate.ts";
-import type { StoredRun } from "../experiments/store.ts";
+import type { StoredRun } from "../experiments/store/store.ts";
 
 /** One published number. */
 export interface PaperNumber {

@@ -8,7 +8,7 @@ import type { Figure } from "../plots/figure.ts";
 import { closeRenderer, renderFigure } from "../plots/render.ts";
 import { toBase64 } from "../plots/show.ts";
 import { axesOf, displayPath } from "./runs.ts";
-import { defaultResultsDir, readRuns, type StoredRun } from "../experiments/store.ts";
+import { defaultResultsDir, readRuns, type StoredRun } from "../experiments/store/store.ts";
 import { ablationBars, ablationCurves, ablationTable, AXIS_TITLES, paperTable } from "./views.ts";
 import { writeTextFileAtomic } from "../util/atomic.ts";
 

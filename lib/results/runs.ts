@@ -1,11 +1,11 @@
 /**
  * Where results live and how their axes are ordered, for tables, notebooks and the HTML report.
- * The runs themselves are read with the store's `readRuns` (`lib/experiments/store.ts`), the one
+ * The runs themselves are read with the store's `readRuns` (`lib/experiments/store/store.ts`), the one
  * reader: `results/<preset>/runs/<run-id>/{config.json, summary.json, metrics.jsonl}`.
  *
  * @module
  */
-import type { StoredRun } from "../experiments/store.ts";
+import type { StoredRun } from "../experiments/store/store.ts";
 
 const AXIS_ORDER = ["baseline", "regularizer", "scale", "backward", "lambda", "model"];
 

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { ExperimentConfig } from "../experiments/config.ts";
-import { getPreset, planPreset, PRESETS } from "../experiments/presets.ts";
+import type { ExperimentConfig } from "../experiments/config/config.ts";
+import { getPreset, planPreset, PRESETS } from "../experiments/config/presets.ts";
 import { formatDuration } from "../util/format.ts";
 import {
   join,
@@ -15,7 +15,7 @@ import {
   readRuns,
   removeStaleTemps,
   type StoredRun,
-} from "../experiments/store.ts";
+} from "../experiments/store/store.ts";
 import { writeFileAtomicSync, writeJsonAtomicSync } from "../util/atomic.ts";
 import { meanStd } from "./aggregate.ts";
 import { usesBeta } from "../quantizers.ts";

@@ -9,7 +9,7 @@
 import { type DataTable, dataTable } from "../plots/table.ts";
 import { baseLayout, type Figure } from "../plots/figure.ts";
 import { accuracyBarsFigure, learningCurvesFigure } from "../plots/training_figures.ts";
-import { defaultResultsDir, readRuns, type StoredRun } from "../experiments/store.ts";
+import { defaultResultsDir, readRuns, type StoredRun } from "../experiments/store/store.ts";
 import { ablationRows, groupRows, meanCurves } from "./aggregate.ts";
 import { paperComparison } from "./paper.ts";
 import { axesOf, displayPath } from "./runs.ts";

@@ -3,8 +3,8 @@
  * rerun gives exactly the numbers of an uninterrupted run; bad arguments give one clear error.
  */
 import assert from "node:assert/strict";
-import { join, readRuns } from "../../lib/experiments/store.ts";
-import { planPreset } from "../../lib/experiments/presets.ts";
+import { join, readRuns } from "../../lib/experiments/store/store.ts";
+import { planPreset } from "../../lib/experiments/config/presets.ts";
 import {
   allFiles,
   assertClean,

@@ -1,6 +1,6 @@
 /** Shared helpers of the end-to-end runner tests (not a test file). */
 import assert from "node:assert/strict";
-import { join, readRuns, type StoredRun } from "../../lib/experiments/store.ts";
+import { join, readRuns, type StoredRun } from "../../lib/experiments/store/store.ts";
 
 /** Path of the reproduce CLI. */
 export const REPRODUCE = new URL("../../lib/cli/reproduce.ts", import.meta.url).pathname;

@@ -5,7 +5,7 @@ import {
   trainQuickstart,
 } from "../../lib/notebooks/quickstart.ts";
 import { initBackend } from "../../lib/backend/mod.ts";
-import { readRuns } from "../../lib/experiments/store.ts";
+import { readRuns } from "../../lib/experiments/store/store.ts";
 import type { LiveEpoch } from "../../lib/plots/live.ts";
 
 Deno.test({

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ablationRows, gridPosition, meanCurves, meanStd } from "../../lib/results/aggregate.ts";
-import { readRuns } from "../../lib/experiments/store.ts";
+import { readRuns } from "../../lib/experiments/store/store.ts";
 import { standardRuns, writeFakeStore } from "./_fixture.ts";
 
 Deno.test("meanStd: sample standard deviation, edge cases", () => {

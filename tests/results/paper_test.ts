@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { PAPER_NUMBERS, paperComparison } from "../../lib/results/paper.ts";
-import { readRuns } from "../../lib/experiments/store.ts";
+import { readRuns } from "../../lib/experiments/store/store.ts";
 import { standardRuns, writeFakeStore } from "./_fixture.ts";
 
 Deno.test("paperComparison pairs each published number with our default row of that network", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { exportReport, reportHtml, writeReport } from "../../lib/results/report.ts";
-import { readRuns } from "../../lib/experiments/store.ts";
+import { readRuns } from "../../lib/experiments/store/store.ts";
 import { closeRenderer } from "../../lib/plots/render.ts";
 import { decodePng, pngSize } from "../../lib/plots/png.ts";
 import { standardRuns, writeFakeStore } from "./_fixture.ts";

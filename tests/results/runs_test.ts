@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { axesOf } from "../../lib/results/runs.ts";
-import { defaultResultsDir, readRuns } from "../../lib/experiments/store.ts";
+import { defaultResultsDir, readRuns } from "../../lib/experiments/store/store.ts";
 import { notebookPreset } from "../../lib/notebooks/setup.ts";
 import { standardRuns, writeFakeStore } from "./_fixture.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { materializeRuns, runDir, type RunSummary } from "../../lib/experiments/store.ts";
+import { materializeRuns, runDir, type RunSummary } from "../../lib/experiments/store/store.ts";
 import { writeJsonAtomicSync } from "../../lib/util/atomic.ts";
-import { planPreset } from "../../lib/experiments/presets.ts";
+import { planPreset } from "../../lib/experiments/config/presets.ts";
 import { writeTables } from "../../lib/results/tables.ts";
 import { PAPER_NUMBERS } from "../../lib/results/paper.ts";
 

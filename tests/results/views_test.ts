@@ -10,7 +10,7 @@ import {
   paperTable,
   telemetryValue,
 } from "../../lib/results/views.ts";
-import { readRuns } from "../../lib/experiments/store.ts";
+import { readRuns } from "../../lib/experiments/store/store.ts";
 import { standardRuns, writeFakeStore } from "./_fixture.ts";
 
 Deno.test("loadResults returns the preset's runs with a banner naming it", () => {

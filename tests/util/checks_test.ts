@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { bool, nullable, num, oneOf } from "../../lib/util/checks.ts";
 import { QUANT_CHECKS, quantSettings } from "../../lib/layers/options.ts";
-import { makeConfig, validateConfig } from "../../lib/experiments/config.ts";
+import { makeConfig, validateConfig } from "../../lib/experiments/config/config.ts";
 
 Deno.test("checks: null when fine, else what was expected", () => {
   assert.equal(oneOf(["a", "b"])("a"), null);

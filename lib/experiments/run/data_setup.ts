@@ -1,0 +1,155 @@
+/**
+ * The data of a run: the train and test splits of the config's dataset, the per-class subset
+ * sizes that implement the config's `trainSubset` / `testSubset` (the data module's `subset`: the
+ * first N examples of every class, so every run and seed sees the same images and grid rows differ
+ * only in what they vary), and the tiny learnable "synthetic" dataset of the smoke preset.
+ *
+ * @module
+ */
+import {
+  batches,
+  channelStats,
+  type Dataset,
+  loadDataset,
+  syntheticDataset,
+} from "../../data/mod.ts";
+import type { ExperimentConfig } from "../config/config.ts";
+import { datasetSpec } from "../../data/specs.ts";
+import type { ModelDataShape } from "../../models.ts";
+
+/** Sizes of the synthetic dataset used by the smoke preset. */
+export const SYNTHETIC_SIZES = {
+  train: 256,
+  test: 128,
+  classes: 4,
+  shape: [16, 16, 3] as [number, number, number],
+};
+
+/**
+ * Input shape and classes of a run's dataset without loading it: the spec in `lib/data/specs.ts`
+ * (the one place shapes are written), or {@link SYNTHETIC_SIZES} for the synthetic stand-in.
+ */
+export function dataShape(dataset: ExperimentConfig["dataset"]): ModelDataShape {
+  if (dataset === "synthetic") {
+    return { inputShape: SYNTHETIC_SIZES.shape, numClasses: SYNTHETIC_SIZES.classes };
+  }
+  const spec = datasetSpec(dataset);
+  return { inputShape: [...spec.shape], numClasses: spec.numClasses };
+}
+
+/**
+ * A small learnable dataset for smoke tests: each class has a fixed random 16×16×3 pattern, and
+ * every example is its class pattern blended with seeded noise (labels `i % classes`).
+ */
+export function learnableSynthetic(
+  n: number,
+  split: "train" | "test",
+  numClasses = SYNTHETIC_SIZES.classes,
+): Dataset {
+  const shape = SYNTHETIC_SIZES.shape;
+  const noise = syntheticDataset(n, { shape, numClasses, seed: split === "train" ? 1 : 2, split });
+  const patterns = syntheticDataset(numClasses, { shape, numClasses, seed: 99 });
+  const size = shape[0] * shape[1] * shape[2];
+  const images = new Uint8Array(n * size);
+  for (let i = 0; i < n; i++) {
+    const c = noise.labels[i];
+    for (let k = 0; k < size; k++) {
+      images[i * size + k] = (patterns.images[c * size + k] * 3 + noise.images[i * size + k] * 2) /
+        5;
+    }
+  }
+  return { ...noise, name: "synthetic", images };
+}
+
+/** Options of {@link loadRunData}. */
+export interface RunDataOptions {
+  /** Data folder passed to `loadDataset` (default: the data module's). */
+  dataDir?: string;
+}
+
+/** The full train and test splits of `config`'s dataset (subsets are applied by batching). */
+export async function loadRunData(
+  config: Pick<ExperimentConfig, "dataset">,
+  options: RunDataOptions = {},
+): Promise<{ train: Dataset; test: Dataset }> {
+  if (config.dataset === "synthetic") {
+    return {
+      train: learnableSynthetic(SYNTHETIC_SIZES.train, "train"),
+      test: learnableSynthetic(SYNTHETIC_SIZES.test, "test"),
+    };
+  }
+  const opts = { dataDir: options.dataDir, quiet: true };
+  return {
+    train: await loadDataset(config.dataset, { ...opts, split: "train" }),
+    test: await loadDataset(config.dataset, { ...opts, split: "test" }),
+  };
+}
+
+const FULL = {
+  cifar10: { train: 50000, test: 10000, classes: 10 },
+  mnist: { train: 60000, test: 10000, classes: 10 },
+  "fashion-mnist": { train: 60000, test: 10000, classes: 10 },
+  synthetic: { ...SYNTHETIC_SIZES },
+};
+
+/**
+ * The data module's `subset` (examples per class) for a total of `n` examples, or undefined for
+ * all. `n` is rounded down to a multiple of the number of classes.
+ */
+export function perClassSubset(
+  dataset: ExperimentConfig["dataset"],
+  n: number | null,
+): number | undefined {
+  if (n === null) return undefined;
+  const f = FULL[dataset];
+  if (n >= (f.train)) return undefined;
+  return Math.max(1, Math.floor(n / f.classes));
+}
+
+/** Number of training examples of a config without loading the data (for ETAs and dry runs). */
+export function trainSize(config: Pick<ExperimentConfig, "dataset" | "trainSubset">): number {
+  const f = FULL[config.dataset];
+  const per = perClassSubset(config.dataset, config.trainSubset);
+  return per === undefined ? f.train : per * f.classes;
+}
+
+/** Number of test examples of a config without loading the data. */
+export function testSize(config: Pick<ExperimentConfig, "dataset" | "testSubset">): number {
+  const f = FULL[config.dataset];
+  const per = config.testSubset === null || config.testSubset >= f.test
+    ? undefined
+    : Math.max(1, Math.floor(config.testSubset / f.classes));
+  return per === undefined ? f.test : per * f.classes;
+}
+
+/** Per-channel mean/std of the training set (the dataset's published values when it has them). */
+export function trainNormalization(train: Dataset): { mean: number[]; std: number[] } {
+  const norm = train.mean && train.std ? { mean: train.mean, std: train.std } : channelStats(train);
+  return { mean: norm.mean, std: norm.std.map((s) => (s > 0 ? s : 1)) };
+}
+
+/**
+ * The test batches of a run, as typed arrays for `evaluate`: the first testSubset/classes examples
+ * of every class (all when null), in file order, normalised with `normalize`.
+ */
+export function* testBatches(
+  ds: Dataset,
+  config: ExperimentConfig,
+  normalize: { mean: number[]; std: number[] },
+): Generator<{ x: Float32Array; y: Int32Array }> {
+  // Test examples: the first testSubset/classes of every class (all when null), in file order.
+  const per = config.testSubset === null || config.testSubset >= ds.n
+    ? undefined
+    : Math.max(1, Math.floor(config.testSubset / ds.numClasses));
+  for (
+    const b of batches(ds, {
+      batchSize: config.batchSize,
+      shuffle: false,
+      augment: false,
+      normalize,
+      subset: per,
+    })
+  ) {
+    yield { x: b.x, y: b.y };
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Wires the instruments of `lib/telemetry.ts` into every run: an epoch hook that adds a
+ * `telemetry` field (flip ratio of sign(W) since the previous epoch, α statistics, trainable β,
+ * share of latent weights near ±α) to each line of `metrics.jsonl`, with weight histograms at the
+ * first and last epoch and every `histogramEvery` epochs.
+ *
+ * The sign snapshot of the previous epoch lives in memory, so the first epoch a process trains
+ * (a fresh run, or the first epoch after a resume) records `flipRatio: null`.
+ *
+ * @module
+ */
+import { type SignSnapshot, signSnapshot, telemetry } from "../../telemetry.ts";
+import { addEpochHook, type EpochContext } from "./hooks.ts";
+
+/** Options of {@link installTelemetryHook}. */
+export interface TelemetryHookOptions {
+  /** Histograms every this many epochs (besides the first and last). Default 10. */
+  histogramEvery?: number;
+}
+
+/** Builds the hook function (exported for tests); `installTelemetryHook` registers it. */
+export function telemetryHook(
+  options: TelemetryHookOptions = {},
+): (ctx: EpochContext) => Record<string, unknown> {
+  const every = options.histogramEvery ?? 10;
+  const previous = new Map<string, SignSnapshot>();
+  return (ctx) => {
+    const epoch = Number(ctx.metrics.epoch);
+    const histograms = epoch === 1 || epoch === ctx.config.epochs || epoch % every === 0;
+    const t = telemetry(ctx.model, { previous: previous.get(ctx.runId), epoch, histograms });
+    previous.set(ctx.runId, signSnapshot(ctx.model));
+    return { telemetry: t };
+  };
+}
+
+let installed: (() => void) | null = null;
+
+/** Registers the telemetry hook once per process; returns a function that removes it. */
+export function installTelemetryHook(options: TelemetryHookOptions = {}): () => void {
+  if (!installed) {
+    const remove = addEpochHook(telemetryHook(options));
+    installed = () => {
+      remove();
+      installed = null;
+    };
+  }
+  return installed;
+}
