@@ -19,7 +19,7 @@ export const FUSED_BATCH_NORM_GRAD: tf.GradConfig = {
   inputsToSave: ["x", "mean", "variance", "scale"],
   gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
     const g0 = dy as tf.Tensor;
-    const { varianceEpsilon } = attrs as unknown as { varianceEpsilon: number };
+    const { varianceEpsilon } = attrs as Pick<tf.FusedBatchNormAttrs, "varianceEpsilon">;
     const [x, mean, variance, scale] = saved;
     const axes = tf.backend_util.getReductionAxes(mean.shape, x.shape);
     const reduce = (t: tf.Tensor) => tf.reshape(axes.length > 0 ? tf.sum(t, axes) : t, mean.shape);

@@ -21,13 +21,10 @@ import { type Info, type WasmOps, wasmOps } from "./wasm_ops.ts";
 import { nativeConvBackpropFilter } from "./native_kernels.ts";
 import { nativeConv2D, nativeWinogradBackpropFilter } from "./native_conv.ts";
 
-/** Attributes shared by the conv backprop kernels. */
-export type ConvAttrs = {
-  strides: [number, number] | number;
-  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
-  dataFormat: "NHWC" | "NCHW";
-  dimRoundingMode?: "floor" | "round" | "ceil";
-};
+/** Attributes shared by the conv backprop kernels (tfjs-core's kernel attributes). */
+export type ConvAttrs =
+  & Pick<tf.Conv2DBackpropFilterAttrs, "strides" | "pad" | "dimRoundingMode">
+  & { dataFormat?: tf.Conv2DBackpropFilterAttrs["dataFormat"] };
 
 /** Throws one clear error for layouts the kernels do not support. */
 export function checkNhwc(kernel: string, dataFormat: string | undefined): void {
@@ -63,11 +60,15 @@ export function convInfo(
  * [Ho,Wo,N,Co]` is the filter dilated by the forward strides, and the output is `[Ci,kh,kw,Co]`.
  */
 export function conv2DBackpropFilter(
-  args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap },
+  args: {
+    inputs: { x: Info; dy: Info };
+    backend: tf.KernelBackend;
+    attrs: tf.Conv2DBackpropFilterAttrs;
+  },
 ): Info {
   const o = wasmOps(args.backend);
-  const { x, dy } = args.inputs as { x: Info; dy: Info };
-  const attrs = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
+  const { x, dy } = args.inputs;
+  const attrs = args.attrs;
   checkNhwc("Conv2DBackpropFilter", attrs.dataFormat);
   const info = convInfo(x.shape, attrs.filterShape, attrs);
   if (x.dtype === "float32" && dy.dtype === "float32") {
@@ -150,11 +151,15 @@ export function dilateForTranspose(
 
 /** Conv2DBackpropInput on wasm: a stride-1 conv of the dilated `dy` with the flipped filter. */
 export function conv2DBackpropInput(
-  args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap },
+  args: {
+    inputs: { dy: Info; filter: Info };
+    backend: tf.KernelBackend;
+    attrs: tf.Conv2DBackpropInputAttrs;
+  },
 ): Info {
   const o = wasmOps(args.backend);
-  const { dy, filter } = args.inputs as { dy: Info; filter: Info };
-  const attrs = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
+  const { dy, filter } = args.inputs;
+  const attrs = args.attrs;
   checkNhwc("Conv2DBackpropInput", attrs.dataFormat);
   const info = convInfo(attrs.inputShape, filter.shape, attrs);
   const tmp: Info[] = [];

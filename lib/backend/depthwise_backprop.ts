@@ -9,7 +9,7 @@ import { tf } from "../tf.ts";
 import { checkNhwc, type ConvAttrs, convInfo, dilateForTranspose } from "./conv_backprop.ts";
 import { type Info, wasmOps } from "./wasm_ops.ts";
 
-type DwAttrs = ConvAttrs & { dilations?: number | [number, number] };
+type DwAttrs = ConvAttrs & Pick<tf.DepthwiseConv2dNativeBackpropFilterAttrs, "dilations">;
 
 function checkDilations(kernel: string, d: DwAttrs["dilations"]): void {
   const [dh, dw] = typeof d === "number" ? [d, d] : (d ?? [1, 1]);
@@ -22,11 +22,15 @@ function checkDilations(kernel: string, d: DwAttrs["dilations"]): void {
 
 /** DepthwiseConv2dNativeBackpropFilter on wasm: Σ over N,Ho,Wo of (strided x tap) · dy. */
 export function depthwiseBackpropFilter(
-  args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap },
+  args: {
+    inputs: { x: Info; dy: Info };
+    backend: tf.KernelBackend;
+    attrs: tf.DepthwiseConv2dNativeBackpropFilterAttrs & Pick<ConvAttrs, "dataFormat">;
+  },
 ): Info {
   const o = wasmOps(args.backend);
-  const { x, dy } = args.inputs as { x: Info; dy: Info };
-  const attrs = args.attrs as unknown as DwAttrs & { filterShape: number[] };
+  const { x, dy } = args.inputs;
+  const attrs = args.attrs;
   checkNhwc("DepthwiseConv2dNativeBackpropFilter", attrs.dataFormat);
   checkDilations("DepthwiseConv2dNativeBackpropFilter", attrs.dilations);
   const info = convInfo(x.shape, attrs.filterShape, attrs);
@@ -72,11 +76,15 @@ export function depthwiseBackpropFilter(
 
 /** DepthwiseConv2dNativeBackpropInput on wasm: depthwise conv of the dilated dy, flipped filter. */
 export function depthwiseBackpropInput(
-  args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap },
+  args: {
+    inputs: { dy: Info; filter: Info };
+    backend: tf.KernelBackend;
+    attrs: tf.DepthwiseConv2dNativeBackpropInputAttrs & Pick<ConvAttrs, "dataFormat">;
+  },
 ): Info {
   const o = wasmOps(args.backend);
-  const { dy, filter } = args.inputs as { dy: Info; filter: Info };
-  const attrs = args.attrs as unknown as DwAttrs & { inputShape: number[] };
+  const { dy, filter } = args.inputs;
+  const attrs = args.attrs;
   checkNhwc("DepthwiseConv2dNativeBackpropInput", attrs.dataFormat);
   checkDilations("DepthwiseConv2dNativeBackpropInput", attrs.dilations);
   const info = convInfo(attrs.inputShape, filter.shape, attrs);

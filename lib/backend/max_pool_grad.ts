@@ -14,15 +14,14 @@ import { nativeMaxPoolGrad } from "./native_kernels.ts";
 
 /** The project `MaxPoolGrad` kernel for wasm. */
 export function maxPoolGrad(
-  args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap },
+  args: {
+    inputs: { dy: tf.TensorInfo; input: tf.TensorInfo };
+    backend: tf.KernelBackend;
+    attrs: tf.MaxPoolGradAttrs;
+  },
 ): tf.TensorInfo {
-  const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
-  const a = args.attrs as unknown as {
-    filterSize: [number, number] | number;
-    strides: [number, number] | number;
-    pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
-    dimRoundingMode?: "floor" | "round" | "ceil";
-  };
+  const { dy, input } = args.inputs;
+  const a = args.attrs;
   const info = tf.backend_util.computePool2DInfo(
     input.shape as [number, number, number, number],
     a.filterSize,
