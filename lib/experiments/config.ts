@@ -15,17 +15,31 @@ import { QUANTIZER_NAMES, type QuantizerName } from "../quantizers.ts";
 import { REGULARIZER_NAMES, type RegularizerName } from "../regularizers.ts";
 
 /** Model architectures known to `lib/models.ts`. */
-export type ModelName = "vgg_small" | "alexnet" | "dorefa" | "mlp";
+export type ModelName =
+  | "vgg_small"
+  | "alexnet"
+  | "dorefa"
+  | "mlp"
+  | "alexnet_imagenet"
+  | "resnet18_bireal";
 /** All model names. */
-export const MODEL_NAMES: readonly ModelName[] = ["vgg_small", "alexnet", "dorefa", "mlp"];
+export const MODEL_NAMES: readonly ModelName[] = [
+  "vgg_small",
+  "alexnet",
+  "dorefa",
+  "mlp",
+  "alexnet_imagenet",
+  "resnet18_bireal",
+];
 /** Datasets a run can train on ("synthetic" is a tiny learnable stand-in for tests). */
-export type DatasetName = "cifar10" | "fashion-mnist" | "mnist" | "synthetic";
+export type DatasetName = "cifar10" | "fashion-mnist" | "mnist" | "synthetic" | "imagenet";
 /** All dataset names. */
 export const DATASET_NAMES: readonly DatasetName[] = [
   "cifar10",
   "fashion-mnist",
   "mnist",
   "synthetic",
+  "imagenet",
 ];
 /** Quantizer choice of a layer input or kernel ("none" = full precision). */
 export type QuantizerChoice = QuantizerName | "none";
@@ -82,6 +96,11 @@ export interface ExperimentConfig {
   testSubset: number | null;
   /** Seed of the initialisation, batch order and augmentation. */
   seed: number;
+  /**
+   * ImageNet only: side S of the network input (random-resized crops and 0.875 centre crops are
+   * resized to S×S). Default 224; absent for every other dataset (so their run ids are unchanged).
+   */
+  imageSize?: number;
 }
 
 /** The defaults: the BNN+ configuration (swish_sign β=5 on activations, euclidean, α per channel). */
@@ -161,6 +180,7 @@ const CHECKS: Record<keyof ExperimentConfig, Check> = {
   trainSubset: nullable(num(1, 1e9, { int: true })),
   testSubset: nullable(num(1, 1e9, { int: true })),
   seed: num(0, 2 ** 31 - 1, { int: true }),
+  imageSize: num(8, 4096, { int: true }),
 };
 
 /**
@@ -217,6 +237,8 @@ export function normalizeConfig(config: ExperimentConfig): ExperimentConfig {
   if (c.scale === "none") c.scaleShape = DEFAULT_CONFIG.scaleShape;
   if (c.regularizer === "none") c.lambda = 0;
   if (c.lrSchedule === "constant") c.lrFinalFactor = 1;
+  if (c.dataset === "imagenet") c.imageSize ??= 224;
+  else delete c.imageSize;
   return c;
 }
 

@@ -6,7 +6,17 @@
  *
  * @module
  */
-import { batches, channelStats, type Dataset, loadDataset, syntheticDataset } from "../data/mod.ts";
+import {
+  type Batch,
+  batches,
+  channelStats,
+  type Dataset,
+  loadDataset,
+  numBatches,
+  syntheticDataset,
+} from "../data/mod.ts";
+import { DecodePool, imagenetBatches, imagenetNumBatches } from "../data/imagenet/mod.ts";
+import { openImagenet } from "../data/imagenet/locate.ts";
 import type { ExperimentConfig } from "./config.ts";
 
 /** Sizes of the synthetic dataset used by the smoke preset. */
@@ -70,6 +80,7 @@ const FULL = {
   mnist: { train: 60000, test: 10000, classes: 10 },
   "fashion-mnist": { train: 60000, test: 10000, classes: 10 },
   synthetic: { ...SYNTHETIC_SIZES },
+  imagenet: { train: 1281167, test: 50000, classes: 1000 },
 };
 
 /**
@@ -132,4 +143,93 @@ export function* testBatches(
   ) {
     yield { x: b.x, y: b.y };
   }
+}
+
+/**
+ * The batches of a run, whatever the dataset: in-memory datasets (CIFAR-10, MNIST, synthetic)
+ * through `batches`, ImageNet streamed from files or a cache through `imagenetBatches`.
+ */
+export interface RunData {
+  /** `[H, W, C]` of one example. */
+  inputShape: [number, number, number];
+  /** Number of classes. */
+  numClasses: number;
+  /** Training batches per epoch. */
+  stepsPerEpoch: number;
+  /** The training batches of `epoch` from `startBatch` (seeded by the config's seed). */
+  trainBatches(epoch: number, startBatch: number): Iterable<Batch> | AsyncIterable<Batch>;
+  /** The test batches (fixed order, no augmentation). */
+  testBatches(): Iterable<{ x: Float32Array; y: Int32Array }> | AsyncIterable<Batch>;
+  /** What the data is (for logs). */
+  description: string;
+  /** Releases decoding workers. */
+  close(): void;
+}
+
+/** Options of {@link openRunData}. */
+export interface OpenRunDataOptions extends RunDataOptions {
+  /** ImageNet decoding workers; default `$BNN_DECODE_WORKERS` or the cores (at most 8). */
+  decodeWorkers?: number;
+}
+
+/** Opens the data of `config` as a {@link RunData}. */
+export async function openRunData(
+  config: ExperimentConfig,
+  options: OpenRunDataOptions = {},
+): Promise<RunData> {
+  if (config.dataset === "imagenet") {
+    const data = await openImagenet(options.dataDir);
+    const envWorkers = Number(Deno.env.get("BNN_DECODE_WORKERS") ?? NaN);
+    const pool = new DecodePool(
+      options.decodeWorkers ?? (Number.isInteger(envWorkers) ? envWorkers : undefined),
+    );
+    const size = config.imageSize ?? 224;
+    const trainSubset = perClassSubset("imagenet", config.trainSubset);
+    const testPer = config.testSubset === null || config.testSubset >= FULL.imagenet.test
+      ? undefined
+      : Math.max(1, Math.floor(config.testSubset / data.val.wnids.length));
+    const common = { size, batchSize: config.batchSize, pool };
+    return {
+      inputShape: [size, size, 3],
+      numClasses: data.train.wnids.length,
+      stepsPerEpoch: imagenetNumBatches(data.train, { ...common, subset: trainSubset }),
+      trainBatches: (epoch, startBatch) =>
+        imagenetBatches(data.train, {
+          ...common,
+          seed: config.seed,
+          epoch,
+          startBatch,
+          augment: config.augment,
+          shuffle: true,
+          subset: trainSubset,
+        }),
+      testBatches: () => imagenetBatches(data.val, { ...common, augment: false, subset: testPer }),
+      description: data.cached
+        ? `ImageNet cache ${data.dir} (${data.cacheSize} px)`
+        : `ImageNet ${data.dir}`,
+      close: () => pool.close(),
+    };
+  }
+  const { train, test } = await loadRunData(config, options);
+  const normalize = trainNormalization(train); // train and test use the train statistics
+  const subset = perClassSubset(config.dataset, config.trainSubset);
+  return {
+    inputShape: train.shape,
+    numClasses: train.numClasses,
+    stepsPerEpoch: numBatches(train, { batchSize: config.batchSize, subset }),
+    trainBatches: (epoch, startBatch) =>
+      batches(train, {
+        batchSize: config.batchSize,
+        seed: config.seed,
+        epoch,
+        shuffle: true,
+        augment: config.augment,
+        normalize,
+        subset,
+        startBatch, // resume inside an epoch: same order, same augmentation
+      }),
+    testBatches: () => testBatches(test, config, normalize),
+    description: `${config.dataset} ${train.source ?? ""}`.trim(),
+    close: () => {},
+  };
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { buildModel } from "../models.ts";
+import { buildNetwork } from "../models.ts";
 import { trainStep } from "../train.ts";
 import { SYNTHETIC_SIZES, testSize, trainSize } from "./data_setup.ts";
 import type { RunSpec } from "./grid.ts";
@@ -15,9 +15,11 @@ import { formatDuration } from "./progress.ts";
 /** Input shape and classes of a dataset name. */
 export function dataShape(
   dataset: string,
+  imageSize = 224,
 ): { inputShape: [number, number, number]; numClasses: number } {
   if (dataset === "synthetic") return { inputShape: SYNTHETIC_SIZES.shape, numClasses: 4 };
   if (dataset === "cifar10") return { inputShape: [32, 32, 3], numClasses: 10 };
+  if (dataset === "imagenet") return { inputShape: [imageSize, imageSize, 3], numClasses: 1000 };
   return { inputShape: [28, 28, 1], numClasses: 10 };
 }
 
@@ -51,9 +53,9 @@ export function measureStep(run: RunSpec, steps = 3): StepTime {
 
 function measureAt(run: RunSpec, b: number, steps: number): StepTime {
   const { config } = run;
-  const shape = dataShape(config.dataset);
+  const shape = dataShape(config.dataset, config.imageSize);
   const scale = config.batchSize / b; // conv cost is linear in the batch
-  const model = buildModel(config, shape);
+  const model = buildNetwork(config, shape);
   const optimizer = tf.train.adam(config.lr);
   const x = tf.randomNormal([b, ...shape.inputShape], 0, 1, "float32", 1);
   const y = tf.tensor1d(Array.from({ length: b }, (_, i) => i % shape.numClasses), "int32");
