@@ -289,6 +289,24 @@ export function buildNetwork(spec: ModelSpec, data: ModelDataShape): tf.LayersMo
   return spec.model === "resnet18_bireal" ? buildResnet(spec, data) : buildModel(spec, data);
 }
 
+/**
+ * Multiply-adds of one forward pass of one example: Σ over conv layers of out_H·out_W·k_H·k_W·
+ * C_in·C_out, plus Σ over dense layers of in·out (binary layers counted like float ones;
+ * batch norm, pooling and additions are not counted). A training step costs about 3× this per
+ * example (forward, input gradient, weight gradient).
+ */
+export function modelMacs(model: tf.LayersModel): number {
+  let macs = 0;
+  for (const layer of model.layers) {
+    const kernel = layer.weights.find((w) => /(^|\/)kernel(_\d+)?$/.test(w.originalName));
+    if (!kernel) continue;
+    const k = kernel.shape.reduce((a: number, b) => a * (b ?? 1), 1);
+    const out = layer.outputShape as (number | null)[];
+    macs += kernel.shape.length === 4 ? (out[1] ?? 1) * (out[2] ?? 1) * k : k;
+  }
+  return macs;
+}
+
 /** Number of trainable parameters of `model` (for tables and presets). */
 export function countParams(model: tf.LayersModel): number {
   return model.trainableWeights.reduce((s, w) => s + w.read().size, 0);
