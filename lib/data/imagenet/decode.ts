@@ -106,7 +106,7 @@ export async function decodeFile(
     const { box, flip } = cropFor(meta.width, meta.height, mode, key);
     let img = sharp(bytes, { failOn: "truncated" })
       .extract(box)
-      .resize(size, size, { fit: "fill" });
+      .resize(size, size, { fit: "fill", kernel: "linear" });
     if (flip) img = img.flop();
     const { data, info } = await img.toColourspace("srgb").removeAlpha().raw({ depth: "uchar" })
       .toBuffer({ resolveWithObject: true });
