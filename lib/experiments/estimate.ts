@@ -184,6 +184,10 @@ export const ASSUMED_BACKEND_MACS: readonly { backend: string; macsPerSecond: nu
   { backend: "tensorflow (tfjs-node-gpu, one A100/H100, assumed)", macsPerSecond: 6e12 },
 ];
 
+/** Forward multiply-adds by model shape (binary and float twins cost the same); building a
+ * full-width ImageNet model takes seconds, so each shape is built once per process. */
+const macsByShape = new Map<string, number>();
+
 /** Per-run cost of a plan from its models' multiply-adds, projected to several backends. */
 export interface PlanProjection {
   /** Per run: training multiply-adds (3× forward per training image, 1× per test image). */
@@ -204,14 +208,18 @@ export function projectPlan(runs: RunSpec[], est: PlanEstimate | null): PlanProj
   const fwd = new Map<string, number>();
   let measured: PlanProjection["measured"] = null;
   for (const r of runs) {
-    const k = costClass(r);
+    const k = costClass(r), c = r.config;
     if (fwd.has(k)) continue;
-    const model = buildNetwork(r.config, dataShape(r.config.dataset, r.config.imageSize));
-    try {
-      fwd.set(k, modelMacs(model));
-    } finally {
-      model.dispose();
+    const shapeKey = `${c.model} ${c.width} ${c.dataset} ${c.imageSize}`;
+    if (!macsByShape.has(shapeKey)) {
+      const model = buildNetwork(c, dataShape(c.dataset, c.imageSize));
+      try {
+        macsByShape.set(shapeKey, modelMacs(model));
+      } finally {
+        model.dispose();
+      }
     }
+    fwd.set(k, macsByShape.get(shapeKey)!);
     const step = est?.stepSeconds[k];
     if (step && !measured) {
       measured = {

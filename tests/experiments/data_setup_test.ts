@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import {
   learnableSynthetic,
   loadRunData,
+  openRunData,
   perClassSubset,
+  type RunData,
   SYNTHETIC_SIZES,
   testSize,
   trainSize,
@@ -43,3 +45,102 @@ Deno.test("learnableSynthetic: balanced, deterministic, and classes separable by
   }
   assert.ok(correct / test.n > 0.9, `nearest-mean accuracy ${correct / test.n}`);
 });
+
+Deno.test({
+  name:
+    "ImageNet run: two epochs of ResNet-18 Bi-Real (BNN+) on a generated JPEG folder learn; resume is exact",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const { initBackend } = await import("../../lib/backend/mod.ts");
+    const { makeConfig, configKey, runId } = await import("../../lib/experiments/config.ts");
+    const { executeRun } = await import("../../lib/experiments/execute.ts");
+    const { join, readJson, runDir, writeJsonAtomic } = await import(
+      "../../lib/experiments/store.ts"
+    );
+    const { writeSyntheticImagenet } = await import("../../lib/data/imagenet/synthetic.ts");
+    await initBackend({ quiet: true });
+    // Decode on the test's thread (worker pools are tested in tests/data/imagenet/pool_test.ts
+    // and give identical batches): starting workers would dominate this test's time.
+    const workersBefore = Deno.env.get("BNN_DECODE_WORKERS");
+    Deno.env.set("BNN_DECODE_WORKERS", "0");
+    const dir = await Deno.makeTempDir({ prefix: "imagenet_run_" });
+    try {
+      // 4 colour classes × 16 images of odd sizes, some grayscale/CMYK (those carry no colour).
+      await writeSyntheticImagenet(`${dir}/data`, {
+        classes: 4,
+        trainPerClass: 16,
+        valPerClass: 8,
+        valLayout: "csv",
+        minSide: 24,
+        maxSide: 40,
+      });
+      const config = makeConfig({
+        model: "resnet18_bireal",
+        width: 1 / 8,
+        dataset: "imagenet",
+        imageSize: 32,
+        batchSize: 8,
+        epochs: 2,
+        lr: 3e-3,
+        augment: true,
+      });
+      assert.deepEqual(openRunDataShape(await openRunData(config, { dataDir: `${dir}/data` })), {
+        inputShape: [32, 32, 3],
+        numClasses: 4,
+        stepsPerEpoch: 8,
+      });
+      const run = async (results: string, stopAfter?: number) => {
+        const id = await runId(config);
+        writeJsonAtomic(join(runDir(results, "t", id), "config.json"), {
+          runId: id,
+          configKey: await configKey(config),
+          preset: "t",
+          labels: ["BNN+"],
+          axes: ["baseline"],
+          config,
+        });
+        let steps = 0;
+        const opts = {
+          resultsDir: results,
+          preset: "t",
+          dataDir: `${dir}/data`,
+          onEvent: (e: { t: string }) => e.t === "step" && steps++,
+          stepEventMs: 0,
+          shouldStop: () => stopAfter !== undefined && steps >= stopAfter,
+        };
+        const first = await executeRun(id, opts);
+        if (stopAfter === undefined) return first;
+        assert.equal(first.status, "interrupted");
+        return await executeRun(id, { ...opts, shouldStop: () => false });
+      };
+      const whole = await run(`${dir}/a`);
+      assert.equal(whole.status, "done", String(whole.reason));
+      const id = await runId(config);
+      const metrics = Deno.readTextFileSync(join(runDir(`${dir}/a`, "t", id), "metrics.jsonl"))
+        .trim().split("\n").map((l) => JSON.parse(l));
+      assert.equal(metrics.length, 2);
+      assert.ok(metrics[1].loss < metrics[0].loss, `loss ${metrics[0].loss} → ${metrics[1].loss}`);
+      // Chance is 25 %; the classes differ in colour, which the real-valued shortcuts carry.
+      assert.ok(metrics[1].testAcc >= 0.5, `test accuracy ${metrics[1].testAcc}`);
+      // Interrupted after 4 steps of epoch 1 and resumed: the same numbers.
+      const resumed = await run(`${dir}/b`, 4);
+      assert.equal(resumed.status, "done", String(resumed.reason));
+      const m2 = Deno.readTextFileSync(join(runDir(`${dir}/b`, "t", id), "metrics.jsonl"))
+        .trim().split("\n").map((l) => JSON.parse(l));
+      const core = (m: Record<string, number>[]) =>
+        m.map((x) => [x.loss, x.trainAcc, x.testLoss, x.testAcc]);
+      assert.deepEqual(core(m2), core(metrics));
+      assert.ok(readJson(join(runDir(`${dir}/b`, "t", id), "summary.json")));
+    } finally {
+      if (workersBefore === undefined) Deno.env.delete("BNN_DECODE_WORKERS");
+      else Deno.env.set("BNN_DECODE_WORKERS", workersBefore);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+function openRunDataShape(d: RunData) {
+  d.close();
+  return { inputShape: d.inputShape, numClasses: d.numClasses, stepsPerEpoch: d.stepsPerEpoch };
+}
