@@ -15,17 +15,11 @@ import { tf } from "../tf.ts";
 import { buildNetwork } from "../models.ts";
 import { trainStep } from "../train.ts";
 import { makeConfig } from "../experiments/config.ts";
-import {
-  buildImagenetCache,
-  DecodePool,
-  fileSource,
-  imagenetBatches,
-  type ImageSource,
-  openImagenetCache,
-  scanImagenet,
-  writeSyntheticImagenet,
-} from "../data/imagenet/mod.ts";
+import type { DecodePool, ImageSource } from "../data/imagenet/mod.ts";
 import { registerBenchSection } from "./registry.ts";
+
+/** The ImageNet modules, loaded on demand (they load sharp's native libvips). */
+const imagenet = () => import("../data/imagenet/mod.ts");
 
 async function imagesPerSecond(
   source: ImageSource,
@@ -34,6 +28,7 @@ async function imagesPerSecond(
   batchSize: number,
 ): Promise<number> {
   // One warm-up batch (worker start-up, sharp load), then one full pass.
+  const { imagenetBatches } = await imagenet();
   for await (const _ of imagenetBatches(source, { size, batchSize, augment: true, pool })) break;
   const t0 = performance.now();
   let n = 0;
@@ -70,6 +65,14 @@ registerBenchSection({
   name: "imagenet_loader",
   description: "ImageNet pipeline: images/s decoded + augmented (224 px) vs a ResNet-18 step",
   async run(ctx) {
+    const {
+      buildImagenetCache,
+      DecodePool,
+      fileSource,
+      openImagenetCache,
+      scanImagenet,
+      writeSyntheticImagenet,
+    } = await imagenet();
     const dir = await Deno.makeTempDir({ prefix: "bench_imagenet_" });
     const cores = navigator.hardwareConcurrency ?? 2;
     const perClass = ctx.quick ? 4 : 16;

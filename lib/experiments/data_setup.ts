@@ -15,8 +15,6 @@ import {
   numBatches,
   syntheticDataset,
 } from "../data/mod.ts";
-import { DecodePool, imagenetBatches, imagenetNumBatches } from "../data/imagenet/mod.ts";
-import { openImagenet } from "../data/imagenet/locate.ts";
 import type { ExperimentConfig } from "./config.ts";
 
 /** Sizes of the synthetic dataset used by the smoke preset. */
@@ -178,6 +176,11 @@ export async function openRunData(
   options: OpenRunDataOptions = {},
 ): Promise<RunData> {
   if (config.dataset === "imagenet") {
+    // Loaded on demand: the ImageNet modules load sharp's native libvips, which nothing else needs.
+    const { DecodePool, imagenetBatches, imagenetNumBatches } = await import(
+      "../data/imagenet/mod.ts"
+    );
+    const { openImagenet } = await import("../data/imagenet/locate.ts");
     const data = await openImagenet(options.dataDir);
     const envWorkers = Number(Deno.env.get("BNN_DECODE_WORKERS") ?? NaN);
     const pool = new DecodePool(
