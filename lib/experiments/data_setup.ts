@@ -166,7 +166,10 @@ export interface RunData {
 
 /** Options of {@link openRunData}. */
 export interface OpenRunDataOptions extends RunDataOptions {
-  /** ImageNet decoding workers; default `$BNN_DECODE_WORKERS` or the cores (at most 8). */
+  /**
+   * ImageNet decoding workers; default `$BNN_DECODE_WORKERS`, else `$SLURM_CPUS_PER_TASK`, else
+   * the cores (at most 8).
+   */
   decodeWorkers?: number;
 }
 
@@ -182,7 +185,10 @@ export async function openRunData(
     );
     const { openImagenet } = await import("../data/imagenet/locate.ts");
     const data = await openImagenet(options.dataDir);
-    const envWorkers = Number(Deno.env.get("BNN_DECODE_WORKERS") ?? NaN);
+    // Workers: $BNN_DECODE_WORKERS, else the CPUs Slurm gave this task, else the cores (≤ 8).
+    const envWorkers = Number(
+      Deno.env.get("BNN_DECODE_WORKERS") ?? Deno.env.get("SLURM_CPUS_PER_TASK") ?? NaN,
+    );
     const pool = new DecodePool(
       options.decodeWorkers ?? (Number.isInteger(envWorkers) ? envWorkers : undefined),
     );

@@ -180,6 +180,33 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
       "claimed gaps, but state it when comparing rows.",
     ],
   },
+  "imagenet-112": {
+    name: "imagenet-112",
+    description: "the imagenet grid at 112 px, for repeated ablations from a 128-px cache " +
+      "(deno task imagenet:cache --size 128)",
+    base: {
+      model: "alexnet_imagenet",
+      width: 1,
+      dataset: "imagenet",
+      imageSize: 112,
+      trainSubset: null,
+      testSubset: null,
+      batchSize: 256,
+      epochs: 45,
+      lr: 1e-3,
+      augment: true,
+    },
+    entries: imagenetEntries(),
+    seeds: 1,
+    notes: [
+      "ImageNet at 112 px (random-resized crops of 128-px cached images; 0.875 centre crop of",
+      "the cached image for evaluation), same grid and schedule as the imagenet preset.",
+      "About 4× cheaper per step than 224 px, and NOT comparable to the paper's 224-px numbers",
+      "(AlexNet's last feature map is 2×2 instead of 6×6); use it to compare rows with each",
+      "other. The paper's ImageNet claim: BNN+ beats BNN by 4 and XNOR-Net by 2 points top-1",
+      "(AlexNet, 224 px).",
+    ],
+  },
 };
 
 /** The preset `name`, or one error listing the known presets. */

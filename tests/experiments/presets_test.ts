@@ -32,7 +32,13 @@ Deno.test("presets: unknown name and bad seeds give one clear error", async () =
     /preset: unknown name 'fast'; expected one of smoke, quick, paper/,
   );
   await assert.rejects(() => planPreset("smoke", { seeds: 0 }), /--seeds: expected an integer/);
-  assert.deepEqual(Object.keys(PRESETS), ["smoke", "quick", "paper", "imagenet"]);
+  assert.deepEqual(Object.keys(PRESETS), [
+    "smoke",
+    "quick",
+    "paper",
+    "imagenet",
+    "imagenet-112",
+  ]);
 });
 
 Deno.test("preset imagenet: AlexNet baselines + BNN+ axes, ResNet-18 rows, paper claims, dry-run projection", async () => {
@@ -91,4 +97,8 @@ Deno.test("preset imagenet: AlexNet baselines + BNN+ axes, ResNet-18 rows, paper
   assert.ok(text.includes("Slurm array widths 1, 4, 8, 14"), text);
   assert.ok(text.includes("ASSUMED"), text);
   assert.ok(text.trim().endsWith("14 runs"));
+  const small = await planPreset("imagenet-112");
+  assert.deepEqual(small.map((r) => r.labels[0]), runs.map((r) => r.labels[0]));
+  assert.ok(small.every((r) => r.config.imageSize === 112));
+  assert.ok(small.every((r, k) => r.runId !== runs[k].runId));
 });
