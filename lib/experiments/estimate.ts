@@ -43,11 +43,15 @@ export interface StepTime {
  * Time per training step of `run`'s model at its batch size: wall (median of `steps`) and CPU
  * time (mean). On a busy machine wall > CPU; on an idle one they agree when the backend runs one
  * thread (the runner's default with as many workers as cores).
- * Expensive models (a step of over 3 s) are measured at batch 8 and scaled linearly.
+ * Expensive models (a step of over 3 s) and ImageNet models are measured at batch 8 and scaled
+ * linearly.
  */
 export function measureStep(run: RunSpec, steps = 3): StepTime {
   const small = measureAt(run, Math.min(run.config.batchSize, 8), steps);
-  if (run.config.batchSize <= 8 || small.wall > 3) return small;
+  // ImageNet-sized batches (e.g. 256 × 224²) do not fit the wasm heap: always scale batch 8.
+  if (run.config.batchSize <= 8 || small.wall > 3 || run.config.dataset === "imagenet") {
+    return small;
+  }
   return measureAt(run, run.config.batchSize, steps); // cheap enough: measure the real batch
 }
 
@@ -271,7 +275,7 @@ export function formatProjection(p: PlanProjection): string[] {
     const rate = p.images.reduce((a, c) => a + c, 0) / b.perRun.reduce((a, c) => a + c, 0);
     lines.push(
       `  ${b.backend}: ~${formatDuration(mean)} per run; wall ${walls.join(", ")}; ` +
-        `needs ~${Math.round(rate)} decoded images/s per run`,
+        `needs ~${rate >= 10 ? Math.round(rate) : rate.toPrecision(2)} decoded images/s per run`,
     );
   }
   return lines;
