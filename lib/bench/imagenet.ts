@@ -6,8 +6,8 @@
  * (the step it must feed). The JPEGs are generated (noise-textured, 333–500 px, ~ImageNet's
  * typical size) so the section runs anywhere; real photos decode at a similar rate per pixel.
  *
- * The training-step part builds and trains a full-width ResNet-18 at batch 8: it is measured
- * unless `--quick` (then only the loader rows are reported).
+ * Opt-in (`deno task bench --only imagenet_loader`): the training-step part builds and trains a
+ * full-width ResNet-18 at batch 8; it is measured unless `--quick` (then only the loader rows).
  *
  * @module
  */
@@ -63,6 +63,7 @@ function trainImagesPerSecond(model: string, size: number, b: number, steps: num
 
 registerBenchSection({
   name: "imagenet_loader",
+  optIn: true, // ~1–2 min on 2 cores: run with `deno task bench --only imagenet_loader`
   description: "ImageNet pipeline: images/s decoded + augmented (224 px) vs a ResNet-18 step",
   async run(ctx) {
     const {

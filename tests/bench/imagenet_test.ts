@@ -9,6 +9,7 @@ Deno.test({
   fn: async () => {
     const section = benchSections().find((s) => s.name === "imagenet_loader");
     assert.ok(section, "registered by importing lib/bench/imagenet.ts");
+    assert.equal(section.optIn, true, "slow: runs only with --only imagenet_loader");
     const res = await section.run({ quick: true, backends: ["wasm"], log: () => {}, previous: {} });
     const paths = res.rows.map((r) => `${r.path} | ${r.workers}`);
     assert.ok(paths.includes("JPEG → RRC 224 + flip | 0 (calling thread)"), paths.join("\n"));
