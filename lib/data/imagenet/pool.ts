@@ -83,10 +83,14 @@ export class DecodePool {
     return out;
   }
 
-  /** Stops the workers; pending decodes fail. */
+  /**
+   * Stops the workers (pending decodes fail) and closes the cache files this thread opened (they
+   * reopen on demand if another pool still reads them).
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    closeShards();
     for (const w of this.#workers) w.terminate();
     const err = new Error("DecodePool: closed");
     for (const p of this.#pending.values()) p.reject(err);
