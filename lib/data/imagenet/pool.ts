@@ -6,7 +6,13 @@
  *
  * @module
  */
-import { decodeInto, type DecodeItem, type DecodeSpec, ImageDecodeError } from "./decode.ts";
+import {
+  closeShards,
+  decodeInto,
+  type DecodeItem,
+  type DecodeSpec,
+  ImageDecodeError,
+} from "./decode.ts";
 
 interface Pending {
   resolve: (x: Float32Array) => void;
