@@ -117,7 +117,13 @@ async function train(
   // "wasm×N": the wasm backend and its thread count (N = 1: the single-threaded build).
   const backend = tf.getBackend() === "wasm" ? `wasm×${wasmPoolThreads()}` : tf.getBackend();
   const data = await openRunData(config, { dataDir: options.dataDir });
-  const model = buildNetwork(config, { inputShape: data.inputShape, numClasses: data.numClasses });
+  let model: tf.LayersModel;
+  try {
+    model = buildNetwork(config, { inputShape: data.inputShape, numClasses: data.numClasses });
+  } catch (err) {
+    data.close(); // decoding workers would keep the process alive
+    throw err;
+  }
   const optimizer = tf.train.adam(config.lr);
   const params = countParams(model);
   const stepsPerEpoch = data.stepsPerEpoch;
