@@ -27,7 +27,7 @@ export interface RunBenchOptions {
   quick?: boolean;
   /** Backends to measure; each must be registered. Default: the active one. */
   backends?: string[];
-  /** Only these sections (default all). */
+  /** Only these sections (default: all but the opt-in ones). */
   only?: string[];
   /** Output directory (default `results/bench`); null writes nothing. */
   outDir?: string | null;
@@ -47,7 +47,9 @@ export async function runBench(options: RunBenchOptions = {}): Promise<{
     }
   }
   const machine = benchMachine();
-  const sections = benchSections().filter((s) => !options.only || options.only.includes(s.name));
+  const sections = benchSections().filter((s) =>
+    options.only ? options.only.includes(s.name) : !s.optIn
+  );
   const results: Record<string, BenchSectionResult | { error: string }> = {};
   const previous: Record<string, BenchSectionResult> = {};
   for (const s of sections) {

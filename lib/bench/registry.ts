@@ -54,6 +54,8 @@ export interface BenchSection {
   description: string;
   /** Runs the measurement. */
   run(ctx: BenchContext): Promise<BenchSectionResult>;
+  /** Slow or special-purpose: runs only when named in `--only` (e.g. "imagenet_loader"). */
+  optIn?: boolean;
 }
 
 const sections: BenchSection[] = [];

@@ -161,6 +161,31 @@ export const DATASETS: Record<DatasetName, DatasetSpec> = {
   },
 };
 
+/**
+ * ImageNet (ILSVRC-2012 classification). Not a {@link DatasetSpec}: `loadDataset` does not read it;
+ * `lib/data/imagenet/` streams it from JPEG folders or the decoded cache, and its input side is a
+ * run parameter (`imageSize`), so its shape is {@link imagenetShape}. Mean and std are the
+ * torchvision values (per channel, of pixel/255).
+ */
+export const IMAGENET: {
+  readonly numClasses: number;
+  readonly records: Readonly<Record<Split, number>>;
+  readonly defaultImageSize: number;
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+} = Object.freeze({
+  numClasses: 1000,
+  records: Object.freeze({ train: 1281167, test: 50000 }),
+  defaultImageSize: 224,
+  mean: Object.freeze([0.485, 0.456, 0.406]),
+  std: Object.freeze([0.229, 0.224, 0.225]),
+});
+
+/** `[S, S, 3]`: the input shape of an ImageNet network at side `size` (default 224). */
+export function imagenetShape(size: number = IMAGENET.defaultImageSize): [number, number, number] {
+  return [size, size, 3];
+}
+
 /** The spec of `name`; an unknown name throws an error listing the known ones. */
 export function datasetSpec(name: string): DatasetSpec {
   const spec = (DATASETS as Record<string, DatasetSpec>)[name];

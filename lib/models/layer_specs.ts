@@ -13,10 +13,12 @@ export interface LayerSpec {
   units: number;
   /** Square kernel size (conv; default 3). */
   kernel?: number;
-  /** Padding (conv; default "same"). */
-  padding?: "same" | "valid";
-  /** Max-pooling after the layer (before its batch norm). */
-  pool?: { size: number; stride: number };
+  /** Padding (conv; default "same"); a number: that many zero pixels on each side, then "valid". */
+  padding?: "same" | "valid" | number;
+  /** Stride (conv; default 1). */
+  stride?: number;
+  /** Max-pooling after the layer (before its batch norm); padding default "same". */
+  pool?: { size: number; stride: number; padding?: "same" | "valid" };
   /** Batch norm after the layer (and the pooling). */
   bn: boolean;
   /** Full precision (first and last layer) or binary. */
@@ -123,4 +125,84 @@ export function mlpLayers(width: number, numClasses: number): LayerSpec[] {
     { kind: "dense", units: u, bn: true, precision: "binary" },
     { kind: "dense", units: numClasses, bn: false, precision: "full" },
   ];
+}
+
+/** Spatial side after a conv or pool of `kernel`/`stride` with tfjs padding semantics. */
+function outSide(side: number, kernel: number, stride: number, padding: "same" | "valid" | number) {
+  if (padding === "same") return Math.ceil(side / stride);
+  const p = padding === "valid" ? 0 : padding;
+  return Math.floor((side + 2 * p - kernel) / stride) + 1;
+}
+
+/**
+ * AlexNet for ImageNet as trained by the BNN papers: the single-tower (no groups) Krizhevsky/BVLC
+ * layout with batch norm, as in XNOR-Net's Torch model `alexnetxnor` (Rastegari et al. 2016, the
+ * `allenai/XNOR-Net` code that the BNN+ comparison is against): conv1 96C11/4 with 2 pixels of
+ * zero padding (full precision) – MP3/2 – 256C5 – MP3/2 – 384C3 – 384C3 – 256C3 – MP3/2 – FC4096
+ * – FC4096 – FC`numClasses` (full precision); pools "valid" (Torch floor mode), so a 224-pixel
+ * input gives 55 → 27 → 13 → 6 and FC6 sees 6·6·256 = 9216 features. XNOR-Net writes FC6/FC7 as
+ * 6×6 and 1×1 convolutions and orders each binary block BN → sign → conv (→ pool); our
+ * conv → pool → BN → sign of the next layer is the same computation. No dropout, no LRN.
+ * `imageSize` (default 224) must leave at least a 1×1 map before FC6 (≥ 63 pixels).
+ */
+export function alexnetImagenetLayers(
+  width: number,
+  numClasses: number,
+  imageSize = 224,
+): LayerSpec[] {
+  const c = (n: number) => scaled(n, width);
+  const mp = { size: 3, stride: 2, padding: "valid" as const };
+  const layers: LayerSpec[] = [
+    conv(c(96), "full", { kernel: 11, stride: 4, padding: 2, pool: mp }),
+    conv(c(256), "binary", { kernel: 5, pool: mp }),
+    conv(c(384), "binary"),
+    conv(c(384), "binary"),
+    conv(c(256), "binary", { pool: mp }),
+    ...head([4096, 4096], width, numClasses),
+  ];
+  let side = imageSize;
+  for (const l of layers) {
+    if (l.kind !== "conv") break;
+    side = outSide(side, l.kernel ?? 3, l.stride ?? 1, l.padding ?? "same");
+    if (l.pool) side = outSide(side, l.pool.size, l.pool.stride, l.pool.padding ?? "same");
+  }
+  if (!(side >= 1)) {
+    throw new Error(
+      `alexnet_imagenet: input ${imageSize}×${imageSize} is too small (the map before FC6 ` +
+        `would be empty); expected at least 63 pixels (224 as in the papers)`,
+    );
+  }
+  return layers;
+}
+
+/** A ResNet described as data: stem, stages of basic blocks, classifier. */
+export interface ResNetSpec {
+  /** Stem conv (full precision): filters, kernel, stride; then a max-pool. */
+  stem: { units: number; kernel: number; stride: number; pool: { size: number; stride: number } };
+  /** Stages: filters, number of basic blocks (two 3×3 convs each), stride of the first block. */
+  stages: { units: number; blocks: number; stride: number }[];
+  /** Classes of the full-precision classifier after global average pooling. */
+  numClasses: number;
+}
+
+/**
+ * ResNet-18 with the Bi-Real shortcuts (Liu et al., ECCV 2018, "Bi-Real Net"), the standard
+ * modern binary baseline: stem 64C7/2 + MP3/2 (full precision), four stages of 64-128-256-512
+ * filters (× width) with two basic blocks each, strides 1-2-2-2. Unlike He et al.'s block (one
+ * shortcut per two convs), every binary 3×3 conv gets its own real-valued shortcut,
+ * x ← x + BN(conv(sign(x))); a shortcut that changes shape is AvgPool2/2 → 1×1 conv → BN in full
+ * precision (Bi-Real's downsampling). Global average pool, full-precision classifier.
+ */
+export function resnet18BirealSpec(width: number, numClasses: number): ResNetSpec {
+  const c = (n: number) => scaled(n, width);
+  return {
+    stem: { units: c(64), kernel: 7, stride: 2, pool: { size: 3, stride: 2 } },
+    stages: [
+      { units: c(64), blocks: 2, stride: 1 },
+      { units: c(128), blocks: 2, stride: 2 },
+      { units: c(256), blocks: 2, stride: 2 },
+      { units: c(512), blocks: 2, stride: 2 },
+    ],
+    numClasses,
+  };
 }

@@ -148,3 +148,18 @@ Deno.test("CLI: dry run lists the plan; bad arguments exit 2 with one clear mess
     assert.match(r.err, re);
   }
 });
+
+Deno.test("CLI: --dry-run of the imagenet preset lists its 14 runs and the per-backend projection", async () => {
+  const dry = await cli("lib/cli/reproduce.ts", [
+    "--preset",
+    "imagenet",
+    "--dry-run",
+    "--no-measure",
+  ]);
+  assert.equal(dry.code, 0, dry.err);
+  const plan = await planPreset("imagenet");
+  for (const r of plan) assert.ok(dry.out.includes(r.runId), r.runId);
+  assert.match(dry.out, /Slurm array widths 1, 4, 8, 14 \(ASSUMED throughputs/);
+  assert.match(dry.out, /tfjs-node-gpu, one A100\/H100, assumed\): ~\d+h\d+m per run; wall 1: /);
+  assert.match(dry.out, /\n14 runs\n?$/);
+});

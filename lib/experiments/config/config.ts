@@ -20,18 +20,20 @@ import {
   type ScaleShape,
 } from "../../layers/options.ts";
 import { MODEL_NAMES, type ModelName } from "../../models.ts";
+import { IMAGENET } from "../../data/specs.ts";
 import { bool, type Check, nullable, num, oneOf } from "../../util/checks.ts";
 
 export { MODEL_NAMES, type ModelName };
 export type { QuantConfig, RegularizerName, ScaleMode, ScaleShape };
 /** Datasets a run can train on ("synthetic" is a tiny learnable stand-in for tests). */
-export type DatasetName = "cifar10" | "fashion-mnist" | "mnist" | "synthetic";
+export type DatasetName = "cifar10" | "fashion-mnist" | "mnist" | "synthetic" | "imagenet";
 /** All dataset names. */
 export const DATASET_NAMES: readonly DatasetName[] = [
   "cifar10",
   "fashion-mnist",
   "mnist",
   "synthetic",
+  "imagenet",
 ];
 export type { QuantizerChoice };
 /** Learning-rate schedules. */
@@ -69,6 +71,11 @@ export interface ExperimentConfig extends QuantConfig {
   testSubset: number | null;
   /** Seed of the initialisation, batch order and augmentation. */
   seed: number;
+  /**
+   * ImageNet only: side S of the network input (random-resized crops and 0.875 centre crops are
+   * resized to S×S). Default 224; absent for every other dataset (so their run ids are unchanged).
+   */
+  imageSize?: number;
 }
 
 /** The defaults: the BNN+ configuration (swish_sign β=5 on activations, euclidean, α per channel). */
@@ -112,6 +119,7 @@ const CHECKS: Record<keyof ExperimentConfig, Check> = {
   trainSubset: nullable(num(1, 1e9, { int: true })),
   testSubset: nullable(num(1, 1e9, { int: true })),
   seed: num(0, 2 ** 31 - 1, { int: true }),
+  imageSize: num(8, 4096, { int: true }),
 };
 
 /**
@@ -169,6 +177,8 @@ export function normalizeConfig(config: ExperimentConfig): ExperimentConfig {
   if (c.scale === "none") c.scaleShape = DEFAULT_CONFIG.scaleShape;
   if (c.regularizer === "none") c.lambda = 0;
   if (c.lrSchedule === "constant") c.lrFinalFactor = 1;
+  if (c.dataset === "imagenet") c.imageSize ??= IMAGENET.defaultImageSize;
+  else delete c.imageSize;
   return c;
 }
 

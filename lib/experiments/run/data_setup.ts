@@ -7,14 +7,16 @@
  * @module
  */
 import {
+  type Batch,
   batches,
   channelStats,
   type Dataset,
   loadDataset,
+  numBatches,
   syntheticDataset,
 } from "../../data/mod.ts";
 import type { ExperimentConfig } from "../config/config.ts";
-import { datasetSpec } from "../../data/specs.ts";
+import { datasetSpec, IMAGENET, imagenetShape } from "../../data/specs.ts";
 import type { ModelDataShape } from "../../models.ts";
 
 /** Sizes of the synthetic dataset used by the smoke preset. */
@@ -27,11 +29,18 @@ export const SYNTHETIC_SIZES = {
 
 /**
  * Input shape and classes of a run's dataset without loading it: the spec in `lib/data/specs.ts`
- * (the one place shapes are written), or {@link SYNTHETIC_SIZES} for the synthetic stand-in.
+ * (the one place shapes are written; ImageNet's at side `imageSize`, default 224), or
+ * {@link SYNTHETIC_SIZES} for the synthetic stand-in.
  */
-export function dataShape(dataset: ExperimentConfig["dataset"]): ModelDataShape {
+export function dataShape(
+  dataset: ExperimentConfig["dataset"],
+  imageSize?: number,
+): ModelDataShape {
   if (dataset === "synthetic") {
     return { inputShape: SYNTHETIC_SIZES.shape, numClasses: SYNTHETIC_SIZES.classes };
+  }
+  if (dataset === "imagenet") {
+    return { inputShape: imagenetShape(imageSize), numClasses: IMAGENET.numClasses };
   }
   const spec = datasetSpec(dataset);
   return { inputShape: [...spec.shape], numClasses: spec.numClasses };
@@ -85,12 +94,14 @@ export async function loadRunData(
   };
 }
 
-const FULL = {
-  cifar10: { train: 50000, test: 10000, classes: 10 },
-  mnist: { train: 60000, test: 10000, classes: 10 },
-  "fashion-mnist": { train: 60000, test: 10000, classes: 10 },
-  synthetic: { ...SYNTHETIC_SIZES },
-};
+/** Full split sizes and classes of a dataset (from `lib/data/specs.ts`, or the synthetic sizes). */
+function fullSizes(
+  dataset: ExperimentConfig["dataset"],
+): { train: number; test: number; classes: number } {
+  if (dataset === "synthetic") return SYNTHETIC_SIZES;
+  const spec = dataset === "imagenet" ? IMAGENET : datasetSpec(dataset);
+  return { ...spec.records, classes: spec.numClasses };
+}
 
 /**
  * The data module's `subset` (examples per class) for a total of `n` examples, or undefined for
@@ -101,21 +112,21 @@ export function perClassSubset(
   n: number | null,
 ): number | undefined {
   if (n === null) return undefined;
-  const f = FULL[dataset];
+  const f = fullSizes(dataset);
   if (n >= (f.train)) return undefined;
   return Math.max(1, Math.floor(n / f.classes));
 }
 
 /** Number of training examples of a config without loading the data (for ETAs and dry runs). */
 export function trainSize(config: Pick<ExperimentConfig, "dataset" | "trainSubset">): number {
-  const f = FULL[config.dataset];
+  const f = fullSizes(config.dataset);
   const per = perClassSubset(config.dataset, config.trainSubset);
   return per === undefined ? f.train : per * f.classes;
 }
 
 /** Number of test examples of a config without loading the data. */
 export function testSize(config: Pick<ExperimentConfig, "dataset" | "testSubset">): number {
-  const f = FULL[config.dataset];
+  const f = fullSizes(config.dataset);
   const per = config.testSubset === null || config.testSubset >= f.test
     ? undefined
     : Math.max(1, Math.floor(config.testSubset / f.classes));
@@ -152,4 +163,104 @@ export function* testBatches(
   ) {
     yield { x: b.x, y: b.y };
   }
+}
+
+/**
+ * The batches of a run, whatever the dataset: in-memory datasets (CIFAR-10, MNIST, synthetic)
+ * through `batches`, ImageNet streamed from files or a cache through `imagenetBatches`.
+ */
+export interface RunData {
+  /** `[H, W, C]` of one example. */
+  inputShape: [number, number, number];
+  /** Number of classes. */
+  numClasses: number;
+  /** Training batches per epoch. */
+  stepsPerEpoch: number;
+  /** The training batches of `epoch` from `startBatch` (seeded by the config's seed). */
+  trainBatches(epoch: number, startBatch: number): Iterable<Batch> | AsyncIterable<Batch>;
+  /** The test batches (fixed order, no augmentation). */
+  testBatches(): Iterable<{ x: Float32Array; y: Int32Array }> | AsyncIterable<Batch>;
+  /** What the data is (for logs). */
+  description: string;
+  /** Releases decoding workers. */
+  close(): void;
+}
+
+/** Options of {@link openRunData}. */
+export interface OpenRunDataOptions extends RunDataOptions {
+  /**
+   * ImageNet decoding workers; default `$BNN_DECODE_WORKERS`, else `$SLURM_CPUS_PER_TASK`, else
+   * the cores (at most 8).
+   */
+  decodeWorkers?: number;
+}
+
+/** Opens the data of `config` as a {@link RunData}. */
+export async function openRunData(
+  config: ExperimentConfig,
+  options: OpenRunDataOptions = {},
+): Promise<RunData> {
+  if (config.dataset === "imagenet") {
+    // Loaded on demand: the ImageNet modules load sharp's native libvips, which nothing else needs.
+    const { DecodePool, imagenetBatches, imagenetNumBatches } = await import(
+      "../../data/imagenet/mod.ts"
+    );
+    const { openImagenet } = await import("../../data/imagenet/locate.ts");
+    const data = await openImagenet(options.dataDir);
+    // Workers: $BNN_DECODE_WORKERS, else the CPUs Slurm gave this task, else the cores (≤ 8).
+    const envWorkers = Number(
+      Deno.env.get("BNN_DECODE_WORKERS") ?? Deno.env.get("SLURM_CPUS_PER_TASK") ?? NaN,
+    );
+    const pool = new DecodePool(
+      options.decodeWorkers ?? (Number.isInteger(envWorkers) ? envWorkers : undefined),
+    );
+    const size = config.imageSize ?? IMAGENET.defaultImageSize;
+    const trainSubset = perClassSubset("imagenet", config.trainSubset);
+    const testPer = config.testSubset === null || config.testSubset >= IMAGENET.records.test
+      ? undefined
+      : Math.max(1, Math.floor(config.testSubset / data.val.wnids.length));
+    const common = { size, batchSize: config.batchSize, pool };
+    return {
+      inputShape: imagenetShape(size),
+      numClasses: data.train.wnids.length,
+      stepsPerEpoch: imagenetNumBatches(data.train, { ...common, subset: trainSubset }),
+      trainBatches: (epoch, startBatch) =>
+        imagenetBatches(data.train, {
+          ...common,
+          seed: config.seed,
+          epoch,
+          startBatch,
+          augment: config.augment,
+          shuffle: true,
+          subset: trainSubset,
+        }),
+      testBatches: () => imagenetBatches(data.val, { ...common, augment: false, subset: testPer }),
+      description: data.cached
+        ? `ImageNet cache ${data.dir} (${data.cacheSize} px)`
+        : `ImageNet ${data.dir}`,
+      close: () => pool.close(),
+    };
+  }
+  const { train, test } = await loadRunData(config, options);
+  const normalize = trainNormalization(train); // train and test use the train statistics
+  const subset = perClassSubset(config.dataset, config.trainSubset);
+  return {
+    inputShape: train.shape,
+    numClasses: train.numClasses,
+    stepsPerEpoch: numBatches(train, { batchSize: config.batchSize, subset }),
+    trainBatches: (epoch, startBatch) =>
+      batches(train, {
+        batchSize: config.batchSize,
+        seed: config.seed,
+        epoch,
+        shuffle: true,
+        augment: config.augment,
+        normalize,
+        subset,
+        startBatch, // resume inside an epoch: same order, same augmentation
+      }),
+    testBatches: () => testBatches(test, config, normalize),
+    description: `${config.dataset} ${train.source ?? ""}`.trim(),
+    close: () => {},
+  };
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { tf } from "../../tf.ts";
-import { buildModel } from "../../models.ts";
+import { buildNetwork, modelMacs } from "../../models.ts";
 import { trainStep } from "../../train.ts";
 import { dataShape, testSize, trainSize } from "./data_setup.ts";
 import type { RunSpec } from "../config/grid.ts";
@@ -32,19 +32,23 @@ export interface StepTime {
  * Time per training step of `run`'s model at its batch size: wall (median of `steps`) and CPU
  * time (mean). On a busy machine wall > CPU; on an idle one they agree when the backend runs one
  * thread (the runner's default with as many workers as cores).
- * Expensive models (a step of over 3 s) are measured at batch 8 and scaled linearly.
+ * Expensive models (a step of over 3 s) and ImageNet models are measured at batch 8 and scaled
+ * linearly.
  */
 export function measureStep(run: RunSpec, steps = 3): StepTime {
   const small = measureAt(run, Math.min(run.config.batchSize, 8), steps);
-  if (run.config.batchSize <= 8 || small.wall > 3) return small;
+  // ImageNet-sized batches (e.g. 256 × 224²) do not fit the wasm heap: always scale batch 8.
+  if (run.config.batchSize <= 8 || small.wall > 3 || run.config.dataset === "imagenet") {
+    return small;
+  }
   return measureAt(run, run.config.batchSize, steps); // cheap enough: measure the real batch
 }
 
 function measureAt(run: RunSpec, b: number, steps: number): StepTime {
   const { config } = run;
-  const shape = dataShape(config.dataset);
+  const shape = dataShape(config.dataset, config.imageSize);
   const scale = config.batchSize / b; // conv cost is linear in the batch
-  const model = buildModel(config, shape);
+  const model = buildNetwork(config, shape);
   const optimizer = tf.train.adam(config.lr);
   const x = tf.randomNormal([b, ...shape.inputShape], 0, 1, "float32", 1);
   const y = tf.tensor1d(Array.from({ length: b }, (_, i) => i % shape.numClasses), "int32");
@@ -86,7 +90,8 @@ export interface PlanEstimate {
 function costClass(r: RunSpec): string {
   const c = r.config;
   const fp = c.inputQuantizer === "none" ? "fp" : "bin";
-  return `${c.model} ×${c.width} ${c.dataset} b${c.batchSize} ${fp}`;
+  const px = c.imageSize ? ` ${c.imageSize}px` : "";
+  return `${c.model} ×${c.width} ${c.dataset}${px} b${c.batchSize} ${fp}`;
 }
 
 /**
@@ -153,6 +158,114 @@ export function formatPlan(runs: RunSpec[], est: PlanEstimate | null, workers: n
       );
     }
   }
+  if (runs.some((r) => r.config.dataset === "imagenet")) {
+    lines.push("", ...formatProjection(projectPlan(runs, est)));
+  }
   lines.push(`${runs.length} runs`);
   return lines.join("\n");
+}
+
+/**
+ * ASSUMED sustained training throughput (multiply-adds per second, fp32, the lab's binary
+ * layers included) of backends nobody can measure on the project machine, for the order of
+ * magnitude of `--dry-run` of the large presets. Not measurements: measure on the real machine
+ * with `reproduce --preset P --dry-run --backend B` there.
+ */
+export const ASSUMED_BACKEND_MACS: readonly { backend: string; macsPerSecond: number }[] = [
+  { backend: "tensorflow (tfjs-node CPU, 32 cores, assumed)", macsPerSecond: 3e11 },
+  { backend: "webgpu (one data-centre GPU, assumed)", macsPerSecond: 2e12 },
+  { backend: "tensorflow (tfjs-node-gpu, one A100/H100, assumed)", macsPerSecond: 6e12 },
+];
+
+/** Forward multiply-adds by model shape (binary and float twins cost the same); building a
+ * full-width ImageNet model takes seconds, so each shape is built once per process. */
+const macsByShape = new Map<string, number>();
+
+/** Per-run cost of a plan from its models' multiply-adds, projected to several backends. */
+export interface PlanProjection {
+  /** Per run: training multiply-adds (3× forward per training image, 1× per test image). */
+  macs: number[];
+  /** Images decoded per run (training + test, all epochs). */
+  images: number[];
+  /** Multiply-adds per second of the current backend, from the measured step (when measured). */
+  measured: { backend: string; macsPerSecond: number } | null;
+  /** Seconds per run on each backend (measured first, then the assumed ones). */
+  perBackend: { backend: string; perRun: number[] }[];
+}
+
+/**
+ * Projects a plan: multiply-adds per run from the built model ({@link modelMacs}), turned into
+ * time per backend (the measured one, when `est` has step times, and {@link ASSUMED_BACKEND_MACS}).
+ */
+export function projectPlan(runs: RunSpec[], est: PlanEstimate | null): PlanProjection {
+  const fwd = new Map<string, number>();
+  let measured: PlanProjection["measured"] = null;
+  for (const r of runs) {
+    const k = costClass(r), c = r.config;
+    if (fwd.has(k)) continue;
+    const shapeKey = `${c.model} ${c.width} ${c.dataset} ${c.imageSize}`;
+    if (!macsByShape.has(shapeKey)) {
+      const model = buildNetwork(c, dataShape(c.dataset, c.imageSize));
+      try {
+        macsByShape.set(shapeKey, modelMacs(model));
+      } finally {
+        model.dispose();
+      }
+    }
+    fwd.set(k, macsByShape.get(shapeKey)!);
+    const step = est?.stepSeconds[k];
+    if (step && !measured) {
+      measured = {
+        backend: `measured here (${tf.getBackend()}, ${k})`,
+        macsPerSecond: (3 * fwd.get(k)! * r.config.batchSize) / step.wall,
+      };
+    }
+  }
+  const macs = runs.map((r) => {
+    const f = fwd.get(costClass(r))!, c = r.config;
+    return c.epochs * (3 * f * trainSize(c) + f * testSize(c));
+  });
+  const images = runs.map((r) => r.config.epochs * (trainSize(r.config) + testSize(r.config)));
+  const backends = [...(measured ? [measured] : []), ...ASSUMED_BACKEND_MACS];
+  return {
+    macs,
+    images,
+    measured,
+    perBackend: backends.map((b) => ({
+      backend: b.backend,
+      perRun: macs.map((m) => m / b.macsPerSecond),
+    })),
+  };
+}
+
+/** Longest-first packing of run times onto `width` parallel slots: the wall time. */
+export function packedWall(times: number[], width: number): number {
+  const loads = new Array<number>(Math.max(1, width)).fill(0);
+  for (const t of [...times].sort((a, b) => b - a)) loads[loads.indexOf(Math.min(...loads))] += t;
+  return Math.max(...loads);
+}
+
+/**
+ * Lines of a projection: per backend, the time of one run and the wall time of the plan at
+ * several Slurm array widths (jobs running at once, one backend each), and the decode rate a
+ * run must sustain.
+ */
+export function formatProjection(p: PlanProjection): string[] {
+  const n = p.macs.length;
+  const widths = [...new Set([1, 4, 8, 16, n].filter((w) => w <= n))];
+  const lines = [
+    "projection from multiply-adds (3× forward per training image): time per run and plan wall " +
+    "time at Slurm array widths " + widths.join(", ") +
+    " (ASSUMED throughputs except the measured backend):",
+  ];
+  for (const b of p.perBackend) {
+    const mean = b.perRun.reduce((a, c) => a + c, 0) / n;
+    const walls = widths.map((w) => `${w}: ${formatDuration(packedWall(b.perRun, w))}`);
+    const rate = p.images.reduce((a, c) => a + c, 0) / b.perRun.reduce((a, c) => a + c, 0);
+    lines.push(
+      `  ${b.backend}: ~${formatDuration(mean)} per run; wall ${walls.join(", ")}; ` +
+        `needs ~${rate >= 10 ? Math.round(rate) : rate.toPrecision(2)} decoded images/s per run`,
+    );
+  }
+  return lines;
 }

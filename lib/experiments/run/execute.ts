@@ -9,11 +9,10 @@
  */
 import { tf } from "../../tf.ts";
 import { wasmPoolThreads } from "../../backend/mod.ts";
-import { buildModel, countParams } from "../../models.ts";
+import { buildNetwork, countParams } from "../../models.ts";
 import { evaluate, trainStep } from "../../train.ts";
-import { batches, numBatches } from "../../data/mod.ts";
 import { initialState, loadCheckpoint, saveCheckpoint, type TrainState } from "./checkpoint.ts";
-import { loadRunData, perClassSubset, testBatches, trainNormalization } from "./data_setup.ts";
+import { openRunData, type RunData } from "./data_setup.ts";
 import { acquireLock } from "../store/lock.ts";
 import { runEpochHooks } from "./hooks.ts";
 import { learningRate, setLearningRate } from "./schedule.ts";
@@ -116,15 +115,17 @@ async function train(
   const emit = options.onEvent ?? (() => {});
   // "wasm×N": the wasm backend and its thread count (N = 1: the single-threaded build).
   const backend = tf.getBackend() === "wasm" ? `wasm×${wasmPoolThreads()}` : tf.getBackend();
-  const { train: trainSet, test: testSet } = await loadRunData(config, {
-    dataDir: options.dataDir,
-  });
-  const model = buildModel(config, { inputShape: trainSet.shape, numClasses: trainSet.numClasses });
+  const data = await openRunData(config, { dataDir: options.dataDir });
+  let model: tf.LayersModel;
+  try {
+    model = buildNetwork(config, { inputShape: data.inputShape, numClasses: data.numClasses });
+  } catch (err) {
+    data.close(); // decoding workers would keep the process alive
+    throw err;
+  }
   const optimizer = tf.train.adam(config.lr);
   const params = countParams(model);
-  const normalize = trainNormalization(trainSet); // train and test use the train statistics
-  const trainSubset = perClassSubset(config.dataset, config.trainSubset);
-  const stepsPerEpoch = numBatches(trainSet, { batchSize: config.batchSize, subset: trainSubset });
+  const stepsPerEpoch = data.stepsPerEpoch;
   const totalSteps = stepsPerEpoch * config.epochs;
   let state: TrainState = initialState();
   try {
@@ -151,18 +152,8 @@ async function train(
     while (state.epoch < config.epochs) {
       const epochStart = performance.now();
       const sessionSecondsBefore = state.accum.seconds;
-      for (
-        const batch of batches(trainSet, {
-          batchSize: config.batchSize,
-          seed: config.seed,
-          epoch: state.epoch,
-          shuffle: true,
-          augment: config.augment,
-          normalize,
-          subset: trainSubset,
-          startBatch: state.batch, // resume inside an epoch: same order, same augmentation
-        })
-      ) {
+      // Resume inside an epoch: same order, same augmentation.
+      for await (const batch of data.trainBatches(state.epoch, state.batch)) {
         setLearningRate(optimizer, learningRate(config, state.step, totalSteps));
         let res = trainStep(model, { x: batch.x, y: batch.y }, { optimizer });
         if (faultInjected(runId, state.step)) res = { ...res, loss: NaN };
@@ -209,7 +200,7 @@ async function train(
         }
       }
       const evalStart = performance.now();
-      const ev = evaluate(model, testBatches(testSet, config, normalize));
+      const ev = await evaluateRun(model, data);
       const a = state.accum;
       const seconds = a.seconds + (performance.now() - evalStart) / 1000;
       const core: EpochMetrics = {
@@ -257,7 +248,25 @@ async function train(
   } finally {
     model.dispose();
     optimizer.dispose();
+    data.close();
   }
+}
+
+/** Test loss and accuracy over the run's test batches (synchronous or streamed). */
+async function evaluateRun(
+  model: tf.LayersModel,
+  data: RunData,
+): Promise<{ loss: number; accuracy: number; size: number }> {
+  const test = data.testBatches();
+  if (Symbol.iterator in test) return evaluate(model, test);
+  let loss = 0, correct = 0, size = 0;
+  for await (const b of test) {
+    const r = evaluate(model, [{ x: b.x, y: b.y }]);
+    loss += r.loss * r.size;
+    correct += r.accuracy * r.size;
+    size += r.size;
+  }
+  return { loss: loss / size, accuracy: correct / size, size };
 }
 
 /**

@@ -87,3 +87,19 @@ Deno.test("run id: stable across versions (pinned value of the default config)",
 });
 
 const PINNED_DEFAULT_ID = "vgg_small-9802e46f55f4";
+
+Deno.test("imageSize: ImageNet only (default 224); other datasets keep their run ids", async () => {
+  assert.equal(makeConfig({ dataset: "imagenet" }).imageSize, 224);
+  assert.equal(makeConfig({ dataset: "imagenet", imageSize: 64 }).imageSize, 64);
+  const cifar = makeConfig({ imageSize: 64 });
+  assert.equal("imageSize" in cifar, false);
+  assert.equal(await runId(cifar), await runId(makeConfig({})));
+  assert.notEqual(
+    await runId(makeConfig({ dataset: "imagenet", imageSize: 64 })),
+    await runId(makeConfig({ dataset: "imagenet" })),
+  );
+  assert.throws(
+    () => makeConfig({ imageSize: 3 }),
+    /field 'imageSize' is 3; expected an integer ≥ 8/,
+  );
+});

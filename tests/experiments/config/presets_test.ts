@@ -32,5 +32,54 @@ Deno.test("presets: unknown name and bad seeds give one clear error", async () =
     /preset: unknown name 'fast'; expected one of smoke, quick, paper/,
   );
   await assert.rejects(() => planPreset("smoke", { seeds: 0 }), /--seeds: expected an integer/);
-  assert.deepEqual(Object.keys(PRESETS), ["smoke", "quick", "paper"]);
+  assert.deepEqual(Object.keys(PRESETS), [
+    "smoke",
+    "quick",
+    "paper",
+    "imagenet",
+    "imagenet-112",
+  ]);
+});
+
+Deno.test("preset imagenet: AlexNet baselines + BNN+ axes, ResNet-18 rows, paper claims, imagenet-112", async () => {
+  const p = getPreset("imagenet");
+  const runs = await planPreset("imagenet");
+  assert.equal(p.seeds, 1);
+  assert.ok(runs.every((r) => r.config.dataset === "imagenet" && r.config.imageSize === 224));
+  const labels = runs.map((r) => r.labels[0]);
+  for (
+    const l of [
+      "AlexNet: BNN+ (default)",
+      "AlexNet: BNN (ste, no α, no R)",
+      "AlexNet: XNOR-style (ste, fixed mean|W| α)",
+      "AlexNet: full precision",
+      "AlexNet: reg=none",
+      "AlexNet: reg=manhattan",
+      "AlexNet: α=none",
+      "AlexNet: α=fixed/channel",
+      "AlexNet: act=ste_sign",
+      "AlexNet: act=swish_sign β=10",
+      "ResNet-18 Bi-Real: BNN+ (default)",
+      "ResNet-18 Bi-Real: BNN (ste, no α, no R)",
+      "ResNet-18 Bi-Real: XNOR-style (ste, fixed mean|W| α)",
+      "ResNet-18 Bi-Real: full precision",
+    ]
+  ) assert.ok(labels.includes(l), l);
+  assert.equal(runs.length, 14);
+  // The ImageNet rows use a fixed β (larq PR #172: the paper's ImageNet runs did not learn β).
+  assert.ok(runs.every((r) => !r.config.trainableBeta));
+  const xnor = runs.find((r) => r.labels[0].startsWith("AlexNet: XNOR"))!.config;
+  assert.deepEqual([xnor.inputQuantizer, xnor.scale, xnor.regularizer], [
+    "ste_sign",
+    "fixed",
+    "none",
+  ]);
+  const notes = p.notes.join(" ");
+  assert.ok(/beats BNN by 4 points\s+and XNOR-Net by 2 points/.test(notes), notes);
+  assert.ok(notes.includes("44.2") && notes.includes("56.6"));
+
+  const small = await planPreset("imagenet-112");
+  assert.deepEqual(small.map((r) => r.labels[0]), runs.map((r) => r.labels[0]));
+  assert.ok(small.every((r) => r.config.imageSize === 112));
+  assert.ok(small.every((r, k) => r.runId !== runs[k].runId));
 });

@@ -3,7 +3,9 @@ import {
   dataShape,
   learnableSynthetic,
   loadRunData,
+  openRunData,
   perClassSubset,
+  type RunData,
   SYNTHETIC_SIZES,
   testSize,
   trainSize,
@@ -52,4 +54,110 @@ Deno.test("dataShape: from the dataset specs (real data) or the synthetic sizes,
   assert.deepEqual(dataShape("mnist").inputShape, DATASETS.mnist.shape);
   assert.deepEqual(dataShape("synthetic"), { inputShape: [16, 16, 3], numClasses: 4 });
   assert.notEqual(dataShape("cifar10").inputShape, DATASETS.cifar10.shape); // a copy
+  // ImageNet: the side is a run parameter (default 224), classes and sizes from IMAGENET.
+  assert.deepEqual(dataShape("imagenet"), { inputShape: [224, 224, 3], numClasses: 1000 });
+  assert.deepEqual(dataShape("imagenet", 112), { inputShape: [112, 112, 3], numClasses: 1000 });
+  assert.equal(trainSize({ dataset: "imagenet", trainSubset: null }), 1281167);
+  assert.equal(trainSize({ dataset: "imagenet", trainSubset: 10500 }), 10000); // 10 per class
+  assert.equal(testSize({ dataset: "imagenet", testSubset: null }), 50000);
 });
+
+Deno.test({
+  name:
+    "ImageNet run: two epochs of ResNet-18 Bi-Real (BNN+) on a generated JPEG folder learn; resume is exact",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const { initBackend } = await import("../../../lib/backend/mod.ts");
+    const { makeConfig, configKey, runId } = await import(
+      "../../../lib/experiments/config/config.ts"
+    );
+    const { executeRun } = await import("../../../lib/experiments/run/execute.ts");
+    const { join, materializeRuns, readJson, runDir } = await import(
+      "../../../lib/experiments/store/store.ts"
+    );
+    const { writeSyntheticImagenet } = await import("../../../lib/data/imagenet/synthetic.ts");
+    await initBackend({ quiet: true });
+    // Decode on the test's thread (worker pools are tested in tests/data/imagenet/pool_test.ts
+    // and give identical batches): starting workers would dominate this test's time.
+    const workersBefore = Deno.env.get("BNN_DECODE_WORKERS");
+    Deno.env.set("BNN_DECODE_WORKERS", "0");
+    const dir = await Deno.makeTempDir({ prefix: "imagenet_run_" });
+    try {
+      // 4 colour classes × 16 images of odd sizes, some grayscale/CMYK (those carry no colour).
+      await writeSyntheticImagenet(`${dir}/data`, {
+        classes: 4,
+        trainPerClass: 16,
+        valPerClass: 8,
+        valLayout: "csv",
+        minSide: 24,
+        maxSide: 40,
+      });
+      const config = makeConfig({
+        model: "resnet18_bireal",
+        width: 1 / 8,
+        dataset: "imagenet",
+        imageSize: 32,
+        batchSize: 8,
+        epochs: 2,
+        lr: 3e-3,
+        augment: true,
+      });
+      assert.deepEqual(openRunDataShape(await openRunData(config, { dataDir: `${dir}/data` })), {
+        inputShape: [32, 32, 3],
+        numClasses: 4,
+        stepsPerEpoch: 8,
+      });
+      const run = async (results: string, stopAfter?: number) => {
+        const id = await runId(config);
+        materializeRuns(results, "t", [{
+          runId: id,
+          configKey: await configKey(config),
+          labels: ["BNN+"],
+          axes: ["baseline"],
+          config,
+        }]);
+        let steps = 0;
+        const opts = {
+          resultsDir: results,
+          preset: "t",
+          dataDir: `${dir}/data`,
+          onEvent: (e: { t: string }) => e.t === "step" && steps++,
+          stepEventMs: 0,
+          shouldStop: () => stopAfter !== undefined && steps >= stopAfter,
+        };
+        const first = await executeRun(id, opts);
+        if (stopAfter === undefined) return first;
+        assert.equal(first.status, "interrupted");
+        return await executeRun(id, { ...opts, shouldStop: () => false });
+      };
+      const whole = await run(`${dir}/a`);
+      assert.equal(whole.status, "done", String(whole.reason));
+      const id = await runId(config);
+      const metrics = Deno.readTextFileSync(join(runDir(`${dir}/a`, "t", id), "metrics.jsonl"))
+        .trim().split("\n").map((l) => JSON.parse(l));
+      assert.equal(metrics.length, 2);
+      assert.ok(metrics[1].loss < metrics[0].loss, `loss ${metrics[0].loss} → ${metrics[1].loss}`);
+      // Chance is 25 %; the classes differ in colour, which the real-valued shortcuts carry.
+      assert.ok(metrics[1].testAcc >= 0.5, `test accuracy ${metrics[1].testAcc}`);
+      // Interrupted after 4 steps of epoch 1 and resumed: the same numbers.
+      const resumed = await run(`${dir}/b`, 4);
+      assert.equal(resumed.status, "done", String(resumed.reason));
+      const m2 = Deno.readTextFileSync(join(runDir(`${dir}/b`, "t", id), "metrics.jsonl"))
+        .trim().split("\n").map((l) => JSON.parse(l));
+      const core = (m: Record<string, number>[]) =>
+        m.map((x) => [x.loss, x.trainAcc, x.testLoss, x.testAcc]);
+      assert.deepEqual(core(m2), core(metrics));
+      assert.ok(readJson(join(runDir(`${dir}/b`, "t", id), "summary.json")));
+    } finally {
+      if (workersBefore === undefined) Deno.env.delete("BNN_DECODE_WORKERS");
+      else Deno.env.set("BNN_DECODE_WORKERS", workersBefore);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+function openRunDataShape(d: RunData) {
+  d.close();
+  return { inputShape: d.inputShape, numClasses: d.numClasses, stepsPerEpoch: d.stepsPerEpoch };
+}
