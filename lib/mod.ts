@@ -45,10 +45,13 @@ export * from "./regularizers.ts";
 export * from "./layers/mod.ts";
 export {
   buildModel,
+  buildNetwork,
+  buildResnet,
   countParams,
   layerList,
   MODEL_NAMES,
   type ModelDataShape,
+  modelMacs,
   type ModelName,
   type ModelSpec,
 } from "./models.ts";

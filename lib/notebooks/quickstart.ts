@@ -5,7 +5,7 @@
  * @module
  */
 import type { tf } from "../tf.ts";
-import { buildModel, type ModelDataShape } from "../models.ts";
+import { buildNetwork, type ModelDataShape } from "../models.ts";
 import {
   configKey,
   type ExperimentConfig,
@@ -42,13 +42,19 @@ export interface QuickstartResult {
   summary: RunSummary | null;
   metrics: EpochMetrics[];
   /** A freshly built model of the same architecture (for `summary(model)`). */
-  model: tf.Sequential;
+  model: tf.LayersModel;
   resultsDir: string;
 }
 
-/** Input shape and classes of a dataset, without loading it (from `lib/data/specs.ts`). */
-export function quickstartDataShape(dataset: ExperimentConfig["dataset"]): ModelDataShape {
-  return dataShape(dataset);
+/**
+ * Input shape and classes of a dataset, without loading it (from `lib/data/specs.ts`; ImageNet at
+ * side `imageSize`, default 224).
+ */
+export function quickstartDataShape(
+  dataset: ExperimentConfig["dataset"],
+  imageSize?: number,
+): ModelDataShape {
+  return dataShape(dataset, imageSize);
 }
 
 /**
@@ -98,7 +104,7 @@ export async function trainQuickstart(options: QuickstartOptions = {}): Promise<
     status: outcome.status,
     summary: outcome.summary ?? null,
     metrics,
-    model: buildModel(config, quickstartDataShape(config.dataset)),
+    model: buildNetwork(config, quickstartDataShape(config.dataset, config.imageSize)),
     resultsDir,
   };
 }
