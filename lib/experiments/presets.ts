@@ -71,8 +71,15 @@ export const STANDARD_ROWS: readonly string[] = [
   "act=swish_sign β=2",
   "act=swish_sign β=10",
 ];
-/** The rows of every preset that get all of its seeds (the paired tests' references). */
-export const HEADLINE_ROWS: readonly string[] = ["BNN+ (default)", "BNN (ste, no α, no R)"];
+/**
+ * Row labels the tables' paired differences refer to (per model: "AlexNet: BNN+ (default)" …).
+ */
+export const REFERENCE_ROWS = {
+  default: "BNN+ (default)",
+  baseline: "BNN (ste, no α, no R)",
+} as const;
+/** The rows of `standard` that get all of its seeds (the paired tests' references). */
+export const HEADLINE_ROWS: readonly string[] = [REFERENCE_ROWS.default, REFERENCE_ROWS.baseline];
 /** Seeds of the non-headline rows of `standard`. */
 export const STANDARD_OTHER_SEEDS = 2;
 

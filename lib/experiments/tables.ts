@@ -7,7 +7,17 @@
  * @module
  */
 import type { ExperimentConfig } from "./config.ts";
-import { getPreset, planPreset, PRESETS } from "./presets.ts";
+import { numClasses, trainSize } from "./data_setup.ts";
+import {
+  chanceFlag,
+  formatComparison,
+  formatInterval,
+  type RowStatistics,
+  rowStatistics,
+  statisticsLine,
+  type TableStatistics,
+} from "../results/statistics.ts";
+import { getPreset, planPreset, PRESETS, REFERENCE_ROWS } from "./presets.ts";
 import { formatDuration } from "./progress.ts";
 import {
   join,
@@ -37,6 +47,13 @@ export interface TableRow {
   secondsPerRun: number | null;
   backends: string[];
   status: "ok" | "failed" | "partial" | "pending";
+  /**
+   * Runs left out of the mean because their training accuracy after epoch 1 was at chance (see
+   * `docs/statistics.md`); their accuracies are listed, not averaged in.
+   */
+  flagged: { runId: string; seed: number; flag: string; testAcc: number | null }[];
+  /** n, CI and paired differences against the BNN+ default and BNN rows (docs/statistics.md). */
+  stats: RowStatistics | null;
 }
 
 /** The paper's published CIFAR-10 headline numbers (abstracts; see notes/paper.md §1, §4.1). */
@@ -66,6 +83,50 @@ export function meanStd(xs: number[]): { mean: number | null; std: number | null
   return { mean, std: Math.sqrt(v) };
 }
 
+/** The broken-recipe flag of a run (training accuracy at chance after epoch 1), or null. */
+export function runFlag(r: StoredRun): string | null {
+  return chanceFlag(
+    r.metrics[0]?.trainAcc,
+    trainSize(r.record.config),
+    numClasses(r.record.config.dataset),
+  );
+}
+
+/**
+ * Fills each row's `stats` (rows of one model are compared with that model's BNN+ default and
+ * BNN rows, see {@link REFERENCE_ROWS}) and returns the statistics of the table's first model
+ * (the header's "seeds to resolve 1 point"; null without runs).
+ */
+export function attachStatistics(rows: TableRow[], runs: StoredRun[]): TableStatistics | null {
+  const byKey = new Map<string, StoredRun[]>();
+  for (const r of runs) {
+    byKey.set(r.record.configKey, [...(byKey.get(r.record.configKey) ?? []), r]);
+  }
+  const models = [...new Set(rows.map((r) => r.config.model))];
+  let first: TableStatistics | null = null;
+  for (const model of models) {
+    const mine = rows.filter((r) => r.config.model === model);
+    const ref = (label: string) =>
+      mine.find((r) => r.label === label || r.label.endsWith(`: ${label}`))?.configKey;
+    const stats = rowStatistics(
+      mine.map((row) => ({
+        key: row.configKey,
+        runs: (byKey.get(row.configKey) ?? []).map((r) => ({
+          seed: r.record.config.seed,
+          value: r.summary?.status === "done" && r.summary.finalTestAcc !== null
+            ? 100 * r.summary.finalTestAcc
+            : null,
+          flag: runFlag(r),
+        })),
+      })),
+      { defaultKey: ref(REFERENCE_ROWS.default), baselineKey: ref(REFERENCE_ROWS.baseline) },
+    );
+    mine.forEach((row, i) => (row.stats = stats.rows[i]));
+    first ??= stats;
+  }
+  return first;
+}
+
 /** Builds the rows from stored runs, in the preset's grid order (unknown configs last). */
 export async function buildRows(runs: StoredRun[], preset: string): Promise<TableRow[]> {
   const order = new Map<string, number>();
@@ -81,7 +142,10 @@ export async function buildRows(runs: StoredRun[], preset: string): Promise<Tabl
   const rows: TableRow[] = [];
   for (const [key, g] of groups) {
     g.sort((a, b) => a.record.config.seed - b.record.config.seed);
-    const done = g.filter((r) => r.summary?.status === "done");
+    const flagOf = runFlag;
+    const all = g.filter((r) => r.summary?.status === "done");
+    const flagged = all.filter((r) => flagOf(r) !== null);
+    const done = all.filter((r) => flagOf(r) === null);
     const failed = g.filter((r) => r.summary?.status === "failed");
     const acc = meanStd(done.map((r) => 100 * (r.summary!.finalTestAcc ?? NaN)));
     const train = meanStd(done.map((r) => 100 * (r.summary!.finalTrainAcc ?? NaN)));
@@ -95,7 +159,7 @@ export async function buildRows(runs: StoredRun[], preset: string): Promise<Tabl
       config,
       runIds: g.map((r) => r.record.runId),
       seedsPlanned: g.length,
-      seedsDone: done.length,
+      seedsDone: all.length,
       failed: failed.map((r) => ({ runId: r.record.runId, reason: r.summary!.reason ?? "failed" })),
       testAccMean: acc.mean,
       testAccStd: acc.std,
@@ -105,17 +169,25 @@ export async function buildRows(runs: StoredRun[], preset: string): Promise<Tabl
       backends: [...new Set(g.flatMap((r) => r.summary?.backends ?? []))],
       status: failed.length > 0
         ? "failed"
-        : done.length === g.length
+        : all.length === g.length
         ? "ok"
-        : done.length > 0
+        : all.length > 0
         ? "partial"
         : "pending",
+      flagged: flagged.map((r) => ({
+        runId: r.record.runId,
+        seed: r.record.config.seed,
+        flag: flagOf(r)!,
+        testAcc: r.summary!.finalTestAcc === null ? null : 100 * r.summary!.finalTestAcc,
+      })),
+      stats: null,
     });
   }
   rows.sort((a, b) =>
     (order.get(a.configKey) ?? 1e9) - (order.get(b.configKey) ?? 1e9) ||
     (a.label < b.label ? -1 : 1)
   );
+  attachStatistics(rows, runs);
   return rows;
 }
 
@@ -139,14 +211,29 @@ function ours(rows: TableRow[]): string[] {
   ];
 }
 
+/** The "flagged" note of a row: runs at chance after epoch 1, left out of the mean. */
+function flaggedNote(r: TableRow): string {
+  if (r.flagged.length === 0) return "";
+  return `; ${r.flagged.length} run(s) at chance after epoch 1, not averaged: ` +
+    r.flagged.map((f) =>
+      `seed ${f.seed} (test ${f.testAcc === null ? "?" : f.testAcc.toFixed(2)} %)`
+    ).join(", ");
+}
+
 function mdRow(r: TableRow): string {
   const label = cell(r.label) + (r.aliases.length ? ` (= ${cell(r.aliases.join("; "))})` : "");
   const status = r.status +
-    (r.failed.length ? `: ${cell(r.failed.map((f) => f.reason).join("; "))}` : "");
+    (r.failed.length ? `: ${cell(r.failed.map((f) => f.reason).join("; "))}` : "") +
+    cell(flaggedNote(r));
+  const st = r.stats;
   return [
     label,
     factors(r.config),
+    st ? st.summary.n : "—",
     fmtAcc(r),
+    st ? formatInterval(st.summary.ci) : "—",
+    st ? formatComparison(st.vsDefault) : "—",
+    st ? formatComparison(st.vsBaseline) : "—",
     r.trainAccMean?.toFixed(2) ?? "—",
     `${r.seedsDone}/${r.seedsPlanned}`,
     r.epochs ?? "—",
@@ -219,7 +306,8 @@ export async function writeTables(
   removeStaleTemps(presetDir(resultsDir, preset)); // left by a kill -9 during an earlier write
   const runs = readRuns(resultsDir, preset);
   const rows = await buildRows(runs, preset);
-  const header = tableHeader(preset, runs);
+  const stats = attachStatistics(rows, runs);
+  const header = { ...tableHeader(preset, runs), statistics: statisticsLine(stats) };
   const notes = PRESETS[preset] ? getPreset(preset).notes : [];
   const dir = presetDir(resultsDir, preset);
   const paths = {
@@ -227,7 +315,21 @@ export async function writeTables(
     csv: join(dir, "table.csv"),
     json: join(dir, "table.json"),
   };
-  writeJsonAtomic(paths.json, { preset, header, notes, rows, paper: PAPER_NUMBERS });
+  writeJsonAtomic(paths.json, {
+    preset,
+    header,
+    notes,
+    statistics: stats
+      ? {
+        pooledDiffStd: stats.pooledDiffStd,
+        seedsToResolve: stats.seedsToResolve,
+        delta: stats.delta,
+        level: stats.level,
+      }
+      : null,
+    rows,
+    paper: PAPER_NUMBERS,
+  });
   const csvCols = [
     "label",
     "axis",
@@ -236,8 +338,22 @@ export async function writeTables(
     "factors",
     "seeds_done",
     "seeds_planned",
+    "n",
     "test_acc_mean",
     "test_acc_std",
+    "ci95_low",
+    "ci95_high",
+    "diff_vs_default",
+    "diff_vs_default_ci95_low",
+    "diff_vs_default_ci95_high",
+    "p_vs_default",
+    "significant_vs_default",
+    "diff_vs_bnn",
+    "diff_vs_bnn_ci95_low",
+    "diff_vs_bnn_ci95_high",
+    "p_vs_bnn",
+    "significant_vs_bnn",
+    "excluded_at_chance",
     "train_acc_mean",
     "epochs",
     "seconds_per_run",
@@ -249,6 +365,12 @@ export async function writeTables(
     const s = v === null || v === undefined ? "" : String(v);
     return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
   };
+  const num = (v: number | undefined, d = 4) =>
+    v === undefined || !Number.isFinite(v) ? "" : v.toFixed(d);
+  const cmp = (c: RowStatistics["vsDefault"] | undefined) =>
+    c && c.n >= 2
+      ? [num(c.meanDiff), num(c.ci[0]), num(c.ci[1]), num(c.p, 6), String(c.significant)]
+      : ["", "", "", "", ""];
   const csv = [csvCols.join(",")].concat(rows.map((r) =>
     [
       r.label,
@@ -258,8 +380,14 @@ export async function writeTables(
       factors(r.config),
       r.seedsDone,
       r.seedsPlanned,
+      r.stats?.summary.n,
       r.testAccMean?.toFixed(4),
       r.testAccStd?.toFixed(4),
+      num(r.stats?.summary.ci[0]),
+      num(r.stats?.summary.ci[1]),
+      ...cmp(r.stats?.vsDefault),
+      ...cmp(r.stats?.vsBaseline),
+      r.flagged.map((f) => `seed ${f.seed}`).join(" "),
       r.trainAccMean?.toFixed(4),
       r.epochs,
       r.secondsPerRun?.toFixed(1),
@@ -276,8 +404,9 @@ export async function writeTables(
     "",
     ...notes.map((n) => `> ${n}`),
     "",
-    "| row | factors | test acc % (mean ± std) | train acc % | seeds | epochs | s/run | backend | status |",
-    "|---|---|---|---|---|---|---|---|---|",
+    "| row | factors | n | test acc % (mean ± std) | 95 % CI | Δ vs BNN+ default [95 % CI] | " +
+    "Δ vs BNN [95 % CI] | train acc % | seeds | epochs | s/run | backend | status |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows.map(mdRow),
     "",
     "## The paper's published CIFAR-10 numbers (for orientation, not comparable at reduced scale)",

@@ -3,7 +3,15 @@
  *
  * @module
  */
-import { PRESETS } from "../experiments/presets.ts";
+import { PRESETS, REFERENCE_ROWS } from "../experiments/presets.ts";
+import { numClasses, trainSize } from "../experiments/data_setup.ts";
+import { DATASET_NAMES, type ExperimentConfig } from "../experiments/config.ts";
+import {
+  chanceFlag,
+  type RowStatistics,
+  rowStatistics,
+  type TableStatistics,
+} from "./statistics.ts";
 import type { EpochRecordView, RunView } from "./runs.ts";
 
 let gridOrder: Map<string, number> | null = null;
@@ -19,6 +27,20 @@ export function gridPosition(label: string): number {
     }
   }
   return gridOrder.get(label) ?? Infinity;
+}
+
+/**
+ * The broken-recipe flag of a run: its training accuracy after epoch 1 is still at chance
+ * (see `chanceFlag`), or null (also when the config does not say which dataset it used).
+ */
+export function runChanceFlag(run: RunView): string | null {
+  const c = run.record.config as Partial<ExperimentConfig>;
+  if (!c.dataset || !DATASET_NAMES.includes(c.dataset) || c.trainSubset === undefined) return null;
+  return chanceFlag(
+    run.metrics[0]?.trainAcc,
+    trainSize({ dataset: c.dataset, trainSubset: c.trainSubset }),
+    numClasses(c.dataset),
+  );
 }
 
 /** One row of an ablation table. */
@@ -74,8 +96,9 @@ export function groupRows(runs: RunView[], axis: string): Map<string, RunView[]>
 export function ablationRows(runs: RunView[], axis: string): AblationRow[] {
   const rows: AblationRow[] = [];
   for (const [label, group] of groupRows(runs, axis)) {
+    // Runs at chance after epoch 1 are left out of the mean (listed by the tables' statistics).
     const done = group.filter((r) =>
-      r.summary?.status === "done" && r.summary.finalTestAcc !== null
+      r.summary?.status === "done" && r.summary.finalTestAcc !== null && !runChanceFlag(r)
     );
     const { mean, std } = meanStd(done.map((r) => r.summary!.finalTestAcc as number));
     rows.push({
@@ -91,6 +114,47 @@ export function ablationRows(runs: RunView[], axis: string): AblationRow[] {
     });
   }
   return rows;
+}
+
+/**
+ * Statistics of every row (config) of `runs`, keyed by config key: final test accuracy in %,
+ * n / mean / std / 95 % CI, paired differences against the same model's BNN+ default and BNN
+ * rows, runs excluded as at chance. `table` is the first model's table-level statistics (pooled
+ * paired spread, seeds to resolve 1 point); null without runs.
+ */
+export function runsStatistics(
+  runs: RunView[],
+): { byKey: Map<string, RowStatistics>; table: TableStatistics | null } {
+  const groups = new Map<string, RunView[]>();
+  for (const r of runs) {
+    groups.set(r.record.configKey, [...(groups.get(r.record.configKey) ?? []), r]);
+  }
+  const modelOf = (g: RunView[]) => String(g[0].record.config.model ?? "vgg_small");
+  const models = [...new Set([...groups.values()].map(modelOf))];
+  const byKey = new Map<string, RowStatistics>();
+  let table: TableStatistics | null = null;
+  for (const model of models) {
+    const mine = [...groups.entries()].filter(([, g]) => modelOf(g) === model);
+    const ref = (label: string) =>
+      mine.find(([, g]) => g[0].record.labels.some((l) => l === label || l.endsWith(`: ${label}`)))
+        ?.[0];
+    const stats = rowStatistics(
+      mine.map(([key, g]) => ({
+        key,
+        runs: g.map((r) => ({
+          seed: Number(r.record.config.seed ?? 0),
+          value: r.summary?.status === "done" && r.summary.finalTestAcc !== null
+            ? 100 * r.summary.finalTestAcc
+            : null,
+          flag: runChanceFlag(r),
+        })),
+      })),
+      { defaultKey: ref(REFERENCE_ROWS.default), baselineKey: ref(REFERENCE_ROWS.baseline) },
+    );
+    for (const row of stats.rows) byKey.set(row.key, row);
+    table ??= stats;
+  }
+  return { byKey, table };
 }
 
 /** A mean learning curve of one row. */

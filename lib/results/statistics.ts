@@ -353,6 +353,24 @@ export function atChance(
   return { atChance: accuracy <= threshold, chance, threshold };
 }
 
+/**
+ * The flag of a run whose training accuracy after its first epoch (`trainAcc`, a fraction,
+ * measured on `n` examples of `classes` classes) is still at chance ({@link atChance}), or null.
+ * Null too when there is no first epoch to judge.
+ */
+export function chanceFlag(
+  trainAcc: number | null | undefined,
+  n: number,
+  classes: number,
+): string | null {
+  if (trainAcc === null || trainAcc === undefined || !Number.isFinite(trainAcc)) return null;
+  const c = atChance(trainAcc, n, classes);
+  return c.atChance
+    ? `train acc ${(100 * trainAcc).toFixed(1)} % after epoch 1 is at chance ` +
+      `(≤ ${(100 * c.threshold).toFixed(1)} % = 1/${classes} + 3σ)`
+    : null;
+}
+
 /** One run of a row, as {@link rowStatistics} needs it. */
 export interface RowRun {
   seed: number;
@@ -487,17 +505,29 @@ export function rowStatistics(
   };
 }
 
+/** The header line of a table on its statistics: how, spread, seeds to resolve 1 point. */
+export function statisticsLine(stats: TableStatistics | null): string {
+  const how = "paired over the seeds two rows share; 95 % CIs from Student's t; " +
+    "'n.s.' = the difference's CI includes 0 (p ≥ 0.05); see docs/statistics.md";
+  if (!stats || stats.pooledDiffStd === null) {
+    return `${how}. Too few seeds to measure the paired spread.`;
+  }
+  return `${how}. Pooled std of paired differences vs BNN+ (default): ` +
+    `${stats.pooledDiffStd.toFixed(2)} pts → ${stats.seedsToResolve} seeds per row resolve a ` +
+    `${stats.delta}-point difference (two-sided paired t-test, α 0.05, power 80 %)`;
+}
+
 /** `lo … hi` with `digits` decimals, e.g. "[−1.20, 3.40]" (— when not finite). */
 export function formatInterval(ci: readonly [number, number], digits = 2): string {
   if (!Number.isFinite(ci[0]) || !Number.isFinite(ci[1])) return "—";
   return `[${ci[0].toFixed(digits)}, ${ci[1].toFixed(digits)}]`;
 }
 
-/** A p-value for tables: "<0.001", or 3 decimals / 2 significant digits; "—" when NaN. */
+/** A p-value for tables: "<0.001", 3 decimals below 0.1, else 2; "—" when NaN. */
 export function formatP(p: number): string {
   if (!Number.isFinite(p)) return "—";
   if (p < 0.001) return "<0.001";
-  return p < 0.01 ? p.toFixed(3) : p.toFixed(2);
+  return p < 0.1 ? p.toFixed(3) : p.toFixed(2);
 }
 
 /**
@@ -507,7 +537,7 @@ export function formatP(p: number): string {
 export function formatComparison(c: RowComparison | null, digits = 2): string {
   if (!c || c.n < 2) return "—";
   const sign = c.meanDiff >= 0 ? "+" : "";
-  return `${sign}${c.meanDiff.toFixed(digits)} ${formatInterval(c.ci, digits)} p=${formatP(c.p)}${
-    c.significant ? "" : " n.s."
-  }`;
+  const p = formatP(c.p);
+  return `${sign}${c.meanDiff.toFixed(digits)} ${formatInterval(c.ci, digits)} ` +
+    `p${p.startsWith("<") ? "" : "="}${p}${c.significant ? "" : " n.s."}`;
 }

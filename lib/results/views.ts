@@ -8,7 +8,13 @@
 import { type DataTable, dataTable } from "../notebooks/table.ts";
 import { baseLayout, type Figure } from "../plots/figure.ts";
 import { accuracyBarsFigure, learningCurvesFigure } from "../plots/training_figures.ts";
-import { ablationRows, groupRows, meanCurves } from "./aggregate.ts";
+import { ablationRows, groupRows, meanCurves, runsStatistics } from "./aggregate.ts";
+import {
+  formatComparison,
+  formatInterval,
+  type RowStatistics,
+  statisticsLine,
+} from "./statistics.ts";
 import { paperComparison } from "./paper.ts";
 import {
   axesOf,
@@ -129,18 +135,41 @@ export async function openResults(
   };
 }
 
-/** The ablation table of `axis` (accuracy in %, mean ± std over seeds). */
+/**
+ * The statistics columns of a row (docs/statistics.md): n, 95 % CI of the mean, paired
+ * difference vs the BNN+ default and vs BNN ([95 % CI] p, "n.s." when not significant), and the
+ * runs left out as at chance after epoch 1.
+ */
+function statColumns(st: RowStatistics | undefined): Record<string, string | number> {
+  return {
+    n: st?.summary.n ?? 0,
+    "95 % CI": st ? formatInterval(st.summary.ci) : "–",
+    "Δ vs BNN+ default [95 % CI]": st ? formatComparison(st.vsDefault) : "–",
+    "Δ vs BNN [95 % CI]": st ? formatComparison(st.vsBaseline) : "–",
+    "at chance (excluded)": st?.excluded.map((e) => `seed ${e.seed}`).join(", ") || "",
+  };
+}
+
+/**
+ * The ablation table of `axis`: final test accuracy in %, mean ± std over seeds, with n, the 95 %
+ * CI and the paired differences against the BNN+ default and BNN rows (caption: the seeds a
+ * 1-point difference needs at the measured spread).
+ */
 export function ablationTable(runs: RunView[], axis: string): DataTable {
+  const stats = runsStatistics(runs);
   return dataTable(
     ablationRows(runs, axis).map((r) => ({
       [AXIS_TITLES[axis] ?? axis]: r.label,
       "test acc %": acc(r.mean, r.std),
+      ...statColumns(stats.byKey.get(r.configKey)),
       seeds: `${r.n}/${r.runs}`,
       epochs: r.epochs,
       "train s/run": Number.isFinite(r.seconds) ? Math.round(r.seconds) : null,
       backend: r.backend,
     })),
-    { caption: `Ablation: ${AXIS_TITLES[axis] ?? axis}` },
+    {
+      caption: `Ablation: ${AXIS_TITLES[axis] ?? axis}. Statistics: ${statisticsLine(stats.table)}`,
+    },
   );
 }
 
@@ -202,18 +231,24 @@ export function paperTable(runs: RunView[]): DataTable {
 
 /** Every row of every axis in one table (axis, row, accuracy mean ± std, seeds, epochs, time). */
 export function fullTable(runs: RunView[]): DataTable {
+  const stats = runsStatistics(runs);
   const rows = axesOf(runs).flatMap((axis) =>
     ablationRows(runs, axis).map((r) => ({
       factor: AXIS_TITLES[axis] ?? axis,
       row: r.label,
       "test acc %": acc(r.mean, r.std),
+      ...statColumns(stats.byKey.get(r.configKey)),
       seeds: `${r.n}/${r.runs}`,
       epochs: r.epochs,
       "train s/run": Number.isFinite(r.seconds) ? Math.round(r.seconds) : null,
       backend: r.backend,
     }))
   );
-  return dataTable(rows, { caption: "All ablation rows (final test accuracy, mean ± std)" });
+  return dataTable(rows, {
+    caption: `All ablation rows (final test accuracy, mean ± std). Statistics: ${
+      statisticsLine(stats.table)
+    }`,
+  });
 }
 
 interface TelemetryLine {

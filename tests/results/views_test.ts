@@ -135,3 +135,23 @@ Deno.test("telemetry per epoch: size-weighted over layers, mean over seeds", () 
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("ablationTable/fullTable: n, CI and paired differences vs the BNN+ default", () => {
+  const dir = writeFakeStore(Deno.makeTempDirSync(), "quick", standardRuns());
+  try {
+    const runs = readRuns("quick", { resultsDir: dir });
+    const t = ablationTable(runs, "regularizer");
+    const none = t.rows[0];
+    // reg=none − default at seeds 0, 1: d = [−10, −8] → mean −9, sem 1, t = −9 with 1 dof:
+    // p = 1 − (2/π)·atan 9 = 0.0704, CI −9 ± 12.7062.
+    assert.equal(none.n, 2);
+    assert.equal(none["Δ vs BNN+ default [95 % CI]"], "-9.00 [-21.71, 3.71] p=0.070 n.s.");
+    assert.equal(none["Δ vs BNN [95 % CI]"], "—"); // no BNN row in this store
+    assert.equal(t.rows[2]["Δ vs BNN+ default [95 % CI]"], "—"); // the default itself
+    assert.match(t.markdown, /seeds per row resolve a 1-point difference/);
+    const full = fullTable(runs);
+    assert.equal(full.rows[1]["95 % CI"], "[26.59, 77.41]"); // 52 ± 12.7062·2
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
