@@ -9,3 +9,5 @@ export * from "./aggregate.ts";
 export * from "./paper.ts";
 export * from "./views.ts";
 export * from "./report.ts";
+export * from "./statistics.ts";
+export * from "./ranking.ts";

@@ -16,6 +16,7 @@ import {
   statisticsLine,
 } from "./statistics.ts";
 import { paperComparison } from "./paper.ts";
+import { rankingAgreement, rankingOverEpochs, rowCurves, rowFinals } from "./ranking.ts";
 import {
   axesOf,
   displayPath,
@@ -211,6 +212,74 @@ export function ablationCurves(
     },
   );
   return fig;
+}
+
+/** The main model of a set of runs: VGG-small when present (the ablation grid's model). */
+function mainModel(runs: RunView[]): string {
+  const models = [...new Set(runs.map((r) => String(r.record.config.model ?? "vgg_small")))];
+  return models.includes("vgg_small") ? "vgg_small" : models[0] ?? "vgg_small";
+}
+
+/**
+ * Ranking stability over training: Kendall τ-b between the rows' ranking (mean test accuracy over
+ * seeds) at each epoch and at the last epoch, over the rows of the main model.
+ */
+export function rankingStabilityTable(runs: RunView[]): DataTable {
+  const curves = rowCurves(runs, { model: mainModel(runs) });
+  return dataTable(
+    rankingOverEpochs(curves).map((t) => ({
+      epoch: t.epoch,
+      "Kendall τ-b vs last epoch": Number.isFinite(t.tau) ? t.tau.toFixed(3) : "–",
+      rows: t.rows,
+    })),
+    {
+      caption: "Ranking stability: does the ranking of rows at epoch e match the final one? " +
+        "(τ = 1: same order; 0: unrelated; −1: reversed)",
+    },
+  );
+}
+
+/** {@link rankingStabilityTable} as a line plot of τ per epoch. */
+export function rankingStabilityFigure(runs: RunView[]): Figure {
+  const taus = rankingOverEpochs(rowCurves(runs, { model: mainModel(runs) }))
+    .filter((t) => Number.isFinite(t.tau));
+  if (taus.length === 0) throw new Error("rankingStabilityFigure: fewer than 2 rows with metrics");
+  const fig = learningCurvesFigure(
+    [{
+      name: "τ-b vs last epoch",
+      epochs: taus.map((t) => t.epoch),
+      values: taus.map((t) => t.tau),
+    }],
+    { metric: "Kendall τ-b", title: "Ranking of rows at each epoch vs at the last epoch" },
+  );
+  fig.layout.yaxis = { ...(fig.layout.yaxis as object), range: [-1.05, 1.05] };
+  return fig;
+}
+
+/**
+ * Does one preset's ranking predict another's? Kendall τ-b between the final mean test accuracy
+ * of the rows (matched by label) of `a` and `b`, and the pairs of rows whose order flips.
+ */
+export function presetAgreementTable(
+  a: { preset: string; runs: RunView[] },
+  b: { preset: string; runs: RunView[] },
+): DataTable {
+  const r = rankingAgreement(
+    rowFinals(a.runs, { model: mainModel(a.runs) }),
+    rowFinals(b.runs, { model: mainModel(b.runs) }),
+  );
+  return dataTable(
+    [{
+      presets: `${a.preset} → ${b.preset}`,
+      "common rows": r.common.length,
+      "Kendall τ-b": Number.isFinite(r.tau) ? r.tau.toFixed(3) : "–",
+      "pairs flipped": `${r.flips.length} of ${(r.common.length * (r.common.length - 1)) / 2}`,
+      "flipped pairs": r.flips.map(([x, y]) => `${x} / ${y}`).join("; "),
+      [`only in ${a.preset}`]: r.onlyA.join("; "),
+      [`only in ${b.preset}`]: r.onlyB.join("; "),
+    }],
+    { caption: `Does ${a.preset} predict ${b.preset}? Ranking of the rows' final test accuracy` },
+  );
 }
 
 /** Our BNN+ default against the paper's published numbers. */

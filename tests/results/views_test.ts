@@ -7,6 +7,8 @@ import {
   fullTable,
   openResults,
   paperTable,
+  presetAgreementTable,
+  rankingStabilityTable,
   telemetryValue,
 } from "../../lib/results/views.ts";
 import { readRuns } from "../../lib/results/runs.ts";
@@ -151,6 +153,23 @@ Deno.test("ablationTable/fullTable: n, CI and paired differences vs the BNN+ def
     assert.match(t.markdown, /seeds per row resolve a 1-point difference/);
     const full = fullTable(runs);
     assert.equal(full.rows[1]["95 % CI"], "[26.59, 77.41]"); // 52 ± 12.7062·2
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("rankingStabilityTable / presetAgreementTable: τ per epoch and across presets", () => {
+  const dir = writeFakeStore(Deno.makeTempDirSync(), "quick", standardRuns());
+  try {
+    const runs = readRuns("quick", { resultsDir: dir });
+    // vgg rows: default (0.5 → 0.61), reg=none (0.4 → 0.52), α=none (0.3 → 0.45): same order at
+    // both epochs (reg=manhattan failed, AlexNet is another model).
+    const t = rankingStabilityTable(runs);
+    assert.deepEqual(t.rows.map((r) => r["Kendall τ-b vs last epoch"]), ["1.000", "1.000"]);
+    assert.deepEqual(t.rows.map((r) => r.rows), [3, 3]);
+    const a = presetAgreementTable({ preset: "quick", runs }, { preset: "standard", runs });
+    assert.equal(a.rows[0]["Kendall τ-b"], "1.000");
+    assert.equal(a.rows[0]["pairs flipped"], "0 of 3");
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
