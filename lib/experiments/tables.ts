@@ -206,7 +206,8 @@ function ours(rows: TableRow[]): string[] {
     "",
     ...pick.map((r) =>
       `- ${r.label}, ${r.config.model} ×${r.config.width}, ${r.config.epochs} epochs: ` +
-      `${r.testAccMean!.toFixed(2)} ± ${r.testAccStd!.toFixed(2)} % (${r.seedsDone} seeds)`
+      `${r.testAccMean!.toFixed(2)} ± ${r.testAccStd!.toFixed(2)} % (${r.stats?.summary.n ?? 0} ` +
+      `seeds; 95 % CI ${r.stats ? formatInterval(r.stats.summary.ci) : "—"})`
     ),
   ];
 }
