@@ -7,9 +7,8 @@
  * @module
  */
 import type { ExperimentConfig } from "./config.ts";
-import { numClasses, trainSize } from "./data_setup.ts";
+import { runChanceFlag } from "../results/aggregate.ts";
 import {
-  chanceFlag,
   formatComparison,
   formatInterval,
   type RowStatistics,
@@ -85,11 +84,7 @@ export function meanStd(xs: number[]): { mean: number | null; std: number | null
 
 /** The broken-recipe flag of a run (training accuracy at chance after epoch 1), or null. */
 export function runFlag(r: StoredRun): string | null {
-  return chanceFlag(
-    r.metrics[0]?.trainAcc,
-    trainSize(r.record.config),
-    numClasses(r.record.config.dataset),
-  );
+  return runChanceFlag(r);
 }
 
 /**
