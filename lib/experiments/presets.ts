@@ -189,7 +189,9 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
       "after the last epoch.",
       "These are NOT the paper's numbers and are not comparable to them: the paper trains the",
       "full-width networks on all 50 000 images for ~200 epochs. Use the rows to compare",
-      "ablation settings against each other, keeping the seed spread (± std) in mind.",
+      "ablation settings against each other: read the 95 % CIs and the paired differences, not",
+      "the means alone (2 seeds: a row's CI is ± 9 std). A 2-epoch ranking is a hypothesis: see",
+      "ranking stability (notebook 08) and the `standard` preset.",
     ],
   },
   standard: {
