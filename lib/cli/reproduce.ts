@@ -80,10 +80,17 @@ export async function main(argv: string[]): Promise<number> {
         });
         console.error(`measuring step times on backend ${b.name} (${b.reason}) …`);
         est = estimatePlan(runs, workers, {
+          backend: `${b.name}${b.threads ? `×${b.threads}` : ""}`,
           onMeasured: (k, t) => console.error(`  ${k}: ${t.wall.toFixed(3)} s/step`),
         });
       }
       console.log(formatPlan(runs, est, workers));
+      if (est) {
+        console.log(
+          `(one backend per process: for another, rerun with --backend NAME; ` +
+            `method and caveats in docs/statistics.md)`,
+        );
+      }
       return 0;
     }
     const slurmExit = await slurmExecutor(flags, { seeds });

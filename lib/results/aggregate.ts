@@ -1,11 +1,24 @@
 /**
- * Aggregation of stored runs: {@link meanStd} (the one used by every table), ablation rows
- * (mean ± std over seeds) and mean learning curves.
+ * Aggregation of stored runs: {@link meanStd} (the one used by every table; defined in
+ * `statistics.ts`), the chance flag of a run, ablation rows (mean ± std over seeds), the per-row
+ * statistics of a set of runs ({@link runsStatistics}, the one path to `rowStatistics`) and mean
+ * learning curves.
  *
  * @module
  */
-import { PRESETS } from "../experiments/config/presets.ts";
+import { PRESETS, REFERENCE_ROWS } from "../experiments/config/presets.ts";
+import { DATASET_NAMES } from "../experiments/config/config.ts";
+import { numClasses, trainSize } from "../experiments/run/data_setup.ts";
 import type { EpochMetrics, StoredRun } from "../experiments/store/store.ts";
+import {
+  chanceFlag,
+  meanStd,
+  type RowStatistics,
+  rowStatistics,
+  type TableStatistics,
+} from "./statistics.ts";
+
+export { meanStd };
 
 let gridOrder: Map<string, number> | null = null;
 
@@ -20,6 +33,25 @@ export function gridPosition(label: string): number {
     }
   }
   return gridOrder.get(label) ?? Infinity;
+}
+
+/**
+ * The broken-recipe flag of a run: its training accuracy after epoch 1 is still at chance
+ * (see `chanceFlag`), or null. Null too when the config does not say which dataset it used, and
+ * for the `synthetic` smoke data: 8 steps per epoch on 256 images are too few to expect learning,
+ * and smoke accuracies mean nothing by design (19 of its 20 rows are at chance after epoch 1).
+ */
+export function runChanceFlag(
+  run: { metrics: readonly Partial<EpochMetrics>[]; record: { config: object } },
+): string | null {
+  const c = run.record.config as Partial<StoredRun["record"]["config"]>;
+  if (!c.dataset || !DATASET_NAMES.includes(c.dataset) || c.trainSubset === undefined) return null;
+  if (c.dataset === "synthetic") return null;
+  return chanceFlag(
+    run.metrics[0]?.trainAcc,
+    trainSize({ dataset: c.dataset, trainSubset: c.trainSubset }),
+    numClasses(c.dataset),
+  );
 }
 
 /** One row of an ablation table. */
@@ -40,25 +72,6 @@ export interface AblationRow {
   /** Mean training wall time per run, seconds. */
   seconds: number;
   backend: string;
-}
-
-/**
- * Mean and sample standard deviation (n − 1; 0 for one value); nulls for no values.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { meanStd } from "./aggregate.ts";
- * assert.deepEqual(meanStd([1, 2, 3]), { mean: 2, std: 1 });
- * assert.deepEqual(meanStd([]), { mean: null, std: null });
- * ```
- */
-export function meanStd(values: number[]): { mean: number | null; std: number | null } {
-  if (values.length === 0) return { mean: null, std: null };
-  const mean = values.reduce((s, v) => s + v, 0) / values.length;
-  if (values.length < 2) return { mean, std: 0 };
-  const v = values.reduce((s, x) => s + (x - mean) ** 2, 0) / (values.length - 1);
-  return { mean, std: Math.sqrt(v) };
 }
 
 function labelOn(run: StoredRun, axis: string): string | null {
@@ -88,8 +101,9 @@ export function groupRows(runs: StoredRun[], axis: string): Map<string, StoredRu
 export function ablationRows(runs: StoredRun[], axis: string): AblationRow[] {
   const rows: AblationRow[] = [];
   for (const [label, group] of groupRows(runs, axis)) {
+    // Runs at chance after epoch 1 are left out of the mean (listed by the tables' statistics).
     const done = group.filter((r) =>
-      r.summary?.status === "done" && r.summary.finalTestAcc !== null
+      r.summary?.status === "done" && r.summary.finalTestAcc !== null && !runChanceFlag(r)
     );
     const { mean, std } = meanStd(done.map((r) => r.summary!.finalTestAcc as number));
     rows.push({
@@ -105,6 +119,47 @@ export function ablationRows(runs: StoredRun[], axis: string): AblationRow[] {
     });
   }
   return rows;
+}
+
+/**
+ * Statistics of every row (config) of `runs`, keyed by config key: final test accuracy in %,
+ * n / mean / std / 95 % CI, paired differences against the same model's BNN+ default and BNN
+ * rows, runs excluded as at chance. `table` is the first model's table-level statistics (pooled
+ * paired spread, seeds to resolve 1 point); null without runs.
+ */
+export function runsStatistics(
+  runs: StoredRun[],
+): { byKey: Map<string, RowStatistics>; table: TableStatistics | null } {
+  const groups = new Map<string, StoredRun[]>();
+  for (const r of runs) {
+    groups.set(r.record.configKey, [...(groups.get(r.record.configKey) ?? []), r]);
+  }
+  const modelOf = (g: StoredRun[]) => String(g[0].record.config.model ?? "vgg_small");
+  const models = [...new Set([...groups.values()].map(modelOf))];
+  const byKey = new Map<string, RowStatistics>();
+  let table: TableStatistics | null = null;
+  for (const model of models) {
+    const mine = [...groups.entries()].filter(([, g]) => modelOf(g) === model);
+    const ref = (label: string) =>
+      mine.find(([, g]) => g[0].record.labels.some((l) => l === label || l.endsWith(`: ${label}`)))
+        ?.[0];
+    const stats = rowStatistics(
+      mine.map(([key, g]) => ({
+        key,
+        runs: g.map((r) => ({
+          seed: Number(r.record.config.seed ?? 0),
+          value: r.summary?.status === "done" && r.summary.finalTestAcc !== null
+            ? 100 * r.summary.finalTestAcc
+            : null,
+          flag: runChanceFlag(r),
+        })),
+      })),
+      { defaultKey: ref(REFERENCE_ROWS.default), baselineKey: ref(REFERENCE_ROWS.baseline) },
+    );
+    for (const row of stats.rows) byKey.set(row.key, row);
+    table ??= stats;
+  }
+  return { byKey, table };
 }
 
 /** A mean learning curve of one row. */

@@ -10,3 +10,5 @@ export * from "./paper.ts";
 export * from "./views.ts";
 export * from "./report.ts";
 export * from "./tables.ts";
+export * from "./statistics.ts";
+export * from "./ranking.ts";

@@ -9,7 +9,16 @@ import { closeRenderer, renderFigure } from "../plots/render.ts";
 import { toBase64 } from "../plots/show.ts";
 import { axesOf, displayPath } from "./runs.ts";
 import { defaultResultsDir, readRuns, type StoredRun } from "../experiments/store/store.ts";
-import { ablationBars, ablationCurves, ablationTable, AXIS_TITLES, paperTable } from "./views.ts";
+import {
+  ablationBars,
+  ablationCurves,
+  ablationTable,
+  AXIS_TITLES,
+  paperTable,
+  presetAgreementTable,
+  rankingStabilityFigure,
+  rankingStabilityTable,
+} from "./views.ts";
 import { writeTextFileAtomic } from "../util/atomic.ts";
 
 /** Options of {@link reportHtml} / {@link writeReport}. */
@@ -77,6 +86,7 @@ export async function reportHtml(preset: string, options: ReportOptions = {}): P
       parts.push(`<p class="note">No figure: ${esc((e as Error).message)}</p>`);
     }
   }
+  parts.push(...await rankingSection(preset, runs, resultsDir));
   if (failed.length) {
     parts.push(
       `<h2>Failed runs</h2><ul>${
@@ -94,6 +104,40 @@ export async function reportHtml(preset: string, options: ReportOptions = {}): P
     ".figs img{max-width:49%;margin-right:1%}";
   return `<!doctype html>\n<html><head><meta charset="utf-8"><title>BNN+ Lab: ${esc(preset)}` +
     `</title><style>${css}</style></head><body>\n${parts.join("\n")}\n</body></html>\n`;
+}
+
+/** Presets whose rankings the report compares with the reported one, when they have results. */
+const COMPARED_PRESETS = ["quick", "standard", "long", "paper"];
+
+async function rankingSection(
+  preset: string,
+  runs: StoredRun[],
+  resultsDir: string,
+): Promise<string[]> {
+  const out = [
+    `<h2>Ranking stability</h2>`,
+    `<p>Kendall τ-b between the ranking of rows (mean test accuracy over seeds) at each epoch and ` +
+    `at the last epoch: how early the table's order is settled. See docs/statistics.md.</p>`,
+    rankingStabilityTable(runs).html,
+  ];
+  try {
+    out.push(
+      `<div class="figs">${await img(rankingStabilityFigure(runs), "ranking stability")}</div>`,
+    );
+  } catch (e) {
+    out.push(`<p class="note">No figure: ${esc((e as Error).message)}</p>`);
+  }
+  for (const other of COMPARED_PRESETS.filter((p) => p !== preset)) {
+    let theirs: StoredRun[];
+    try {
+      theirs = readRuns(resultsDir, other).filter((r) => r.summary?.status === "done");
+    } catch {
+      continue;
+    }
+    if (theirs.length === 0) continue;
+    out.push(presetAgreementTable({ preset: other, runs: theirs }, { preset, runs }).html);
+  }
+  return out;
 }
 
 /** Writes `<resultsDir>/<preset>/report.html` atomically and returns its path. */

@@ -10,6 +10,13 @@ import type { ExperimentConfig } from "../experiments/config/config.ts";
 import { getPreset, planPreset, PRESETS } from "../experiments/config/presets.ts";
 import { formatDuration } from "../util/format.ts";
 import {
+  formatComparison,
+  formatInterval,
+  type RowStatistics,
+  statisticsLine,
+  type TableStatistics,
+} from "./statistics.ts";
+import {
   join,
   presetDir,
   readRuns,
@@ -17,7 +24,7 @@ import {
   type StoredRun,
 } from "../experiments/store/store.ts";
 import { writeFileAtomicSync, writeJsonAtomicSync } from "../util/atomic.ts";
-import { meanStd } from "./aggregate.ts";
+import { meanStd, runChanceFlag, runsStatistics } from "./aggregate.ts";
 import { usesBeta } from "../quantizers.ts";
 import { PAPER_NUMBERS } from "./paper.ts";
 
@@ -39,6 +46,24 @@ export interface TableRow {
   secondsPerRun: number | null;
   backends: string[];
   status: "ok" | "failed" | "partial" | "pending";
+  /**
+   * Runs left out of the mean because their training accuracy after epoch 1 was at chance (see
+   * `docs/statistics.md`); their accuracies are listed, not averaged in.
+   */
+  flagged: { runId: string; seed: number; flag: string; testAcc: number | null }[];
+  /** n, CI and paired differences against the BNN+ default and BNN rows (docs/statistics.md). */
+  stats: RowStatistics | null;
+}
+
+/**
+ * Fills each row's `stats` from {@link runsStatistics} (the one statistics path: rows of one
+ * model are compared with that model's BNN+ default and BNN rows) and returns the statistics of
+ * the table's first model (the header's "seeds to resolve 1 point"; null without runs).
+ */
+export function attachStatistics(rows: TableRow[], runs: StoredRun[]): TableStatistics | null {
+  const { byKey, table } = runsStatistics(runs);
+  for (const row of rows) row.stats = byKey.get(row.configKey) ?? null;
+  return table;
 }
 
 /** Builds the rows from stored runs, in the preset's grid order (unknown configs last). */
@@ -56,7 +81,10 @@ export async function buildRows(runs: StoredRun[], preset: string): Promise<Tabl
   const rows: TableRow[] = [];
   for (const [key, g] of groups) {
     g.sort((a, b) => a.record.config.seed - b.record.config.seed);
-    const done = g.filter((r) => r.summary?.status === "done");
+    const flagOf = runChanceFlag;
+    const all = g.filter((r) => r.summary?.status === "done");
+    const flagged = all.filter((r) => flagOf(r) !== null);
+    const done = all.filter((r) => flagOf(r) === null);
     const failed = g.filter((r) => r.summary?.status === "failed");
     const acc = meanStd(done.map((r) => 100 * (r.summary!.finalTestAcc ?? NaN)));
     const train = meanStd(done.map((r) => 100 * (r.summary!.finalTrainAcc ?? NaN)));
@@ -70,7 +98,7 @@ export async function buildRows(runs: StoredRun[], preset: string): Promise<Tabl
       config,
       runIds: g.map((r) => r.record.runId),
       seedsPlanned: g.length,
-      seedsDone: done.length,
+      seedsDone: all.length,
       failed: failed.map((r) => ({ runId: r.record.runId, reason: r.summary!.reason ?? "failed" })),
       testAccMean: acc.mean,
       testAccStd: acc.std,
@@ -80,17 +108,25 @@ export async function buildRows(runs: StoredRun[], preset: string): Promise<Tabl
       backends: [...new Set(g.flatMap((r) => r.summary?.backends ?? []))],
       status: failed.length > 0
         ? "failed"
-        : done.length === g.length
+        : all.length === g.length
         ? "ok"
-        : done.length > 0
+        : all.length > 0
         ? "partial"
         : "pending",
+      flagged: flagged.map((r) => ({
+        runId: r.record.runId,
+        seed: r.record.config.seed,
+        flag: flagOf(r)!,
+        testAcc: r.summary!.finalTestAcc === null ? null : 100 * r.summary!.finalTestAcc,
+      })),
+      stats: null,
     });
   }
   rows.sort((a, b) =>
     (order.get(a.configKey) ?? 1e9) - (order.get(b.configKey) ?? 1e9) ||
     (a.label < b.label ? -1 : 1)
   );
+  attachStatistics(rows, runs);
   return rows;
 }
 
@@ -109,19 +145,35 @@ function ours(rows: TableRow[]): string[] {
     "",
     ...pick.map((r) =>
       `- ${r.label}, ${r.config.model} ×${r.config.width}, ${r.config.epochs} epochs: ` +
-      `${r.testAccMean!.toFixed(2)} ± ${r.testAccStd!.toFixed(2)} % (${r.seedsDone} seeds)`
+      `${r.testAccMean!.toFixed(2)} ± ${r.testAccStd!.toFixed(2)} % (${r.stats?.summary.n ?? 0} ` +
+      `seeds; 95 % CI ${r.stats ? formatInterval(r.stats.summary.ci) : "—"})`
     ),
   ];
+}
+
+/** The "flagged" note of a row: runs at chance after epoch 1, left out of the mean. */
+function flaggedNote(r: TableRow): string {
+  if (r.flagged.length === 0) return "";
+  return `; ${r.flagged.length} run(s) at chance after epoch 1, not averaged: ` +
+    r.flagged.map((f) =>
+      `seed ${f.seed} (test ${f.testAcc === null ? "?" : f.testAcc.toFixed(2)} %)`
+    ).join(", ");
 }
 
 function mdRow(r: TableRow): string {
   const label = cell(r.label) + (r.aliases.length ? ` (= ${cell(r.aliases.join("; "))})` : "");
   const status = r.status +
-    (r.failed.length ? `: ${cell(r.failed.map((f) => f.reason).join("; "))}` : "");
+    (r.failed.length ? `: ${cell(r.failed.map((f) => f.reason).join("; "))}` : "") +
+    cell(flaggedNote(r));
+  const st = r.stats;
   return [
     label,
     factors(r.config),
+    st ? st.summary.n : "—",
     fmtAcc(r),
+    st ? formatInterval(st.summary.ci) : "—",
+    st ? formatComparison(st.vsDefault) : "—",
+    st ? formatComparison(st.vsBaseline) : "—",
     r.trainAccMean?.toFixed(2) ?? "—",
     `${r.seedsDone}/${r.seedsPlanned}`,
     r.epochs ?? "—",
@@ -194,7 +246,8 @@ export async function writeTables(
   removeStaleTemps(presetDir(resultsDir, preset)); // left by a kill -9 during an earlier write
   const runs = readRuns(resultsDir, preset);
   const rows = await buildRows(runs, preset);
-  const header = tableHeader(preset, runs);
+  const stats = attachStatistics(rows, runs);
+  const header = { ...tableHeader(preset, runs), statistics: statisticsLine(stats) };
   const notes = PRESETS[preset] ? getPreset(preset).notes : [];
   const dir = presetDir(resultsDir, preset);
   const paths = {
@@ -209,7 +262,17 @@ export async function writeTables(
     top1,
     note,
   }));
-  writeJsonAtomicSync(paths.json, { preset, header, notes, rows, paper }, { mkdir: true });
+  const statistics = stats
+    ? {
+      pooledDiffStd: stats.pooledDiffStd,
+      seedsToResolve: stats.seedsToResolve,
+      delta: stats.delta,
+      level: stats.level,
+    }
+    : null;
+  writeJsonAtomicSync(paths.json, { preset, header, notes, statistics, rows, paper }, {
+    mkdir: true,
+  });
   const csvCols = [
     "label",
     "axis",
@@ -218,8 +281,22 @@ export async function writeTables(
     "factors",
     "seeds_done",
     "seeds_planned",
+    "n",
     "test_acc_mean",
     "test_acc_std",
+    "ci95_low",
+    "ci95_high",
+    "diff_vs_default",
+    "diff_vs_default_ci95_low",
+    "diff_vs_default_ci95_high",
+    "p_vs_default",
+    "significant_vs_default",
+    "diff_vs_bnn",
+    "diff_vs_bnn_ci95_low",
+    "diff_vs_bnn_ci95_high",
+    "p_vs_bnn",
+    "significant_vs_bnn",
+    "excluded_at_chance",
     "train_acc_mean",
     "epochs",
     "seconds_per_run",
@@ -231,6 +308,12 @@ export async function writeTables(
     const s = v === null || v === undefined ? "" : String(v);
     return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
   };
+  const num = (v: number | undefined, d = 4) =>
+    v === undefined || !Number.isFinite(v) ? "" : v.toFixed(d);
+  const cmp = (c: RowStatistics["vsDefault"] | undefined) =>
+    c && c.n >= 2
+      ? [num(c.meanDiff), num(c.ci[0]), num(c.ci[1]), num(c.p, 6), String(c.significant)]
+      : ["", "", "", "", ""];
   const csv = [csvCols.join(",")].concat(rows.map((r) =>
     [
       r.label,
@@ -240,8 +323,14 @@ export async function writeTables(
       factors(r.config),
       r.seedsDone,
       r.seedsPlanned,
+      r.stats?.summary.n,
       r.testAccMean?.toFixed(4),
       r.testAccStd?.toFixed(4),
+      num(r.stats?.summary.ci[0]),
+      num(r.stats?.summary.ci[1]),
+      ...cmp(r.stats?.vsDefault),
+      ...cmp(r.stats?.vsBaseline),
+      r.flagged.map((f) => `seed ${f.seed}`).join(" "),
       r.trainAccMean?.toFixed(4),
       r.epochs,
       r.secondsPerRun?.toFixed(1),
@@ -258,8 +347,9 @@ export async function writeTables(
     "",
     ...notes.map((n) => `> ${n}`),
     "",
-    "| row | factors | test acc % (mean ± std) | train acc % | seeds | epochs | s/run | backend | status |",
-    "|---|---|---|---|---|---|---|---|---|",
+    "| row | factors | n | test acc % (mean ± std) | 95 % CI | Δ vs BNN+ default [95 % CI] | " +
+    "Δ vs BNN [95 % CI] | train acc % | seeds | epochs | s/run | backend | status |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows.map(mdRow),
     "",
     "## The paper's published CIFAR-10 numbers (for orientation, not comparable at reduced scale)",

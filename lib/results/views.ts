@@ -10,8 +10,15 @@ import { type DataTable, dataTable } from "../plots/table.ts";
 import { baseLayout, type Figure } from "../plots/figure.ts";
 import { accuracyBarsFigure, learningCurvesFigure } from "../plots/training_figures.ts";
 import { defaultResultsDir, readRuns, type StoredRun } from "../experiments/store/store.ts";
-import { ablationRows, groupRows, meanCurves } from "./aggregate.ts";
+import { ablationRows, groupRows, meanCurves, runsStatistics } from "./aggregate.ts";
+import {
+  formatComparison,
+  formatInterval,
+  type RowStatistics,
+  statisticsLine,
+} from "./statistics.ts";
 import { paperComparison } from "./paper.ts";
+import { rankingAgreement, rankingOverEpochs, rowCurves, rowFinals } from "./ranking.ts";
 import { axesOf, displayPath } from "./runs.ts";
 
 /** Human names of the grid's axes. */
@@ -118,18 +125,41 @@ export function loadResults(preset: string, options: LoadResultsOptions = {}): O
   };
 }
 
-/** The ablation table of `axis` (accuracy in %, mean ± std over seeds). */
+/**
+ * The statistics columns of a row (docs/statistics.md): n, 95 % CI of the mean, paired
+ * difference vs the BNN+ default and vs BNN ([95 % CI] p, "n.s." when not significant), and the
+ * runs left out as at chance after epoch 1.
+ */
+function statColumns(st: RowStatistics | undefined): Record<string, string | number> {
+  return {
+    n: st?.summary.n ?? 0,
+    "95 % CI": st ? formatInterval(st.summary.ci) : "–",
+    "Δ vs BNN+ default [95 % CI]": st ? formatComparison(st.vsDefault) : "–",
+    "Δ vs BNN [95 % CI]": st ? formatComparison(st.vsBaseline) : "–",
+    "at chance (excluded)": st?.excluded.map((e) => `seed ${e.seed}`).join(", ") || "",
+  };
+}
+
+/**
+ * The ablation table of `axis`: final test accuracy in %, mean ± std over seeds, with n, the 95 %
+ * CI and the paired differences against the BNN+ default and BNN rows (caption: the seeds a
+ * 1-point difference needs at the measured spread).
+ */
 export function ablationTable(runs: StoredRun[], axis: string): DataTable {
+  const stats = runsStatistics(runs);
   return dataTable(
     ablationRows(runs, axis).map((r) => ({
       [AXIS_TITLES[axis] ?? axis]: r.label,
       "test acc %": acc(r.mean, r.std),
+      ...statColumns(stats.byKey.get(r.configKey)),
       seeds: `${r.n}/${r.runs}`,
       epochs: r.epochs,
       "train s/run": Number.isFinite(r.seconds) ? Math.round(r.seconds) : null,
       backend: r.backend,
     })),
-    { caption: `Ablation: ${AXIS_TITLES[axis] ?? axis}` },
+    {
+      caption: `Ablation: ${AXIS_TITLES[axis] ?? axis}. Statistics: ${statisticsLine(stats.table)}`,
+    },
   );
 }
 
@@ -173,6 +203,74 @@ export function ablationCurves(
   return fig;
 }
 
+/** The main model of a set of runs: VGG-small when present (the ablation grid's model). */
+function mainModel(runs: StoredRun[]): string {
+  const models = [...new Set(runs.map((r) => String(r.record.config.model ?? "vgg_small")))];
+  return models.includes("vgg_small") ? "vgg_small" : models[0] ?? "vgg_small";
+}
+
+/**
+ * Ranking stability over training: Kendall τ-b between the rows' ranking (mean test accuracy over
+ * seeds) at each epoch and at the last epoch, over the rows of the main model.
+ */
+export function rankingStabilityTable(runs: StoredRun[]): DataTable {
+  const curves = rowCurves(runs, { model: mainModel(runs) });
+  return dataTable(
+    rankingOverEpochs(curves).map((t) => ({
+      epoch: t.epoch,
+      "Kendall τ-b vs last epoch": Number.isFinite(t.tau) ? t.tau.toFixed(3) : "–",
+      rows: t.rows,
+    })),
+    {
+      caption: "Ranking stability: does the ranking of rows at epoch e match the final one? " +
+        "(τ = 1: same order; 0: unrelated; −1: reversed)",
+    },
+  );
+}
+
+/** {@link rankingStabilityTable} as a line plot of τ per epoch. */
+export function rankingStabilityFigure(runs: StoredRun[]): Figure {
+  const taus = rankingOverEpochs(rowCurves(runs, { model: mainModel(runs) }))
+    .filter((t) => Number.isFinite(t.tau));
+  if (taus.length === 0) throw new Error("rankingStabilityFigure: fewer than 2 rows with metrics");
+  const fig = learningCurvesFigure(
+    [{
+      name: "τ-b vs last epoch",
+      epochs: taus.map((t) => t.epoch),
+      values: taus.map((t) => t.tau),
+    }],
+    { metric: "Kendall τ-b", title: "Ranking of rows at each epoch vs at the last epoch" },
+  );
+  fig.layout.yaxis = { ...(fig.layout.yaxis as object), range: [-1.05, 1.05] };
+  return fig;
+}
+
+/**
+ * Does one preset's ranking predict another's? Kendall τ-b between the final mean test accuracy
+ * of the rows (matched by label) of `a` and `b`, and the pairs of rows whose order flips.
+ */
+export function presetAgreementTable(
+  a: { preset: string; runs: StoredRun[] },
+  b: { preset: string; runs: StoredRun[] },
+): DataTable {
+  const r = rankingAgreement(
+    rowFinals(a.runs, { model: mainModel(a.runs) }),
+    rowFinals(b.runs, { model: mainModel(b.runs) }),
+  );
+  return dataTable(
+    [{
+      presets: `${a.preset} → ${b.preset}`,
+      "common rows": r.common.length,
+      "Kendall τ-b": Number.isFinite(r.tau) ? r.tau.toFixed(3) : "–",
+      "pairs flipped": `${r.flips.length} of ${(r.common.length * (r.common.length - 1)) / 2}`,
+      "flipped pairs": r.flips.map(([x, y]) => `${x} / ${y}`).join("; "),
+      [`only in ${a.preset}`]: r.onlyA.join("; "),
+      [`only in ${b.preset}`]: r.onlyB.join("; "),
+    }],
+    { caption: `Does ${a.preset} predict ${b.preset}? Ranking of the rows' final test accuracy` },
+  );
+}
+
 /** Our BNN+ default against the paper's published numbers. */
 export function paperTable(runs: StoredRun[]): DataTable {
   return dataTable(
@@ -191,18 +289,24 @@ export function paperTable(runs: StoredRun[]): DataTable {
 
 /** Every row of every axis in one table (axis, row, accuracy mean ± std, seeds, epochs, time). */
 export function fullTable(runs: StoredRun[]): DataTable {
+  const stats = runsStatistics(runs);
   const rows = axesOf(runs).flatMap((axis) =>
     ablationRows(runs, axis).map((r) => ({
       factor: AXIS_TITLES[axis] ?? axis,
       row: r.label,
       "test acc %": acc(r.mean, r.std),
+      ...statColumns(stats.byKey.get(r.configKey)),
       seeds: `${r.n}/${r.runs}`,
       epochs: r.epochs,
       "train s/run": Number.isFinite(r.seconds) ? Math.round(r.seconds) : null,
       backend: r.backend,
     }))
   );
-  return dataTable(rows, { caption: "All ablation rows (final test accuracy, mean ± std)" });
+  return dataTable(rows, {
+    caption: `All ablation rows (final test accuracy, mean ± std). Statistics: ${
+      statisticsLine(stats.table)
+    }`,
+  });
 }
 
 interface TelemetryLine {

@@ -121,7 +121,7 @@ Deno.test("CLI: dry run lists the plan; bad arguments exit 2 with one clear mess
     [
       "lib/cli/reproduce.ts",
       ["--preset", "nope", "--dry-run", "--no-measure"],
-      /unknown name 'nope'; expected one of smoke, quick, paper/,
+      /unknown name 'nope'; expected one of smoke, quick, standard, long, paper/,
     ],
     ["lib/cli/reproduce.ts", ["--frobnicate"], /Accepted flags: --preset/],
     ["lib/cli/reproduce.ts", [

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { ablationRows, gridPosition, meanCurves, meanStd } from "../../lib/results/aggregate.ts";
+import {
+  ablationRows,
+  gridPosition,
+  meanCurves,
+  meanStd,
+  runChanceFlag,
+} from "../../lib/results/aggregate.ts";
 import { readRuns } from "../../lib/experiments/store/store.ts";
 import { standardRuns, writeFakeStore } from "./_fixture.ts";
 
@@ -57,4 +63,19 @@ Deno.test("gridPosition follows the ablation grid; unknown labels sort last", ()
   assert.ok(gridPosition("reg=none") < gridPosition("reg=manhattan"));
   assert.ok(gridPosition("act=swish_sign β=2") < gridPosition("act=swish_sign β=10"));
   assert.equal(gridPosition("not a row"), Infinity);
+});
+
+Deno.test("runChanceFlag: first-epoch train accuracy within 3σ of chance; smoke data exempt", () => {
+  const view = (dataset: string, trainAcc: number) => ({
+    record: { config: { dataset, trainSubset: null } },
+    metrics: [{ epoch: 1, trainAcc }],
+  });
+  // CIFAR-10, all 50 000 images: threshold 0.1 + 3·√(0.09/50000) = 0.10402
+  assert.match(runChanceFlag(view("cifar10", 0.104))!, /at chance \(≤ 10\.4 % = 1\/10 \+ 3σ\)/);
+  assert.equal(runChanceFlag(view("cifar10", 0.1041)), null);
+  assert.equal(runChanceFlag(view("synthetic", 0.25)), null);
+  assert.equal(
+    runChanceFlag({ record: { config: {} }, metrics: [{ epoch: 1, trainAcc: 0.1 }] }),
+    null,
+  );
 });

@@ -7,6 +7,7 @@ import { standardRuns, writeFakeStore } from "./_fixture.ts";
 
 Deno.test("writeReport: self-contained HTML with every table and PNG figures", async () => {
   const dir = writeFakeStore(Deno.makeTempDirSync(), "p", standardRuns());
+  writeFakeStore(dir, "quick", standardRuns()); // another preset: its ranking is compared
   try {
     const path = await writeReport("p", { resultsDir: dir, notes: ["Reduced <scale>."] });
     assert.equal(path, `${dir}/p/report.html`);
@@ -20,7 +21,10 @@ Deno.test("writeReport: self-contained HTML with every table and PNG figures", a
     }
     assert.match(html, /reg=manhattan.*loss is NaN/s);
     const imgs = [...html.matchAll(/src="data:image\/png;base64,([^"]+)"/g)];
-    assert.equal(imgs.length, 8, "bars + curves for each of the 4 axes");
+    assert.equal(imgs.length, 9, "bars + curves for each of the 4 axes, ranking stability");
+    assert.match(html, /<h2>Ranking stability<\/h2>/);
+    assert.match(html, /Does quick predict p\?/);
+    assert.match(html, /Δ vs BNN\+ default \[95 % CI\]/);
     const png = Uint8Array.from(atob(imgs[0][1]), (c) => c.charCodeAt(0));
     assert.deepEqual(pngSize(png), { width: 640, height: 300 }); // bars of the 1-row baseline axis
     assert.ok((await decodePng(png)).rgba.length > 0);

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { materializeRuns, runDir, type RunSummary } from "../../lib/experiments/store/store.ts";
+import {
+  materializeRuns,
+  runDir,
+  type RunSummary,
+  writeMetrics,
+} from "../../lib/experiments/store/store.ts";
 import { writeJsonAtomicSync } from "../../lib/util/atomic.ts";
 import { planPreset } from "../../lib/experiments/config/presets.ts";
 import { writeTables } from "../../lib/results/tables.ts";
@@ -76,12 +81,73 @@ Deno.test("writeTables: one row per config, mean ± std over seeds, failures and
   assert.match(md, /v1 arXiv listing says 86\.7/);
   const csv = Deno.readTextFileSync(paths.csv).trim().split("\n");
   assert.equal(csv.length, rows.length + 1);
-  assert.match(csv[1], new RegExp(`,3,3,${m.toFixed(4)},${sd.toFixed(4)},`));
+  assert.match(csv[1], new RegExp(`,3,3,3,${m.toFixed(4)},${sd.toFixed(4)},`));
   assert.deepEqual([...Deno.readDirSync(`${dir}/smoke`)].map((e) => e.name).sort(), [
     "runs",
     "table.csv",
     "table.json",
     "table.md",
   ]);
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("writeTables: CI, paired differences vs BNN+ default and BNN, chance runs excluded", async () => {
+  const dir = Deno.makeTempDirSync();
+  const runs = await planPreset("quick", { seeds: 3 });
+  materializeRuns(dir, "quick", runs);
+  const byLabel = (l: string) => runs.filter((r) => r.labels[0] === l);
+  const write = (l: string, accs: number[], trainAcc1: number[] = [0.6, 0.6, 0.6]) =>
+    byLabel(l).forEach((r, i) => {
+      const d = runDir(dir, "quick", r.runId);
+      writeJsonAtomicSync(`${d}/summary.json`, summary(r.runId, r.configKey, accs[i]));
+      writeMetrics(d, [{
+        epoch: 1,
+        loss: 1,
+        ce: 1,
+        penalty: 0,
+        trainAcc: trainAcc1[i],
+        testLoss: 1,
+        testAcc: accs[i],
+        lr: 1e-3,
+        seconds: 1,
+        imagesPerSec: 1,
+        backend: "cpu",
+      }]);
+    });
+  write("BNN+ (default)", [0.30, 0.31, 0.295]);
+  write("BNN (ste, no α, no R)", [0.38, 0.395, 0.38]);
+  // reg=none: seed 1 never left chance (quick: 10 classes, 9 000 images: threshold 0.1 + 3σ
+  // = 0.1095), so its accuracy is listed, not averaged.
+  write("reg=none", [0.31, 0.10, 0.30], [0.6, 0.109, 0.6]);
+  const paths = await writeTables(dir, "quick");
+  const table = JSON.parse(Deno.readTextFileSync(paths.json));
+  const row = (l: string) => table.rows.find((r: { label: string }) => r.label === l);
+  const def = row("BNN+ (default)"), bnn = row("BNN (ste, no α, no R)"), reg = row("reg=none");
+  // default − BNN at seeds 0,1,2: d = [−8, −8.5, −8.5]: t = −50 with 2 dof (statistics_test).
+  assert.ok(Math.abs(def.stats.vsBaseline.meanDiff + 25 / 3) < 1e-9);
+  assert.ok(Math.abs(def.stats.vsBaseline.t + 50) < 1e-6);
+  assert.equal(bnn.stats.vsBaseline, null);
+  assert.equal(def.stats.vsDefault, null);
+  assert.deepEqual(reg.flagged.map((f: { seed: number }) => f.seed), [1]);
+  assert.ok(Math.abs(reg.testAccMean - 30.5) < 1e-9, "seed 1 not averaged in");
+  assert.deepEqual(reg.stats.vsDefault.seeds, [0, 2]);
+  assert.equal(reg.stats.vsDefault.significant, false);
+  assert.equal(reg.seedsDone, 3);
+  assert.ok(table.statistics.seedsToResolve >= 2);
+  const md = Deno.readTextFileSync(paths.md);
+  assert.match(md, /\| n \| test acc % \(mean ± std\) \| 95 % CI \| Δ vs BNN\+ default/);
+  assert.match(md, /\| -8\.33 \[-9\.05, -7\.62\] p<0\.001 \|/);
+  assert.match(md, /n\.s\./);
+  assert.match(md, /1 run\(s\) at chance after epoch 1, not averaged: seed 1 \(test 10\.00 %\)/);
+  assert.match(md, /seeds per row resolve a 1-point difference/);
+  const csv = Deno.readTextFileSync(paths.csv).trim().split("\n");
+  // CSV fields: quoted ones may hold commas ("" = a quote).
+  const fields = (line: string) =>
+    [...line.matchAll(/("(?:[^"]|"")*"|[^,]*)(,|$)/g)].map((m) => m[1]).slice(0, -1);
+  const cols = fields(csv[0]);
+  const defCsv = fields(csv[1]);
+  assert.equal(defCsv.length, cols.length);
+  assert.equal(defCsv[cols.indexOf("significant_vs_bnn")], "true");
+  assert.equal(Number(defCsv[cols.indexOf("p_vs_bnn")]), Number(def.stats.vsBaseline.p.toFixed(6)));
   Deno.removeSync(dir, { recursive: true });
 });

@@ -8,6 +8,8 @@ import {
   loadResults,
   NoResultsError,
   paperTable,
+  presetAgreementTable,
+  rankingStabilityTable,
   telemetryValue,
 } from "../../lib/results/views.ts";
 import { readRuns } from "../../lib/experiments/store/store.ts";
@@ -134,6 +136,43 @@ Deno.test("telemetry per epoch: size-weighted over layers, mean over seeds", () 
     const empty = ablationTelemetry(runs, "regularizer");
     assert.equal(empty.data.length, 0);
     assert.match(JSON.stringify(empty.layout.annotations), /No telemetry/);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("ablationTable/fullTable: n, CI and paired differences vs the BNN+ default", () => {
+  const dir = writeFakeStore(Deno.makeTempDirSync(), "quick", standardRuns());
+  try {
+    const runs = readRuns(dir, "quick");
+    const t = ablationTable(runs, "regularizer");
+    const none = t.rows[0];
+    // reg=none − default at seeds 0, 1: d = [−10, −8] → mean −9, sem 1, t = −9 with 1 dof:
+    // p = 1 − (2/π)·atan 9 = 0.0704, CI −9 ± 12.7062.
+    assert.equal(none.n, 2);
+    assert.equal(none["Δ vs BNN+ default [95 % CI]"], "-9.00 [-21.71, 3.71] p=0.070 n.s.");
+    assert.equal(none["Δ vs BNN [95 % CI]"], "—"); // no BNN row in this store
+    assert.equal(t.rows[2]["Δ vs BNN+ default [95 % CI]"], "—"); // the default itself
+    assert.match(t.markdown, /seeds per row resolve a 1-point difference/);
+    const full = fullTable(runs);
+    assert.equal(full.rows[1]["95 % CI"], "[26.59, 77.41]"); // 52 ± 12.7062·2
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("rankingStabilityTable / presetAgreementTable: τ per epoch and across presets", () => {
+  const dir = writeFakeStore(Deno.makeTempDirSync(), "quick", standardRuns());
+  try {
+    const runs = readRuns(dir, "quick");
+    // vgg rows: default (0.5 → 0.61), reg=none (0.4 → 0.52), α=none (0.3 → 0.45): same order at
+    // both epochs (reg=manhattan failed, AlexNet is another model).
+    const t = rankingStabilityTable(runs);
+    assert.deepEqual(t.rows.map((r) => r["Kendall τ-b vs last epoch"]), ["1.000", "1.000"]);
+    assert.deepEqual(t.rows.map((r) => r.rows), [3, 3]);
+    const a = presetAgreementTable({ preset: "quick", runs }, { preset: "standard", runs });
+    assert.equal(a.rows[0]["Kendall τ-b"], "1.000");
+    assert.equal(a.rows[0]["pairs flipped"], "0 of 3");
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

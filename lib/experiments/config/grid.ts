@@ -17,6 +17,11 @@ export interface GridEntry {
   axis: string;
   /** Overrides applied on top of the preset's base config. */
   overrides: Partial<ExperimentConfig>;
+  /**
+   * At most this many of the preset's seeds for this entry (default: all). A row reached from
+   * several entries runs the largest of their counts.
+   */
+  seeds?: number;
 }
 
 /** One planned run: a config with its seed, id, row key and labels. */
@@ -115,7 +120,10 @@ export async function expandGrid(
   options: { base?: Partial<ExperimentConfig>; seeds: number[] },
 ): Promise<RunSpec[]> {
   if (options.seeds.length === 0) throw new Error("expandGrid: expected at least one seed");
-  const byKey = new Map<string, { labels: string[]; axes: string[]; config: ExperimentConfig }>();
+  const byKey = new Map<
+    string,
+    { labels: string[]; axes: string[]; config: ExperimentConfig; seeds: number }
+  >();
   for (const entry of entries) {
     let config: ExperimentConfig;
     try {
@@ -125,16 +133,21 @@ export async function expandGrid(
     }
     const key = await configKey(config);
     const hit = byKey.get(key);
+    const seeds = entry.seeds ?? Infinity;
+    if (!(seeds >= 1)) {
+      throw new Error(`grid entry '${entry.label}': seeds is ${entry.seeds}; expected at least 1`);
+    }
     if (hit) {
+      hit.seeds = Math.max(hit.seeds, seeds);
       if (!hit.labels.includes(entry.label)) hit.labels.push(entry.label);
       if (!hit.axes.includes(entry.axis)) hit.axes.push(entry.axis);
     } else {
-      byKey.set(key, { labels: [entry.label], axes: [entry.axis], config });
+      byKey.set(key, { labels: [entry.label], axes: [entry.axis], config, seeds });
     }
   }
   const runs: RunSpec[] = [];
   for (const [key, row] of byKey) {
-    for (const seed of options.seeds) {
+    for (const seed of options.seeds.slice(0, row.seeds)) {
       const config = { ...row.config, seed };
       runs.push({
         runId: await runId(config),

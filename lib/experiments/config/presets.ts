@@ -50,6 +50,101 @@ export const QUICK_BASE: Partial<ExperimentConfig> = {
   augment: true,
 };
 
+/**
+ * Rows of the `standard` preset: the baselines and the paper's three ablation axes (regularizer
+ * type, scale factor α, backward estimator/β), each varied once around the BNN+ default. The
+ * headline rows (BNN+ default, BNN) run every seed of the preset; the others
+ * {@link STANDARD_OTHER_SEEDS}.
+ */
+export const STANDARD_ROWS: readonly string[] = [
+  "BNN+ (default)",
+  "full precision",
+  "BNN (ste, no α, no R)",
+  "XNOR-style (ste, fixed mean|W| α)",
+  "reg=none",
+  "reg=manhattan",
+  "α=none",
+  "α=fixed/channel",
+  "α=trainable/layer",
+  "act=ste_sign",
+  "act=swish_sign β=1",
+  "act=swish_sign β=2",
+  "act=swish_sign β=10",
+];
+/**
+ * Row labels the tables' paired differences refer to (per model: "AlexNet: BNN+ (default)" …).
+ */
+export const REFERENCE_ROWS = {
+  default: "BNN+ (default)",
+  baseline: "BNN (ste, no α, no R)",
+} as const;
+/** The rows of `standard` that get all of its seeds (the paired tests' references). */
+export const HEADLINE_ROWS: readonly string[] = [REFERENCE_ROWS.default, REFERENCE_ROWS.baseline];
+/** Seeds of the non-headline rows of `standard`. */
+export const STANDARD_OTHER_SEEDS = 2;
+
+/**
+ * Entries of `standard` that are the BNN+ default seen from an axis: they merge into the default
+ * row, which then appears in each axis' table.
+ */
+export const STANDARD_DEFAULT_ALIASES: readonly string[] = [
+  "reg=euclidean",
+  "α=trainable/channel",
+  "act=swish_sign β=5",
+];
+
+function standardGrid(): GridEntry[] {
+  const all = ablationGrid();
+  return [...STANDARD_ROWS, ...STANDARD_DEFAULT_ALIASES].map((label) => {
+    const e = all.find((x) => x.label === label);
+    if (!e) throw new Error(`standard preset: no grid entry '${label}'`);
+    return HEADLINE_ROWS.includes(label) ? e : { ...e, seeds: STANDARD_OTHER_SEEDS };
+  });
+}
+
+/**
+ * Base of the `standard` preset: the whole CIFAR-10 training set (50 000 images) and test set
+ * (10 000), VGG-small ×0.125, batch 128, crop+flip, Adam with cosine decay per step from 1e-2 to
+ * 1e-4 (Adam: Kingma & Ba 2015; cosine annealing without restarts: Loshchilov & Hutter, SGDR,
+ * ICLR 2017; Adam at lr 1e-2 with decay for binary nets on CIFAR-10: Bethge et al., BMXNet-v2 /
+ * "Back to Simplicity", 2019; the 2-epoch measurement of {@link QUICK_BASE} favoured 1e-2 over 1e-3
+ * at short schedules). Epochs sized from measured step time so that the grid finishes in
+ * ≤ 150 min on the 2-core project machine (see `docs/statistics.md`, "Sizing `standard`").
+ */
+export const STANDARD_BASE: Partial<ExperimentConfig> = {
+  model: "vgg_small",
+  width: 0.125,
+  dataset: "cifar10",
+  trainSubset: null,
+  testSubset: null,
+  batchSize: 128,
+  epochs: 6,
+  lr: 1e-2,
+  lrSchedule: "cosine",
+  lrFinalFactor: 1e-2,
+  augment: true,
+};
+
+/**
+ * Base of the `long` preset: between `standard` and `paper`. VGG-small ×0.5 (64-64-128-128-256-256
+ * convs, FC 512-512: about ¼ of the paper net's multiply-adds; see docs/statistics.md for the
+ * measured cost), full CIFAR-10, 100 epochs, Adam 1e-3 → 1e-5 cosine (the reproduction defaults
+ * of the paper notes), batch 128. For a workstation with tfjs-node/a GPU or a small Slurm cluster.
+ */
+export const LONG_BASE: Partial<ExperimentConfig> = {
+  model: "vgg_small",
+  width: 0.5,
+  dataset: "cifar10",
+  trainSubset: null,
+  testSubset: null,
+  batchSize: 128,
+  epochs: 100,
+  lr: 1e-3,
+  lrSchedule: "cosine",
+  lrFinalFactor: 1e-2,
+  augment: true,
+};
+
 function headline(model: "alexnet" | "dorefa", name: string): GridEntry[] {
   return ablationGrid({ lambdas: [], betas: [], kernelSwish: false })
     .filter((e) => e.axis === "baseline")
@@ -119,7 +214,37 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
       "after the last epoch.",
       "These are NOT the paper's numbers and are not comparable to them: the paper trains the",
       "full-width networks on all 50 000 images for ~200 epochs. Use the rows to compare",
-      "ablation settings against each other, keeping the seed spread (± std) in mind.",
+      "ablation settings against each other: read the 95 % CIs and the paired differences, not",
+      "the means alone (2 seeds: a row's CI is ± 9 std). A 2-epoch ranking is a hypothesis: see",
+      "ranking stability (notebook 08) and the `standard` preset.",
+    ],
+  },
+  standard: {
+    name: "standard",
+    description:
+      "paper's three ablation axes + baselines on all of CIFAR-10, VGG-small ×0.125, ≤ 150 min on 2 cores",
+    base: STANDARD_BASE,
+    entries: standardGrid(),
+    seeds: 3,
+    notes: [
+      "Standard scale: VGG-small at width 0.125 on all 50 000 training images, test accuracy on",
+      "the full 10 000-image test set after the last epoch; Adam lr 1e-2 → 1e-4 cosine, batch 128.",
+      "3 seeds for BNN+ (default) and BNN, 2 for the other rows; paired differences use the seeds",
+      "both rows share. Still far from the paper's scale (full width, ~200 epochs): use it to",
+      "compare rows, and read the confidence intervals before the means.",
+    ],
+  },
+  long: {
+    name: "long",
+    description:
+      "all rows, full CIFAR-10, VGG-small ×0.5, 100 epochs, 3 seeds (workstation / small cluster)",
+    base: LONG_BASE,
+    entries: ablationGrid(),
+    seeds: 3,
+    notes: [
+      "Long scale: VGG-small at width 0.5, all of CIFAR-10, 100 epochs (Adam 1e-3 → 1e-5 cosine).",
+      "Between `standard` and `paper`: closer to the paper's recipe, still half its width and",
+      "epochs; not comparable to the paper's published numbers.",
     ],
   },
   paper: {

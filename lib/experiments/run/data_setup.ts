@@ -117,6 +117,11 @@ export function perClassSubset(
   return Math.max(1, Math.floor(n / f.classes));
 }
 
+/** Number of classes of a dataset (without loading it). */
+export function numClasses(dataset: ExperimentConfig["dataset"]): number {
+  return fullSizes(dataset).classes;
+}
+
 /** Number of training examples of a config without loading the data (for ETAs and dry runs). */
 export function trainSize(config: Pick<ExperimentConfig, "dataset" | "trainSubset">): number {
   const f = fullSizes(config.dataset);

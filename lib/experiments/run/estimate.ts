@@ -1,7 +1,9 @@
 /**
  * Time estimates for `reproduce --dry-run`: measures the training-step time of each distinct
- * model shape of a plan on the current backend (random data of the right shape, one warm-up step
- * then a few timed steps), and extrapolates to the whole plan on N workers.
+ * model shape of a plan at its real batch size on the current backend (random data of the right
+ * shape, one warm-up step then a few timed steps), and extrapolates to the whole plan on N
+ * workers and per Slurm array width. Other backends plug in through {@link StepMeasurer}; the
+ * arithmetic ({@link estimateFromSteps}) is pure and tested with injected step times.
  *
  * @module
  */
@@ -29,25 +31,32 @@ export interface StepTime {
 }
 
 /**
- * Time per training step of `run`'s model at its batch size: wall (median of `steps`) and CPU
- * time (mean). On a busy machine wall > CPU; on an idle one they agree when the backend runs one
- * thread (the runner's default with as many workers as cores).
- * Expensive models (a step of over 3 s) and ImageNet models are measured at batch 8 and scaled
- * linearly.
+ * Measures the step time of a run's model on some backend (the hook other backends plug into:
+ * pass one as `measure` to {@link estimatePlan}). Called once per cost class.
+ */
+export type StepMeasurer = (run: RunSpec) => StepTime;
+
+/**
+ * Time per training step of `run`'s model at its real batch size on the current backend: wall
+ * (median of `steps` timed steps after one warm-up step) and process CPU time (mean). On a busy
+ * machine wall > CPU; on an idle one they agree when the backend runs one thread (the runner's
+ * default with as many workers as cores). A model whose warm-up step takes over 2 s is timed
+ * once. (Earlier versions measured expensive models at batch 8 and scaled linearly, which
+ * overstated a full-width VGG-small step ~4×: small batches use the kernels badly.)
  */
 export function measureStep(run: RunSpec, steps = 3): StepTime {
-  const small = measureAt(run, Math.min(run.config.batchSize, 8), steps);
-  // ImageNet-sized batches (e.g. 256 × 224²) do not fit the wasm heap: always scale batch 8.
-  if (run.config.batchSize <= 8 || small.wall > 3 || run.config.dataset === "imagenet") {
-    return small;
+  // ImageNet-sized batches (e.g. 256 × 224²) do not fit the wasm heap: measure batch 8 and scale
+  // linearly (conv cost is linear in the batch; this overstates the step somewhat).
+  if (run.config.dataset === "imagenet" && run.config.batchSize > 8) {
+    return measureAt(run, 8, steps);
   }
-  return measureAt(run, run.config.batchSize, steps); // cheap enough: measure the real batch
+  return measureAt(run, run.config.batchSize, steps);
 }
 
 function measureAt(run: RunSpec, b: number, steps: number): StepTime {
   const { config } = run;
+  const scale = config.batchSize / b;
   const shape = dataShape(config.dataset, config.imageSize);
-  const scale = config.batchSize / b; // conv cost is linear in the batch
   const model = buildNetwork(config, shape);
   const optimizer = tf.train.adam(config.lr);
   const x = tf.randomNormal([b, ...shape.inputShape], 0, 1, "float32", 1);
@@ -75,63 +84,131 @@ function measureAt(run: RunSpec, b: number, steps: number): StepTime {
   }
 }
 
-/** A plan's estimate. */
-export interface PlanEstimate {
-  /** Estimated seconds of each run from the measured wall time (same order as the plan). */
-  perRun: number[];
-  /** Estimated wall seconds on `workers` workers, at the machine's current load. */
-  wallSeconds: number;
-  /** The same from the measured CPU time: what an otherwise idle machine would take. */
-  idleWallSeconds: number | null;
-  /** Measured time per step, by cost class. */
-  stepSeconds: Record<string, StepTime>;
-}
+/** Evaluation cost of one test batch, as a fraction of a training step (measured: ≈ 1/5). */
+export const EVAL_STEP_FRACTION = 0.2;
+/** Seconds per run for process start and data loading. */
+export const RUN_OVERHEAD_SECONDS = 4;
+/** Slurm array widths (parallel elements) the dry run reports. */
+export const SLURM_WIDTHS: readonly number[] = [1, 2, 8, 32, 128];
 
-function costClass(r: RunSpec): string {
+/** The cost class of a run: runs in one class share a measured step time. */
+export function costClass(r: RunSpec): string {
   const c = r.config;
   const fp = c.inputQuantizer === "none" ? "fp" : "bin";
   const px = c.imageSize ? ` ${c.imageSize}px` : "";
   return `${c.model} ×${c.width} ${c.dataset}${px} b${c.batchSize} ${fp}`;
 }
 
+/** Steps of one run: training steps (all epochs) and evaluation batches (all epochs). */
+export function runSteps(r: RunSpec): { train: number; eval: number } {
+  const c = r.config;
+  return {
+    train: c.epochs * Math.ceil(trainSize(c) / c.batchSize),
+    eval: c.epochs * Math.ceil(testSize(c) / c.batchSize),
+  };
+}
+
+/**
+ * Seconds of one run at `step` seconds per training step: training steps, evaluation batches at
+ * {@link EVAL_STEP_FRACTION} of a step, plus {@link RUN_OVERHEAD_SECONDS}.
+ */
+export function runSeconds(r: RunSpec, step: number): number {
+  const s = runSteps(r);
+  return (s.train + s.eval * EVAL_STEP_FRACTION) * step + RUN_OVERHEAD_SECONDS;
+}
+
+/**
+ * Wall time of independent jobs on `width` parallel slots (workers or Slurm array elements),
+ * greedy longest-first onto the least-loaded slot.
+ */
+export function packWall(times: readonly number[], width: number): number {
+  if (!Number.isInteger(width) || width < 1) {
+    throw new RangeError(`packWall: width is ${width}; expected a positive integer`);
+  }
+  if (times.length === 0) return 0;
+  const loads = new Array<number>(Math.min(width, times.length)).fill(0);
+  for (const t of [...times].sort((a, b) => b - a)) loads[loads.indexOf(Math.min(...loads))] += t;
+  return Math.max(...loads);
+}
+
+/** A plan's estimate. */
+export interface PlanEstimate {
+  /** Backend the steps were measured on (e.g. "wasm×1"), when known. */
+  backend?: string;
+  /** Estimated seconds of each run from the measured wall time (same order as the plan). */
+  perRun: number[];
+  /** Estimated wall seconds on `workers` workers, at the machine's current load. */
+  wallSeconds: number;
+  /** The same from the measured CPU time: what an otherwise idle machine would take. */
+  idleWallSeconds: number | null;
+  /** Idle (else current-load) wall seconds per number of parallel slots (Slurm array width). */
+  byWidth: { width: number; seconds: number }[];
+  /** Sum of the runs' idle (else current-load) seconds: the compute the plan needs. */
+  totalSeconds: number;
+  /** Measured time per step, by cost class. */
+  stepSeconds: Record<string, StepTime>;
+}
+
+/**
+ * The estimate of a plan from step times per cost class (pure arithmetic; `estimatePlan`
+ * measures them). Throws naming a cost class without a step time.
+ */
+export function estimateFromSteps(
+  runs: readonly RunSpec[],
+  stepSeconds: Record<string, StepTime>,
+  workers: number,
+  options: { widths?: readonly number[]; backend?: string } = {},
+): PlanEstimate {
+  const step = (r: RunSpec) => {
+    const t = stepSeconds[costClass(r)];
+    if (!t) throw new Error(`estimate: no measured step time for cost class '${costClass(r)}'`);
+    return t;
+  };
+  const perRun = runs.map((r) => runSeconds(r, step(r).wall));
+  const haveCpu = runs.every((r) => step(r).cpu !== null);
+  const idle = haveCpu ? runs.map((r) => runSeconds(r, step(r).cpu!)) : null;
+  const best = idle ?? perRun;
+  const widths = [...new Set([...(options.widths ?? SLURM_WIDTHS), runs.length])]
+    .filter((w) => w >= 1 && w <= Math.max(1, runs.length)).sort((a, b) => a - b);
+  return {
+    ...(options.backend ? { backend: options.backend } : {}),
+    perRun,
+    wallSeconds: packWall(perRun, workers),
+    idleWallSeconds: idle ? packWall(idle, workers) : null,
+    byWidth: widths.map((width) => ({ width, seconds: packWall(best, width) })),
+    totalSeconds: best.reduce((a, b) => a + b, 0),
+    stepSeconds,
+  };
+}
+
 /**
  * Estimates a plan: one measured step time per cost class (model, width, dataset, batch,
- * binary or not); evaluation counted at a third of a training step per test batch; wall time by
- * greedy assignment of runs to `workers` (longest first).
+ * binary or not) with `measure` (default {@link measureStep} on the current backend), then
+ * {@link estimateFromSteps}.
  */
 export function estimatePlan(
   runs: RunSpec[],
   workers: number,
-  options: { onMeasured?: (costClass: string, t: StepTime) => void } = {},
+  options: {
+    onMeasured?: (costClass: string, t: StepTime) => void;
+    measure?: StepMeasurer;
+    backend?: string;
+    widths?: readonly number[];
+  } = {},
 ): PlanEstimate {
+  const measure = options.measure ?? measureStep;
   const stepSeconds: Record<string, StepTime> = {};
   for (const r of runs) {
     const k = costClass(r);
     if (stepSeconds[k] === undefined) {
-      stepSeconds[k] = measureStep(r);
+      stepSeconds[k] = measure(r);
       options.onMeasured?.(k, stepSeconds[k]);
     }
   }
-  const runTime = (r: RunSpec, step: number) => {
-    const c = r.config;
-    const train = Math.ceil(trainSize(c) / c.batchSize) * step;
-    const evalS = Math.ceil(testSize(c) / c.batchSize) * step / 5; // measured: eval ≈ 1/5 step
-    return c.epochs * (train + evalS) + 4; // + process start and data loading
-  };
-  const pack = (times: number[]) => {
-    const loads = new Array<number>(Math.max(1, workers)).fill(0);
-    for (const t of [...times].sort((a, b) => b - a)) loads[loads.indexOf(Math.min(...loads))] += t;
-    return Math.max(...loads);
-  };
-  const perRun = runs.map((r) => runTime(r, stepSeconds[costClass(r)].wall));
-  const haveCpu = Object.values(stepSeconds).every((s) => s.cpu !== null);
-  const idle = haveCpu ? runs.map((r) => runTime(r, stepSeconds[costClass(r)].cpu!)) : null;
-  return {
-    perRun,
-    wallSeconds: pack(perRun),
-    idleWallSeconds: idle ? pack(idle) : null,
-    stepSeconds,
-  };
+  return estimateFromSteps(runs, stepSeconds, workers, {
+    widths: options.widths,
+    backend: options.backend,
+  });
 }
 
 /** A printable dry-run listing: one line per run, then the estimate. */
@@ -141,7 +218,11 @@ export function formatPlan(runs: RunSpec[], est: PlanEstimate | null, workers: n
     (est ? `  ~${formatDuration(est.perRun[i])}` : "")
   );
   if (est) {
-    lines.push("", "measured seconds per training step (wall; process CPU):");
+    const on = est.backend ? ` on backend ${est.backend}` : "";
+    lines.push(
+      "",
+      `measured seconds per training step${on} at the real batch (wall; process CPU):`,
+    );
     for (const [k, v] of Object.entries(est.stepSeconds)) {
       lines.push(`  ${k}: ${v.wall.toFixed(3)} s; ${v.cpu?.toFixed(3) ?? "?"} s CPU`);
     }
@@ -154,7 +235,19 @@ export function formatPlan(runs: RunSpec[], est: PlanEstimate | null, workers: n
     if (est.idleWallSeconds !== null) {
       lines.push(
         `estimated wall time on ${workers} worker(s) on an otherwise idle machine (from CPU time): ` +
-          formatDuration(est.idleWallSeconds),
+          `${formatDuration(est.idleWallSeconds)} (${formatDays(est.idleWallSeconds)})`,
+      );
+    }
+    lines.push(
+      `compute: ${formatDuration(est.totalSeconds)} of single-thread run time in all; by number ` +
+        `of parallel slots (workers or Slurm array elements, each as fast as one measured ` +
+        `process${est.idleWallSeconds !== null ? ", idle" : ", current load"}):`,
+    );
+    for (const w of est.byWidth) {
+      lines.push(
+        `  ${String(w.width).padStart(4)} × : ${formatDuration(w.seconds)} (${
+          formatDays(w.seconds)
+        })`,
       );
     }
   }
@@ -163,6 +256,14 @@ export function formatPlan(runs: RunSpec[], est: PlanEstimate | null, workers: n
   }
   lines.push(`${runs.length} runs`);
   return lines.join("\n");
+}
+
+/** Seconds as days (or hours below one day), e.g. "≈ 3.2 days". */
+export function formatDays(seconds: number): string {
+  const h = seconds / 3600;
+  if (h < 24) return `≈ ${h.toFixed(1)} h`;
+  const d = h / 24;
+  return d < 60 ? `≈ ${d.toFixed(1)} days` : `≈ ${(d / 30.44).toFixed(1)} months`;
 }
 
 /**
@@ -238,13 +339,6 @@ export function projectPlan(runs: RunSpec[], est: PlanEstimate | null): PlanProj
   };
 }
 
-/** Longest-first packing of run times onto `width` parallel slots: the wall time. */
-export function packedWall(times: number[], width: number): number {
-  const loads = new Array<number>(Math.max(1, width)).fill(0);
-  for (const t of [...times].sort((a, b) => b - a)) loads[loads.indexOf(Math.min(...loads))] += t;
-  return Math.max(...loads);
-}
-
 /**
  * Lines of a projection: per backend, the time of one run and the wall time of the plan at
  * several Slurm array widths (jobs running at once, one backend each), and the decode rate a
@@ -260,7 +354,7 @@ export function formatProjection(p: PlanProjection): string[] {
   ];
   for (const b of p.perBackend) {
     const mean = b.perRun.reduce((a, c) => a + c, 0) / n;
-    const walls = widths.map((w) => `${w}: ${formatDuration(packedWall(b.perRun, w))}`);
+    const walls = widths.map((w) => `${w}: ${formatDuration(packWall(b.perRun, w))}`);
     const rate = p.images.reduce((a, c) => a + c, 0) / b.perRun.reduce((a, c) => a + c, 0);
     lines.push(
       `  ${b.backend}: ~${formatDuration(mean)} per run; wall ${walls.join(", ")}; ` +

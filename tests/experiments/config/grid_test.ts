@@ -82,3 +82,26 @@ Deno.test("filterRuns: substring (case-insensitive) or /regex/ over ids, labels 
     /--only: '\/\(\/' is not a valid regular expression/,
   );
 });
+
+Deno.test("expandGrid: an entry's seeds cap its row; merged entries take the largest", async () => {
+  const entries = [
+    { axis: "baseline", label: "default", overrides: {} },
+    { axis: "lambda", label: "λ=1e-5", overrides: { lambda: 1e-5 }, seeds: 1 }, // = default
+    {
+      axis: "regularizer",
+      label: "reg=none",
+      overrides: { regularizer: "none" as const },
+      seeds: 2,
+    },
+  ];
+  const runs = await expandGrid(entries, { seeds: [0, 1, 2] });
+  const seedsOf = (label: string) =>
+    runs.filter((r) => r.labels[0] === label).map((r) => r.config.seed);
+  assert.deepEqual(seedsOf("default"), [0, 1, 2]);
+  assert.deepEqual(seedsOf("reg=none"), [0, 1]);
+  assert.equal(runs.length, 5);
+  await assert.rejects(
+    () => expandGrid([{ axis: "x", label: "bad", overrides: {}, seeds: 0 }], { seeds: [0] }),
+    /grid entry 'bad': seeds is 0; expected at least 1/,
+  );
+});
