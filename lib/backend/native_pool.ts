@@ -50,6 +50,9 @@ export const KERNEL_EXPORTS = [
   "bn_grad_sums",
   "bn_grad_apply",
   "relu_grad",
+  "bin_pack",
+  "bin_pack_filter",
+  "bin_conv",
 ] as const;
 
 /** One of {@link KERNEL_EXPORTS}. */
