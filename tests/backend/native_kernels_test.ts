@@ -4,6 +4,7 @@ import { wasmPoolThreads } from "../../lib/backend/mod.ts";
 import { nativeKernelBytes, nativePool } from "../../lib/backend/native_kernels.ts";
 import { convInfo, xnnpackBackpropFilter } from "../../lib/backend/conv_backprop.ts";
 import { wasmOps } from "../../lib/backend/wasm_ops.ts";
+import { nativeLibraryUrl } from "../../lib/backend/ffi.ts";
 import { randomArray, relError, runOn, setupBackends } from "./helpers.ts";
 
 await setupBackends();
@@ -77,7 +78,7 @@ Deno.test("XNNPACK Conv2DBackpropFilter (the fallback without a pool) == cpu", a
   }
 });
 
-Deno.test("native kernels: the committed .wasm files are what tools/build_kernels.sh builds", async () => {
+Deno.test("native kernels: the committed .wasm and .so files are what tools/build_kernels.sh builds", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const script = new URL("../../tools/build_kernels.sh", import.meta.url).pathname;
@@ -86,10 +87,18 @@ Deno.test("native kernels: the committed .wasm files are what tools/build_kernel
       out.success,
       `build failed (needs clang + lld): ${new TextDecoder().decode(out.stderr)}`,
     );
+    const committed = await Deno.readFile(nativeLibraryUrl("linux", "x86_64"));
     for (const shared of [true, false]) {
       const name = shared ? "kernels.wasm" : "kernels.single.wasm";
       assert.deepEqual(await Deno.readFile(`${dir}/${name}`), nativeKernelBytes(shared), name);
     }
+    const so = nativeLibraryUrl("linux", "x86_64");
+    const name = so.pathname.split("/").pop()!;
+    const built = await Deno.readFile(`${dir}/${name}`);
+    assert.ok(
+      built.length === committed.length && built.every((b, i) => b === committed[i]),
+      `${name} differs from the committed one (${built.length} vs ${committed.length} bytes)`,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

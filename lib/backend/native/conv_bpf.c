@@ -6,9 +6,8 @@
 // dW[ky][kx][c][o] = sum over (b, oy, ox) of x[b][oy*sh + ky - pt][ox*sw + kx - pl][c] * dy[b][oy][ox][o]
 // Work is split in units: unit u = (tap t = u / nct, channels 4*(u % nct) .. +4), nct = ceil(ci / 4).
 // A call computes units [u0, u1) completely, so threads given disjoint ranges write disjoint rows.
-#include <wasm_simd128.h>
+#include "simd.h"
 
-#define EXPORT(name) __attribute__((export_name(name)))
 
 static inline int ceil_div(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 static inline int floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }

@@ -11,10 +11,8 @@
 // tap falls outside x reads `zeros` (>= ci floats of 0) instead, so the inner loop has no
 // branches. The last co % 4 channels use a 4-lane tile on zero-padded copies of their weights and
 // bias (`tail`).
-#include <wasm_simd128.h>
+#include "simd.h"
 
-#define EXPORT(name) __attribute__((export_name(name)))
-#define INLINE static inline __attribute__((always_inline))
 
 typedef struct {
   int w, ci, wo, co, kw, sw, pl, ky0, ky1, iy0, relu;

@@ -1,10 +1,8 @@
 // Shared parts of the Winograd kernels (winograd.c: F(2x2, 3x3), winograd4.c: F(4x4, 3x3), and
 // their filter gradients): the per-position GEMMs over a block of tiles, and the output epilogue.
 // Header-only (static inline).
-#include <wasm_simd128.h>
+#include "simd.h"
 
-#define EXPORT(name) __attribute__((export_name(name)))
-#define INLINE static inline __attribute__((always_inline))
 
 // M[r..r+2)[o..o+4V) = V[r..r+2) . U over ci, for one position (pointers already at p).
 INLINE void gemm_tile(const float* v, const float* u, float* m, int ci, int co4, int o,
