@@ -42,6 +42,16 @@ export interface BinaryConvAttrs {
 export const MAX_EXACT_TAPS = 2 ** 24;
 
 let override: boolean | undefined;
+let vpopcnt = true;
+
+/**
+ * Lets the native AVX-512 build use VPOPCNTDQ where the CPU has it (the default), or keeps it on
+ * its vpshufb nibble-table popcount (tests and benchmarks compare the two).
+ */
+export function setVpopcnt(allowed: boolean): void {
+  vpopcnt = allowed;
+}
+
 let envSetting: boolean | undefined;
 
 /**
@@ -123,16 +133,18 @@ function binaryConvKernel(args: KernelArgs): tf.TensorInfo {
   const words = Math.ceil(ci / 64);
   // Every allocation before the pointers of the output are taken (allocating may grow the heap).
   const xp = reserve("x", n * h * w * words * 8);
-  const wp = reserve("w", co * kh * kw * words * 8);
+  const blocks = Math.ceil(co / 8);
+  const wp = reserve("w", blocks * 8 * kh * kw * words * 8);
   const { outHeight: ho, outWidth: wo } = info;
   const y = b.makeOutput([n, ho, wo, co], "float32");
   if (y.shape.includes(0) || x.shape.includes(0)) return y;
   const ptr = (t?: tf.TensorInfo) => (t ? heapPointer(b, t) : 0);
   pool.run("bin_pack", { args: [ptr(x), xp, ci, words], units: n * h * w });
-  pool.run("bin_pack_filter", { args: [ptr(filter), wp, kh * kw, ci, co, words], units: co });
+  pool.run("bin_pack_filter", { args: [ptr(filter), wp, kh * kw, ci, co, words], units: blocks });
   const mode = !alpha ? 0 : alphaSize === co && co > 1 ? 2 : 1;
   const a = [xp, wp, ptr(alpha), ptr(bias), ptr(y), h, w, ci, words, ho, wo, co, kh, kw];
   a.push(info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, mode);
+  a.push(vpopcnt ? 1 : 0);
   pool.run("bin_conv", { args: a, units: n * ho });
   return y;
 }

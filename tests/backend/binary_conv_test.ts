@@ -11,7 +11,15 @@ import {
   binaryDense,
   binaryForwardAvailable,
   setBinaryForward,
+  setVpopcnt,
 } from "../../lib/backend/binary_conv.ts";
+import { loadNativeLibrary } from "../../lib/backend/ffi.ts";
+import {
+  type KernelPath,
+  kernelPath,
+  nativePool,
+  useKernelPath,
+} from "../../lib/backend/native_kernels.ts";
 import { quantConv2d, quantDense } from "../../lib/layers/mod.ts";
 import { randomArray, setupBackends } from "./helpers.ts";
 
@@ -152,26 +160,58 @@ function tensorsOf(c: Case, seed: number) {
   return { x, k, alpha, bias };
 }
 
-Deno.test("binaryConv2d equals the exact ±1 product times α (+ bias), bit for bit", () => {
-  CASES.forEach((c, i) => {
-    const v = tensorsOf(c, 100 + 10 * i);
-    const ref = reference(c, v);
-    const got = tf.tidy(() => {
-      const y = binaryConv2d(
-        tf.tensor4d(v.x, c.x),
-        tf.tensor4d(v.k, [c.k[0], c.k[1], c.x[3], c.co]),
-        {
-          alpha: v.alpha && (c.alpha === "layer" ? tf.scalar(v.alpha[0]) : tf.tensor1d(v.alpha)),
-          bias: v.bias && tf.tensor1d(v.bias),
-          strides: c.strides,
-          padding: c.padding,
-        },
-      );
-      return { shape: y.shape, values: y.dataSync() as Float32Array };
+/** The kernel builds to check: the wasm module, and the native library (both popcounts). */
+const BUILDS: { name: string; path: KernelPath; vpopcnt: boolean }[] = [
+  { name: "wasm", path: "wasm", vpopcnt: true },
+  { name: "native", path: "native", vpopcnt: true },
+  { name: "native (nibble-table popcount)", path: "native", vpopcnt: false },
+];
+
+/** Runs `fn` on each available build; returns the names of those that ran. */
+async function onEachBuild(fn: (build: string) => void): Promise<string[]> {
+  const ran: string[] = [];
+  const start = kernelPath()!;
+  try {
+    for (const b of BUILDS) {
+      if (!(await useKernelPath(b.path))) continue;
+      setVpopcnt(b.vpopcnt);
+      fn(`${b.name} (${nativePool()!.isa})`);
+      ran.push(b.name);
+    }
+  } finally {
+    setVpopcnt(true);
+    await useKernelPath(start);
+  }
+  return ran;
+}
+
+Deno.test("binaryConv2d equals the exact ±1 product times α (+ bias), bit for bit", async () => {
+  const ran = await onEachBuild((build) => {
+    CASES.forEach((c, i) => {
+      const v = tensorsOf(c, 100 + 10 * i);
+      const ref = reference(c, v);
+      const got = tf.tidy(() => {
+        const y = binaryConv2d(
+          tf.tensor4d(v.x, c.x),
+          tf.tensor4d(v.k, [c.k[0], c.k[1], c.x[3], c.co]),
+          {
+            alpha: v.alpha && (c.alpha === "layer" ? tf.scalar(v.alpha[0]) : tf.tensor1d(v.alpha)),
+            bias: v.bias && tf.tensor1d(v.bias),
+            strides: c.strides,
+            padding: c.padding,
+          },
+        );
+        return { shape: y.shape, values: y.dataSync() as Float32Array };
+      });
+      assert.deepEqual(got.shape, ref.shape, `${build}: ${caseName(c)}`);
+      assert.deepEqual(got.values, ref.y, `${build}: ${caseName(c)}`);
     });
-    assert.deepEqual(got.shape, ref.shape, caseName(c));
-    assert.deepEqual(got.values, ref.y, caseName(c));
   });
+  assert.ok(ran.includes("wasm"), "the wasm build ran");
+  const lib = loadNativeLibrary();
+  if (typeof lib !== "string" && Deno.env.get("BNN_NATIVE") !== "0") {
+    assert.ok(ran.includes("native"), `the native build (${lib.variant}) ran`);
+  }
 });
 
 Deno.test("binaryDense equals the exact ±1 product times α (+ bias), bit for bit", () => {
