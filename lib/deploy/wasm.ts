@@ -122,20 +122,37 @@ function checkShape(b: Uint32Array, m: number, kv: number): void {
   }
 }
 
+/**
+ * The three functions of a popcount kernel working on byte offsets of one memory (the exports of
+ * the assembled wasm module, or the native library's kernels on the same layout).
+ */
+export interface MemoryKernelFunctions {
+  /** The memory the offsets point into (grown by the kernel as needed). */
+  memory: WebAssembly.Memory;
+  /** popcountGemm(a, P, b, M, kv, out): out[p·M + m] (see the module doc). */
+  gemm(a: number, p: number, b: number, m: number, kv: number, out: number): void;
+  /** Like `gemm` for an even P, output row stride `ldo`. */
+  gemm2(a: number, p: number, b: number, m: number, kv: number, out: number, ldo: number): void;
+  /** thresholdBits(cnt, P, M, pos, out, cw) (see `wasm_asm.ts`). */
+  threshold(cnt: number, p: number, m: number, pos: number, out: number, cw: number): void;
+}
+
 class WasmKernel implements PopcountKernel {
-  readonly name = "wasm-simd";
+  readonly name: string;
   #memory: WebAssembly.Memory;
-  #fn: (a: number, p: number, b: number, m: number, kv: number, out: number) => void;
-  #fn2: (a: number, p: number, b: number, m: number, kv: number, out: number, ldo: number) => void;
-  #thr: (cnt: number, p: number, m: number, pos: number, out: number, cw: number) => void;
+  #fn: MemoryKernelFunctions["gemm"];
+  #fn2: MemoryKernelFunctions["gemm2"];
+  #thr: MemoryKernelFunctions["threshold"];
   #tables: number[] = [];
-  #top = 0;
+  #top: number;
   #offsets: number[] = [];
-  constructor(instance: WebAssembly.Instance) {
-    this.#memory = instance.exports.memory as WebAssembly.Memory;
-    this.#fn = instance.exports.gemm as (...args: number[]) => void;
-    this.#fn2 = instance.exports.gemm2 as (...args: number[]) => void;
-    this.#thr = instance.exports.threshold as (...args: number[]) => void;
+  constructor(name: string, f: MemoryKernelFunctions, start: number) {
+    this.name = name;
+    this.#memory = f.memory;
+    this.#fn = f.gemm;
+    this.#fn2 = f.gemm2;
+    this.#thr = f.threshold;
+    this.#top = start;
   }
   #reserve(bytes: number): void {
     const have = this.#memory.buffer.byteLength;
@@ -211,7 +228,20 @@ export function hasWasmSimd(): boolean {
 export function createKernel(options: { prefer?: "wasm" | "js" } = {}): PopcountKernel {
   if (options.prefer !== "js" && hasWasmSimd()) {
     const module = new WebAssembly.Module(kernelModuleBytes());
-    return new WasmKernel(new WebAssembly.Instance(module, {}));
+    const e = new WebAssembly.Instance(module, {}).exports as unknown as MemoryKernelFunctions;
+    return new WasmKernel("wasm-simd", e, 0);
   }
   return new JsKernel();
+}
+
+/**
+ * A {@link PopcountKernel} named `name` on `functions` (weights, bounds and scratch are laid out
+ * in `functions.memory` from byte `start` on, exactly as for the wasm module).
+ */
+export function memoryKernel(
+  name: string,
+  functions: MemoryKernelFunctions,
+  start = 0,
+): PopcountKernel {
+  return new WasmKernel(name, functions, start);
 }
