@@ -10,6 +10,7 @@ import { measureNet, type NetSpeed } from "./measure.ts";
 import { type BenchRow, registerBenchSection } from "./registry.ts";
 import { runTorch, torchAvailable, type TorchResult } from "./torch_peer.ts";
 import { benchVggFlops, binaryTwinAvailable } from "./nets.ts";
+import { binaryForwardAvailable, setBinaryForward } from "../backend/binary_conv.ts";
 
 const NETS = [
   { name: "bench-vgg", binary: false },
@@ -68,6 +69,19 @@ registerBenchSection({
         (speeds[backend] ??= {})[net.name] = { ...s, batch: opts.batch };
         const engine = backend === "wasm" ? `tfjs-wasm (${wasmThreads()})` : `tfjs-${backend}`;
         netRows.push(row(net.name, engine, opts.batch, s.trainIps, s.inferIps, s.gflopPerImage));
+        if (net.binary && backend === "wasm" && binaryForwardAvailable(9)) {
+          // The same twin with the float forward product (the XNOR–popcount one off), same run.
+          ctx.log(`training: ${net.name} on ${backend}, float forward …`);
+          setBinaryForward(false);
+          let f: NetSpeed;
+          try {
+            f = measureNet({ binary: true, ...opts });
+          } finally {
+            setBinaryForward(undefined);
+          }
+          const label = `${engine}, float forward`;
+          netRows.push(row(net.name, label, opts.batch, f.trainIps, f.inferIps, f.gflopPerImage));
+        }
       }
       await tf.setBackend(initial);
       if (haveTorch) {
@@ -100,6 +114,10 @@ registerBenchSection({
       rows.push(...netRows);
     }
     notes.push("GFLOP/s counts conv + dense multiply-adds ×2; training = 3 × forward.");
+    notes.push(
+      "bench-vgg-binary on wasm runs the XNOR–popcount forward (docs/binary_training.md); the " +
+        '"float forward" row is the same twin with it off (BNN_BINARY_FORWARD=0), same run.',
+    );
     notes.push(
       "Issue 3 targets for one wasm process vs PyTorch 2 threads: training ≥ 0.35× (bench-vgg), " +
         "≥ 0.3× (binary twin); inference ≥ 0.5×. The ratio columns are against the 2-thread " +
