@@ -44,7 +44,10 @@ export function createNativeKernel(): PopcountKernel | string {
   if (typeof lib === "string") return lib;
   const gemmId = lib.kernels.indexOf("bin_gemm");
   const thresholdId = lib.kernels.indexOf("bin_threshold");
-  if (gemmId < 0 || thresholdId < 0) return "the native library has no deploy kernels";
+  const im2colId = lib.kernels.indexOf("bin_im2col");
+  if (gemmId < 0 || thresholdId < 0 || im2colId < 0) {
+    return "the native library has no deploy kernels";
+  }
   // One single-threaded pool per process (per worker), shared by its engines.
   pool ??= lib.symbols.bnn_pool_create(1);
   const handle = pool;
@@ -71,5 +74,9 @@ export function createNativeKernel(): PopcountKernel | string {
     gemm: (a, p, b, m, kv, out) => run(gemmId, [a, b, out, m, kv, m, v()], p),
     gemm2: (a, p, b, m, kv, out, ldo) => run(gemmId, [a, b, out, m, kv, ldo, v()], p),
     threshold: (cnt, p, m, pos, out, cw) => run(thresholdId, [cnt, pos, 16, out, m, cw], p),
+    im2col: (x, patch, g, rowWords) => {
+      const a = [x, patch, g.h, g.w, g.cw, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, g.ow];
+      run(im2colId, [...a, rowWords], g.oh * g.ow);
+    },
   }, START);
 }

@@ -54,6 +54,28 @@ export interface PopcountKernel {
    * `t.positions`). Returns a view that stays valid until the next call.
    */
   gemmBits(a: Uint32Array, w: KernelWeights, t: KernelThresholds): Uint32Array;
+  /**
+   * Optional (the native kernel): {@link gemmBits} of a conv whose patch the kernel builds itself
+   * from packed input bits `x` `[h][w][cw]` (taps in (ky, kx) order, zero words in the padding,
+   * rows of `w.kv·4` words), with no patch built in TypeScript.
+   */
+  convBits?(x: Uint32Array, g: PatchGeometry, w: KernelWeights, t: KernelThresholds): Uint32Array;
+}
+
+/** The geometry {@link PopcountKernel.convBits} builds a patch for (`Window2D` and words). */
+export interface PatchGeometry {
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  oh: number;
+  ow: number;
+  padTop: number;
+  padLeft: number;
+  /** 32-bit words per input position. */
+  cw: number;
 }
 
 function thresholdJs(
@@ -135,6 +157,8 @@ export interface MemoryKernelFunctions {
   gemm2(a: number, p: number, b: number, m: number, kv: number, out: number, ldo: number): void;
   /** thresholdBits(cnt, P, M, pos, out, cw) (see `wasm_asm.ts`). */
   threshold(cnt: number, p: number, m: number, pos: number, out: number, cw: number): void;
+  /** Optional: builds the patch rows of {@link PopcountKernel.convBits} at `patch` from `x`. */
+  im2col?(x: number, patch: number, g: PatchGeometry, rowWords: number): void;
 }
 
 class WasmKernel implements PopcountKernel {
@@ -146,13 +170,25 @@ class WasmKernel implements PopcountKernel {
   #tables: number[] = [];
   #top: number;
   #offsets: number[] = [];
+  #im2col: MemoryKernelFunctions["im2col"];
   constructor(name: string, f: MemoryKernelFunctions, start: number) {
     this.name = name;
     this.#memory = f.memory;
     this.#fn = f.gemm;
     this.#fn2 = f.gemm2;
     this.#thr = f.threshold;
+    this.#im2col = f.im2col;
     this.#top = start;
+    if (!f.im2col) this.convBits = undefined;
+  }
+  convBits?(x: Uint32Array, g: PatchGeometry, w: KernelWeights, t: KernelThresholds): Uint32Array {
+    const rows = g.oh * g.ow, rowWords = w.kv * 4;
+    const xAt = this.#top, xWords = g.h * g.w * g.cw;
+    const patchAt = xAt + Math.ceil(xWords / 4) * 16;
+    this.#reserve(patchAt + rows * rowWords * 4);
+    new Uint32Array(this.#memory.buffer, xAt, xWords).set(x.subarray(0, xWords));
+    this.#im2col!(xAt, patchAt, g, rowWords);
+    return this.#thresholdAt(this.#gemmAt(patchAt, rows, w), t);
   }
   #reserve(bytes: number): void {
     const have = this.#memory.buffer.byteLength;
@@ -182,7 +218,9 @@ class WasmKernel implements PopcountKernel {
     return { id: this.#tables.length - 1, positions: P, ...shape };
   }
   gemmBits(a: Uint32Array, w: KernelWeights, t: KernelThresholds): Uint32Array {
-    const cnt = this.gemm(a, t.positions, w);
+    return this.#thresholdAt(this.gemm(a, t.positions, w), t);
+  }
+  #thresholdAt(cnt: Int32Array, t: KernelThresholds): Uint32Array {
     const outAt = cnt.byteOffset + cnt.byteLength;
     const need = outAt + t.positions * t.cw * 4;
     if (need > this.#memory.buffer.byteLength) {
@@ -197,6 +235,13 @@ class WasmKernel implements PopcountKernel {
     const aAt = this.#top;
     this.#reserve(aAt + aBytes + oBytes);
     new Uint32Array(this.#memory.buffer, aAt, rows * kv * 4).set(a.subarray(0, rows * kv * 4));
+    return this.#gemmAt(aAt, rows, w);
+  }
+  /** The GEMM of `rows` rows already in memory at `aAt`; counts right after them. */
+  #gemmAt(aAt: number, rows: number, w: KernelWeights): Int32Array {
+    const { m, kv } = w;
+    const aBytes = rows * kv * 16;
+    this.#reserve(aAt + aBytes + rows * m * 4);
     const even = rows & ~1, bAt = this.#offsets[w.id], oAt = aAt + aBytes;
     if (even > 0) {
       // Tile over weight rows so that a tile (≤ 16 KiB) stays in L1 while all positions pass.

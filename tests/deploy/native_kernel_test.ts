@@ -70,3 +70,38 @@ Deno.test("native thresholds to packed bits equal the wasm kernel's", () => {
   assert.deepEqual(run(createNativeKernel() as ReturnType<typeof createKernel>), want);
   assert.ok(want.some((x) => x !== 0) && want.some((x) => x !== 0xffffffff >>> 0 && x !== 0));
 });
+
+Deno.test("native convBits (patch built in C) equals gemmBits on a TypeScript-built patch", () => {
+  if (typeof native === "string") return;
+  const k = createNativeKernel() as ReturnType<typeof createKernel>;
+  assert.ok(k.convBits, "the native kernel builds conv patches");
+  // 3×2 kernel, strides (2, 1), 'same'-like padding (1, 0), 45 channels → cw = 2.
+  const g = { h: 7, w: 6, kh: 3, kw: 2, sh: 2, sw: 1, oh: 4, ow: 5, padTop: 1, padLeft: 0, cw: 2 };
+  const m = 12, kv = Math.ceil((g.kh * g.kw * g.cw) / 4), rowWords = kv * 4;
+  const x = randomWords(g.h * g.w * g.cw, 5), b = randomWords(m * rowWords, 6);
+  const patch = new Uint32Array(g.oh * g.ow * rowWords);
+  for (let oy = 0; oy < g.oh; oy++) {
+    for (let ox = 0; ox < g.ow; ox++) {
+      let d = (oy * g.ow + ox) * rowWords;
+      for (let ky = 0; ky < g.kh; ky++) {
+        for (let kx = 0; kx < g.kw; kx++, d += g.cw) {
+          const iy = oy * g.sh + ky - g.padTop, ix = ox * g.sw + kx - g.padLeft;
+          if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+          for (let i = 0; i < g.cw; i++) patch[d + i] = x[(iy * g.w + ix) * g.cw + i];
+        }
+      }
+    }
+  }
+  const P = g.oh * g.ow;
+  const patternOf = new Int32Array(P);
+  const bounds = Int32Array.from({ length: 2 * m }, (_, i) => (i < m ? 150 + i : 210 - i % 5));
+  const w = k.upload(b, m, kv);
+  const t = k.uploadThresholds({ patternOf, bounds }, { m, cw: 1 });
+  const js = createKernel({ prefer: "js" });
+  const jw = js.upload(b, m, kv);
+  const jt = js.uploadThresholds({ patternOf, bounds }, { m, cw: 1 });
+  const ref = Array.from(js.gemmBits(patch, jw, jt));
+  assert.deepEqual(Array.from(k.convBits!(x, g, w, t)), ref);
+  assert.deepEqual(Array.from(k.gemmBits(patch, w, t)), ref);
+  assert.ok(ref.some((v) => v !== 0));
+});

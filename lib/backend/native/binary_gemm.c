@@ -129,3 +129,30 @@ void bin_threshold(const int32_t* cnt, const int32_t* pos, const uint8_t* anchor
     }
   }
 }
+
+// The deploy engine's conv patch from packed input bits x[h][w][cw] (32-bit words): row p (output
+// position oy*ow + ox) of `patch` holds the taps in (ky, kx) order, cw words each, zero words for
+// taps in the padding, zeros up to row_words. Unit = one output position.
+EXPORT("bin_im2col")
+void bin_im2col(const uint32_t* x, uint32_t* patch, int h, int w, int cw, int kh, int kw, int sh,
+                int sw, int pt, int pl, int ow, int row_words, int u0, int u1) {
+  for (int p = u0; p < u1; p++) {
+    const int oy = p / ow, ox = p % ow;
+    uint32_t* d = patch + (long)p * row_words;
+    int i = 0;
+    for (int ky = 0; ky < kh; ky++) {
+      const int iy = oy * sh + ky - pt;
+      for (int kx = 0; kx < kw; kx++) {
+        const int ix = ox * sw + kx - pl;
+        if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+          const uint32_t* s = x + ((long)iy * w + ix) * cw;
+          for (int k = 0; k < cw; k++) d[i + k] = s[k];
+        } else {
+          for (int k = 0; k < cw; k++) d[i + k] = 0;
+        }
+        i += cw;
+      }
+    }
+    for (; i < row_words; i++) d[i] = 0;
+  }
+}
