@@ -5,7 +5,14 @@ import { nativeKernelBytes, nativePool } from "../../lib/backend/native_kernels.
 import { convInfo, xnnpackBackpropFilter } from "../../lib/backend/conv_backprop.ts";
 import { wasmOps } from "../../lib/backend/wasm_ops.ts";
 import { nativeLibraryUrl } from "../../lib/backend/ffi.ts";
-import { randomArray, relError, runOn, setupBackends } from "./helpers.ts";
+import {
+  assertBitIdentical,
+  forEachKernelPath,
+  randomArray,
+  relError,
+  runOn,
+  setupBackends,
+} from "./helpers.ts";
 
 await setupBackends();
 
@@ -40,9 +47,12 @@ function bpf(c: (typeof CASES)[number], xs: Float32Array, gs: Float32Array) {
   }) as tf.Tensor;
 }
 
-Deno.test("native kernels: started by initBackend on the wasm pool's threads", () => {
+Deno.test("native kernels: initBackend started the native library's pool (x86-64 Linux)", () => {
   const pool = nativePool();
-  assert.ok(pool, "initBackend started the native pool");
+  assert.ok(pool, "initBackend started a kernel pool");
+  if (Deno.build.os === "linux" && Deno.build.arch === "x86_64") {
+    assert.match(pool.isa, /^x86-64 /);
+  }
   assert.equal(pool.threads, wasmPoolThreads());
 });
 
@@ -50,11 +60,17 @@ for (const c of CASES) {
   Deno.test(`native Conv2DBackpropFilter == cpu: x ${c.x} k ${c.k} co ${c.co} s ${c.s} pad ${JSON.stringify(c.pad)}`, async () => {
     const xs = randomArray(c.x.reduce((a, b) => a * b), 11);
     const gs = randomArray(dyShape(c).reduce((a, b) => a * b), 12);
-    const [wasm] = await runOn("wasm", () => bpf(c, xs, gs));
     const [cpu] = await runOn("cpu", () => bpf(c, xs, gs));
-    assert.deepEqual(wasm.shape, cpu.shape);
-    const e = relError(wasm.values, cpu.values);
-    assert.ok(e <= 1e-5, `relative error ${e}`);
+    const byPath: Float32Array[] = [];
+    await forEachKernelPath(async (path) => {
+      const [wasm] = await runOn("wasm", () => bpf(c, xs, gs));
+      assert.deepEqual(wasm.shape, cpu.shape);
+      const e = relError(wasm.values, cpu.values);
+      assert.ok(e <= 1e-5, `${path}: relative error ${e}`);
+      byPath.push(wasm.values);
+    });
+    // The direct kernel's units are whole dW rows: bit-identical for any thread count.
+    if (byPath.length === 2) assertBitIdentical(byPath[0], byPath[1], "native vs wasm");
   });
 }
 

@@ -30,6 +30,7 @@ typedef v128_t vf_t;
 #define vf_load_splat(p) wasm_v128_load32_splat(p)
 #define vf_fma(a, b, c) wasm_f32x4_relaxed_madd(a, b, c)
 #define vf_add(a, b) wasm_f32x4_add(a, b)
+#define vf_relu(a) wasm_f32x4_max(a, wasm_f32x4_splat(0.f))
 
 #else  // native: Clang vector extensions
 
@@ -111,10 +112,31 @@ INLINE vf_t vf_splat(float x) { return (vf_t)x; }
 INLINE vf_t vf_load_splat(const float* p) { return (vf_t)*p; }
 INLINE vf_t vf_fma(vf_t a, vf_t b, vf_t c) { return __builtin_elementwise_fma(a, b, c); }
 INLINE vf_t vf_add(vf_t a, vf_t b) { return a + b; }
+typedef int vi_t __attribute__((ext_vector_type(VW)));
+// wasm's f32x4.max(a, 0) per lane: a if a > 0 or a is NaN, else +0.
+INLINE vf_t vf_relu(vf_t a) {
+  const vi_t keep = (a > 0.f) | (a != a);
+  return (vf_t)((vi_t)a & keep);
+}
 
 #endif
 
 // Wide vectors per 16 floats (4 on wasm, 2 with AVX2, 1 with AVX-512).
 #define VN16 (16 / VW)
+
+// Register tiles of the wide kernels: TILE_R rows (broadcast operands) x TILE_V wide vectors
+// (TILE_V * VW columns), so that TILE_R * TILE_V accumulators fill the register file: 6 x 16
+// with AVX2 (16 ymm registers), 8 x 32 with AVX-512 (32 zmm). The wasm build keeps its own
+// 2 x 16 tiles (VW == 4: the wide paths are compiled out).
+#if VW == 16
+#define TILE_R 8
+#define TILE_V 2
+#elif VW == 8
+#define TILE_R 6
+#define TILE_V 2
+#else
+#define TILE_R 2
+#define TILE_V 4
+#endif
 
 #endif
