@@ -27,6 +27,12 @@ export function setDeployVpopcnt(allowed: boolean): void {
   vpopcnt = allowed;
 }
 
+/**
+ * The native library's deploy kernels (`native/binary_gemm.c`), run by this module on its own
+ * memory rather than by the training kernels' pool.
+ */
+export const DEPLOY_NATIVE_KERNELS = ["bin_gemm", "bin_threshold", "bin_im2col"] as const;
+
 let pool: Deno.PointerObject | null | undefined;
 
 /** The native popcount kernel, or a one-line reason why it cannot be used here. */
@@ -42,9 +48,7 @@ export function createNativeKernel(): PopcountKernel | string {
   if (off) return "BNN_NATIVE=0";
   const lib = loadNativeLibrary();
   if (typeof lib === "string") return lib;
-  const gemmId = lib.kernels.indexOf("bin_gemm");
-  const thresholdId = lib.kernels.indexOf("bin_threshold");
-  const im2colId = lib.kernels.indexOf("bin_im2col");
+  const [gemmId, thresholdId, im2colId] = DEPLOY_NATIVE_KERNELS.map((k) => lib.kernels.indexOf(k));
   if (gemmId < 0 || thresholdId < 0 || im2colId < 0) {
     return "the native library has no deploy kernels";
   }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { loadNativeLibrary, nativeLibraryUrl } from "../../lib/backend/ffi.ts";
 import { KERNEL_EXPORTS } from "../../lib/backend/native_pool.ts";
+import { DEPLOY_NATIVE_KERNELS } from "../../lib/deploy/native_kernel.ts";
 
 const CHILD = new URL("../fixtures/native_workload_child.ts", import.meta.url).pathname;
 const x86Linux = Deno.build.os === "linux" && Deno.build.arch === "x86_64";
@@ -37,7 +38,7 @@ Deno.test("ffi: the library for this machine loads, with a kernel for every pool
   assert.notEqual(typeof lib, "string", String(lib));
   if (typeof lib === "string") return;
   assert.match(lib.variant, /^x86-64 (AVX-512|AVX2\+FMA)$/);
-  assert.deepEqual([...lib.kernels].sort(), [...KERNEL_EXPORTS].sort());
+  assert.deepEqual([...lib.kernels].sort(), [...KERNEL_EXPORTS, ...DEPLOY_NATIVE_KERNELS].sort());
   assert.equal(lib.symbols.bnn_kernel_name(lib.kernels.length), null, "past the table: NULL");
 });
 
