@@ -65,7 +65,13 @@ export function setBinaryForward(enabled: boolean | undefined): void {
 /** Whether the popcount forward is enabled (it still needs the wasm backend's native pool). */
 export function binaryForwardEnabled(): boolean {
   if (override !== undefined) return override;
-  envSetting ??= Deno.env.get("BNN_BINARY_FORWARD") !== "0";
+  if (envSetting === undefined) {
+    try {
+      envSetting = Deno.env.get("BNN_BINARY_FORWARD") !== "0";
+    } catch {
+      envSetting = true; // no env permission: the default
+    }
+  }
   return envSetting;
 }
 
