@@ -8,6 +8,7 @@ import { tf } from "../tf.ts";
 import { registerWasmTrainingKernels } from "./kernels.ts";
 import { wasmThreadCount, withWasmThreads } from "./threads.ts";
 import { startNativeKernels } from "./native_kernels.ts";
+import type { NativePool } from "./native_pool.ts";
 
 /** Backend names {@link initBackend} understands; "auto" picks the best that works. */
 export type BackendName = "auto" | "tensorflow" | "wasm" | "cpu";
@@ -84,6 +85,23 @@ interface WasmStart {
   threads: number;
   /** Set when threads were asked for but the threaded build failed to start. */
   notice?: string;
+  /** Why the native kernel library is not used (it was not turned off). */
+  kernelNotice?: string;
+  /** Which build of the project kernels runs, e.g. "x86-64 AVX-512 native, 2 threads". */
+  pool?: string;
+}
+
+function poolName(pool: NativePool): string {
+  const where = pool.isa.startsWith("wasm") ? "" : " native (FFI)";
+  return `${pool.isa}${where}, ${plural(pool.threads)}`;
+}
+
+/** The notice and log-line part for the project kernels of a wasm start. */
+function kernelReport(w: WasmStart, log: (msg: string) => void): string {
+  if (w.kernelNotice) {
+    log(`notice: native kernels unavailable: ${w.kernelNotice}; using wasm kernels`);
+  }
+  return w.pool ? `; kernels: ${w.pool}` : "";
 }
 
 type WasmModule = typeof import("@tensorflow/tfjs-backend-wasm");
@@ -119,14 +137,21 @@ async function useWasm(threads: number): Promise<WasmStart | null> {
     return null;
   }
   if (!started) return null;
-  const pool = await startNativeKernels(started);
+  const native = await startNativeKernels({ threads, wasmThreads: started });
+  const pool = native.pool;
   if (pool) {
     kernels.push(
-      `native SIMD kernels (Conv2DBackpropFilter, leading-axis sums, MaxPoolGrad, batch norm, ` +
-        `ReLU gradient) on ${plural(pool.threads)}`,
+      `project kernels (convolutions, Conv2DBackpropFilter, leading-axis sums, MaxPoolGrad, ` +
+        `batch norm, ReLU gradient): ${poolName(pool)}`,
     );
   }
-  return { kernels, threads: started, notice };
+  return {
+    kernels,
+    threads: started,
+    notice,
+    kernelNotice: native.notice,
+    pool: pool ? poolName(pool) : undefined,
+  };
 }
 
 async function useCpu(): Promise<void> {
@@ -186,7 +211,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     if (w.notice) log(`notice: ${w.notice}; using 1 thread`);
     info = {
       name: "wasm",
-      reason: `${why}; project training kernels registered; ${plural(w.threads)}`,
+      reason: `${why}; project training kernels registered; ${plural(w.threads)}` +
+        kernelReport(w, log),
       kernels: w.kernels,
       threads: w.threads,
     };
@@ -204,7 +230,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
         if (w.notice) log(`notice: ${w.notice}; using 1 thread`);
         info = {
           name: "wasm",
-          reason: `auto: wasm (XNNPACK, SIMD, ${plural(w.threads)}) + project training kernels`,
+          reason: `auto: wasm (XNNPACK, SIMD, ${plural(w.threads)}) + project training kernels` +
+            kernelReport(w, log),
           kernels: w.kernels,
           threads: w.threads,
         };

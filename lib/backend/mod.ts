@@ -19,3 +19,10 @@ export {
 } from "./init.ts";
 export { PROJECT_WASM_KERNELS, registerWasmTrainingKernels } from "./kernels.ts";
 export { MAX_WASM_THREADS, threadsPerWorker, wasmThreadCount } from "./threads.ts";
+export {
+  binaryConv2d,
+  binaryDense,
+  binaryForwardAvailable,
+  binaryForwardEnabled,
+  setBinaryForward,
+} from "./binary_conv.ts";

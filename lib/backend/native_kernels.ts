@@ -1,7 +1,8 @@
 /**
- * The project's own wasm SIMD128 training kernels (`native/*.c`, built by
- * `tools/build_kernels.sh`), run on tfjs-wasm's heap in place and split over the
- * {@link NativePool}'s threads.
+ * The project's own training kernels (`native/*.c`, built by `tools/build_kernels.sh` for the CPU
+ * as a native library, `ffi_pool.ts`, and as wasm SIMD128, `native_pool.ts`), run on tfjs-wasm's
+ * heap in place and split over the {@link NativePool}'s threads. Both builds give bit-identical
+ * results for the same thread count (docs/native_kernels.md).
  *
  * - `conv_fwd`, `wino_filter`, `wino_conv`: forward convolutions, driven by `native_conv.ts`.
  * - `conv_bpf`: Conv2DBackpropFilter, `dW[ky,kx,c,o] = Σ_{b,oy,ox} x[b, oy·sh+ky−pt,
@@ -19,11 +20,12 @@
  */
 import { tf } from "../tf.ts";
 import { type NativePool, startNativePool } from "./native_pool.ts";
+import { startFfiPool } from "./ffi_pool.ts";
 import type { HeapBackend } from "./wasm_ops.ts";
 
 let pool: NativePool | undefined;
 let heap: { memory: WebAssembly.Memory; malloc(n: number): number } | undefined;
-let starting: Promise<NativePool | undefined> | undefined;
+let starting: Promise<NativeKernelsStart> | undefined;
 
 interface EmscriptenModule {
   wasmMemory?: WebAssembly.Memory;
@@ -37,32 +39,80 @@ export function nativeKernelBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   return Deno.readFileSync(new URL(`./native/${file}`, import.meta.url));
 }
 
+/** Which build of the kernels runs: the native library (FFI) or the wasm module. */
+export type KernelPath = "native" | "wasm";
+
+/** What {@link startNativeKernels} started. */
+export interface NativeKernelsStart {
+  /** The active pool (none when the kernels are off or the heap cannot be reached). */
+  pool?: NativePool;
+  /** Why the native library is not used although it was not turned off (one line). */
+  notice?: string;
+}
+
+const pools: Partial<Record<KernelPath, NativePool>> = {};
+let wasmPoolThreads = 1;
+
 /**
- * Starts the native kernels on the active wasm backend with `threads` threads (the main thread
- * included; 1 unless the heap is shared). Idempotent; resolves to the pool, or undefined when
- * the wasm backend is not active, its heap cannot be reached, or `BNN_NATIVE_KERNELS=0` (then
- * the XNNPACK formulations run, e.g. to compare).
+ * Starts the project's kernels on the active wasm backend's heap: the native library (FFI,
+ * `ffi_pool.ts`) with `threads` threads unless `BNN_NATIVE=0` or it cannot load here (then a
+ * `notice`), else the wasm module with `wasmThreads` threads (the main thread included; 1 unless
+ * the heap is shared). Idempotent. No pool when the wasm backend is not active, its heap cannot be
+ * reached, or `BNN_NATIVE_KERNELS=0` (then the XNNPACK formulations run, e.g. to compare).
  */
-export function startNativeKernels(threads: number): Promise<NativePool | undefined> {
+export function startNativeKernels(
+  options: { threads: number; wasmThreads: number },
+): Promise<NativeKernelsStart> {
   starting ??= (async () => {
-    if (Deno.env.get("BNN_NATIVE_KERNELS") === "0") return undefined;
+    if (Deno.env.get("BNN_NATIVE_KERNELS") === "0") return {};
     const m = (tf.findBackend("wasm") as unknown as { wasm?: EmscriptenModule } | null)?.wasm;
     const memory = m?.wasmMemory ?? m?.asm?.memory;
-    if (!m || !memory) return undefined;
-    const shared = memory.buffer instanceof SharedArrayBuffer;
-    const bytes = nativeKernelBytes(shared);
-    if (!WebAssembly.validate(bytes)) {
-      console.warn(
-        "native kernels: this runtime cannot compile them (wasm relaxed SIMD is needed); " +
-          "using the XNNPACK formulations",
-      );
-      return undefined;
-    }
+    if (!m || !memory) return {};
     heap = { memory, malloc: (n) => m._malloc(n) };
-    pool = await startNativePool(heap, { bytes, threads: shared ? threads : 1 });
-    return pool;
+    wasmPoolThreads = options.wasmThreads;
+    let notice: string | undefined;
+    if (Deno.env.get("BNN_NATIVE") !== "0") {
+      const p = startFfiPool(memory, { threads: options.threads });
+      if (typeof p === "string") notice = p;
+      else pools.native = p;
+    }
+    pool = pools.native ?? await startWasmKernels();
+    return { pool, notice };
   })();
   return starting;
+}
+
+async function startWasmKernels(): Promise<NativePool | undefined> {
+  if (pools.wasm || !heap) return pools.wasm;
+  const shared = heap.memory.buffer instanceof SharedArrayBuffer;
+  const bytes = nativeKernelBytes(shared);
+  if (!WebAssembly.validate(bytes)) {
+    console.warn(
+      "native kernels: this runtime cannot compile them (wasm relaxed SIMD is needed); " +
+        "using the XNNPACK formulations",
+    );
+    return undefined;
+  }
+  pools.wasm = await startNativePool(heap, { bytes, threads: shared ? wasmPoolThreads : 1 });
+  return pools.wasm;
+}
+
+/**
+ * Makes `path` the kernels' build from now on (tests and benchmarks compare the two) and
+ * returns its pool, or undefined when that build cannot run here (the active one is kept).
+ * Call after `initBackend`.
+ */
+export async function useKernelPath(path: KernelPath): Promise<NativePool | undefined> {
+  if (!starting) return undefined;
+  await starting;
+  const p = path === "native" ? pools.native : await startWasmKernels();
+  if (p) pool = p;
+  return p;
+}
+
+/** The build of the active pool, if any. */
+export function kernelPath(): KernelPath | undefined {
+  return pool === undefined ? undefined : pool === pools.native ? "native" : "wasm";
 }
 
 /** The heap the pool runs on (tfjs-wasm's memory and allocator), once started. */

@@ -50,6 +50,9 @@ export const KERNEL_EXPORTS = [
   "bn_grad_sums",
   "bn_grad_apply",
   "relu_grad",
+  "bin_pack",
+  "bin_pack_filter",
+  "bin_conv",
 ] as const;
 
 /** One of {@link KERNEL_EXPORTS}. */
@@ -78,6 +81,8 @@ export function runShare(
 export interface NativePool {
   /** Threads used per call, the main thread included. */
   readonly threads: number;
+  /** What runs the kernels: "wasm SIMD128" here, e.g. "x86-64 AVX-512" for the FFI pool. */
+  readonly isa: string;
   /** Runs `fn(...args, u0, u1)` over `units` work units on all threads; returns when done. */
   run(fn: KernelName, options: { args: number[]; units: number }): void;
 }
@@ -121,6 +126,7 @@ export async function startNativePool(
   const ctrlView = () => new Int32Array(heap.memory.buffer, ptr, CTRL.size);
   return {
     threads,
+    isa: "wasm SIMD128",
     run(fn, { args, units }) {
       if (args.length > CTRL.size - CTRL.args) {
         throw new Error(

@@ -20,8 +20,9 @@ wt.parentPort!.once("message", (init: Init) => {
     env: { memory: init.memory },
   });
   const ctrl = new Int32Array(init.memory.buffer, init.ctrl, CTRL.size);
-  wt.parentPort!.postMessage("ready");
+  // Read the job counter before "ready": the main thread may start a job as soon as it hears it.
   let seq = Atomics.load(ctrl, CTRL.seq);
+  wt.parentPort!.postMessage("ready");
   while (true) {
     Atomics.wait(ctrl, CTRL.seq, seq);
     seq = Atomics.load(ctrl, CTRL.seq);

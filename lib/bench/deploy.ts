@@ -46,7 +46,7 @@ export interface DeployBenchOptions {
   /** tfjs batch size; default 32. */
   batchSize?: number;
   /** Engine kernel; default WebAssembly SIMD when available. */
-  prefer?: "wasm" | "js";
+  prefer?: "native" | "wasm" | "js";
   /** Alternating measurement rounds (the fastest of each side is kept); default 3. */
   rounds?: number;
   /**

@@ -13,6 +13,8 @@ import { benchTrainStep, benchVgg, benchVggFlops } from "./nets.ts";
 /** Options of {@link measureNet}. */
 export interface MeasureOptions {
   binary?: boolean;
+  /** tfjs-layers' own conv2d / batchNormalization instead of the lab's (see `benchVgg`). */
+  plain?: boolean;
   width?: number;
   batch?: number;
   /** Timed training steps (default 5). */
@@ -46,7 +48,7 @@ export function medianMs(fn: () => void, n: number): number {
 /** Builds the net on the active backend, times it, disposes everything it made. */
 export function measureNet(options: MeasureOptions = {}): NetSpeed {
   const batch = options.batch ?? 64, steps = options.steps ?? 5, warmup = options.warmup ?? 2;
-  const model = benchVgg({ width: options.width, binary: options.binary });
+  const model = benchVgg({ width: options.width, binary: options.binary, plain: options.plain });
   const opt = tf.train.adam(1e-3);
   const x = tf.randomNormal([batch, 32, 32, 3]);
   const y = tf.tidy(() =>

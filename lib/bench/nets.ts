@@ -28,6 +28,11 @@ export interface BenchVggOptions {
   size?: number;
   /** Number of classes (default 10). */
   classes?: number;
+  /**
+   * Build the float net from tfjs-layers' own `tf.layers.conv2d` / `tf.layers.batchNormalization`
+   * (as a notebook user would write it) instead of the lab's layers (default false).
+   */
+  plain?: boolean;
 }
 
 /** Multiply–accumulates ×2 of one forward pass of bench-vgg per image (conv + dense). */
@@ -65,9 +70,15 @@ export function benchVgg(options: BenchVggOptions = {}): tf.LayersModel {
         kernelQuantizer: "swish_sign",
         scale: "trainable",
       })
-      : conv2d({ filters, kernelSize: 3, padding: "same", useBias: false });
+      : (options.plain ? tf.layers.conv2d : conv2d)({
+        filters,
+        kernelSize: 3,
+        padding: "same",
+        useBias: false,
+      });
     h = conv.apply(h) as tf.SymbolicTensor;
-    h = batchNormalization({ axis: -1 }).apply(h) as tf.SymbolicTensor;
+    const bn = options.plain && !options.binary ? tf.layers.batchNormalization : batchNormalization;
+    h = bn({ axis: -1 }).apply(h) as tf.SymbolicTensor;
     h = tf.layers.reLU().apply(h) as tf.SymbolicTensor;
     if (i % 2 === 1) h = tf.layers.maxPooling2d({ poolSize: 2 }).apply(h) as tf.SymbolicTensor;
   });
@@ -84,7 +95,7 @@ export function benchVgg(options: BenchVggOptions = {}): tf.LayersModel {
   return tf.model({
     inputs: input,
     outputs: out,
-    name: options.binary ? "bench-vgg-binary" : "bench-vgg",
+    name: options.binary ? "bench-vgg-binary" : options.plain ? "bench-vgg-plain" : "bench-vgg",
   });
 }
 

@@ -101,6 +101,10 @@ export function binaryConv(
 ): BinaryResult {
   const { window: g, input: x, output: out } = args;
   const { cw, kv, patch, cout, taps, wpopT, cin } = prep;
+  if (args.thresholds && kernel.convBits) {
+    // The kernel builds the patch itself (native): same rows as below, no TypeScript loop.
+    return { bits: kernel.convBits(x, { ...g, cw }, prep.weights, args.thresholds).slice() };
+  }
   const rowWords = kv * 4;
   const P = g.oh * g.ow;
   // Key of the valid taps of each position: Σ 2^t over taps t inside the image (exact, ≤ 52 taps).

@@ -23,19 +23,23 @@ import {
   toFloatInput,
   type Value,
 } from "./linear_ops.ts";
-import { createKernel } from "./wasm.ts";
+import { createKernel, type PopcountKernel } from "./wasm.ts";
+import { createNativeKernel } from "./native_kernel.ts";
 
 /** Options of {@link createEngine}. */
 export interface EngineOptions {
-  /** Kernel choice; default WebAssembly SIMD when available. */
-  prefer?: "wasm" | "js";
+  /**
+   * Kernel choice; default the native library (Deno FFI) where it loads, else WebAssembly SIMD
+   * when available, else TypeScript. "native" throws where the native kernel cannot run.
+   */
+  prefer?: "native" | "wasm" | "js";
   /** Accumulate the time of each op into {@link BinaryEngine.profile}. */
   profile?: boolean;
 }
 
 /** A compiled deployed model. */
 export interface BinaryEngine {
-  /** The popcount kernel in use ("wasm-simd" or "js"). */
+  /** The popcount kernel in use ("native x86-64 AVX-512", …, "wasm-simd" or "js"). */
   readonly kernel: string;
   readonly inputShape: number[];
   readonly outputShape: number[];
@@ -103,9 +107,20 @@ function compileOp(ctx: Ctx, op: DeployOp, shape: number[]): [Step, number[]] {
   }
 }
 
+function pickKernel(prefer: EngineOptions["prefer"]): PopcountKernel {
+  if (prefer === undefined || prefer === "native") {
+    const k = createNativeKernel();
+    if (typeof k !== "string") return k;
+    if (prefer === "native") {
+      throw new Error(`deploy engine: the native popcount kernel cannot run here: ${k}`);
+    }
+  }
+  return createKernel({ prefer: prefer === "js" ? "js" : undefined });
+}
+
 /** Compiles `model` (uploads binary weights to the popcount kernel, checks shapes). */
 export function createEngine(model: DeployModel, options: EngineOptions = {}): BinaryEngine {
-  const kernel = createKernel({ prefer: options.prefer });
+  const kernel = pickKernel(options.prefer);
   const eps = model.signEpsilon ?? 0;
   if (!(eps >= 0)) throw new Error(`deploy engine: signEpsilon must be ≥ 0, got ${eps}`);
   const ctx: Ctx = { kernel, eps };

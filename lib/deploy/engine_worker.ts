@@ -11,7 +11,7 @@ import type { BinaryEngine } from "./engine.ts";
 
 /** Messages the pool sends. */
 export type EngineWorkerRequest =
-  | { type: "init"; bytes: Uint8Array; prefer?: "wasm" | "js" }
+  | { type: "init"; bytes: Uint8Array; prefer?: "native" | "wasm" | "js" }
   | { type: "run"; id: number; inputs: Float32Array; n: number };
 
 /** Messages the worker answers. */

@@ -18,8 +18,8 @@ import type { EngineWorkerReply, EngineWorkerRequest } from "./engine_worker.ts"
 export interface EnginePoolOptions {
   /** Worker count; default `navigator.hardwareConcurrency`. */
   threads?: number;
-  /** Kernel choice of every engine; default WebAssembly SIMD when available. */
-  prefer?: "wasm" | "js";
+  /** Kernel choice of every engine (see {@link EngineOptions}); default native, else wasm. */
+  prefer?: "native" | "wasm" | "js";
 }
 
 /** Engines on worker threads; call {@link EnginePool.dispose} when done. */

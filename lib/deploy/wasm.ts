@@ -54,6 +54,28 @@ export interface PopcountKernel {
    * `t.positions`). Returns a view that stays valid until the next call.
    */
   gemmBits(a: Uint32Array, w: KernelWeights, t: KernelThresholds): Uint32Array;
+  /**
+   * Optional (the native kernel): {@link gemmBits} of a conv whose patch the kernel builds itself
+   * from packed input bits `x` `[h][w][cw]` (taps in (ky, kx) order, zero words in the padding,
+   * rows of `w.kv·4` words), with no patch built in TypeScript.
+   */
+  convBits?(x: Uint32Array, g: PatchGeometry, w: KernelWeights, t: KernelThresholds): Uint32Array;
+}
+
+/** The geometry {@link PopcountKernel.convBits} builds a patch for (`Window2D` and words). */
+export interface PatchGeometry {
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  oh: number;
+  ow: number;
+  padTop: number;
+  padLeft: number;
+  /** 32-bit words per input position. */
+  cw: number;
 }
 
 function thresholdJs(
@@ -122,20 +144,51 @@ function checkShape(b: Uint32Array, m: number, kv: number): void {
   }
 }
 
+/**
+ * The three functions of a popcount kernel working on byte offsets of one memory (the exports of
+ * the assembled wasm module, or the native library's kernels on the same layout).
+ */
+export interface MemoryKernelFunctions {
+  /** The memory the offsets point into (grown by the kernel as needed). */
+  memory: WebAssembly.Memory;
+  /** popcountGemm(a, P, b, M, kv, out): out[p·M + m] (see the module doc). */
+  gemm(a: number, p: number, b: number, m: number, kv: number, out: number): void;
+  /** Like `gemm` for an even P, output row stride `ldo`. */
+  gemm2(a: number, p: number, b: number, m: number, kv: number, out: number, ldo: number): void;
+  /** thresholdBits(cnt, P, M, pos, out, cw) (see `wasm_asm.ts`). */
+  threshold(cnt: number, p: number, m: number, pos: number, out: number, cw: number): void;
+  /** Optional: builds the patch rows of {@link PopcountKernel.convBits} at `patch` from `x`. */
+  im2col?(x: number, patch: number, g: PatchGeometry, rowWords: number): void;
+}
+
 class WasmKernel implements PopcountKernel {
-  readonly name = "wasm-simd";
+  readonly name: string;
   #memory: WebAssembly.Memory;
-  #fn: (a: number, p: number, b: number, m: number, kv: number, out: number) => void;
-  #fn2: (a: number, p: number, b: number, m: number, kv: number, out: number, ldo: number) => void;
-  #thr: (cnt: number, p: number, m: number, pos: number, out: number, cw: number) => void;
+  #fn: MemoryKernelFunctions["gemm"];
+  #fn2: MemoryKernelFunctions["gemm2"];
+  #thr: MemoryKernelFunctions["threshold"];
   #tables: number[] = [];
-  #top = 0;
+  #top: number;
   #offsets: number[] = [];
-  constructor(instance: WebAssembly.Instance) {
-    this.#memory = instance.exports.memory as WebAssembly.Memory;
-    this.#fn = instance.exports.gemm as (...args: number[]) => void;
-    this.#fn2 = instance.exports.gemm2 as (...args: number[]) => void;
-    this.#thr = instance.exports.threshold as (...args: number[]) => void;
+  #im2col: MemoryKernelFunctions["im2col"];
+  constructor(name: string, f: MemoryKernelFunctions, start: number) {
+    this.name = name;
+    this.#memory = f.memory;
+    this.#fn = f.gemm;
+    this.#fn2 = f.gemm2;
+    this.#thr = f.threshold;
+    this.#im2col = f.im2col;
+    this.#top = start;
+    if (!f.im2col) this.convBits = undefined;
+  }
+  convBits?(x: Uint32Array, g: PatchGeometry, w: KernelWeights, t: KernelThresholds): Uint32Array {
+    const rows = g.oh * g.ow, rowWords = w.kv * 4;
+    const xAt = this.#top, xWords = g.h * g.w * g.cw;
+    const patchAt = xAt + Math.ceil(xWords / 4) * 16;
+    this.#reserve(patchAt + rows * rowWords * 4);
+    new Uint32Array(this.#memory.buffer, xAt, xWords).set(x.subarray(0, xWords));
+    this.#im2col!(xAt, patchAt, g, rowWords);
+    return this.#thresholdAt(this.#gemmAt(patchAt, rows, w), t);
   }
   #reserve(bytes: number): void {
     const have = this.#memory.buffer.byteLength;
@@ -165,7 +218,9 @@ class WasmKernel implements PopcountKernel {
     return { id: this.#tables.length - 1, positions: P, ...shape };
   }
   gemmBits(a: Uint32Array, w: KernelWeights, t: KernelThresholds): Uint32Array {
-    const cnt = this.gemm(a, t.positions, w);
+    return this.#thresholdAt(this.gemm(a, t.positions, w), t);
+  }
+  #thresholdAt(cnt: Int32Array, t: KernelThresholds): Uint32Array {
     const outAt = cnt.byteOffset + cnt.byteLength;
     const need = outAt + t.positions * t.cw * 4;
     if (need > this.#memory.buffer.byteLength) {
@@ -180,6 +235,13 @@ class WasmKernel implements PopcountKernel {
     const aAt = this.#top;
     this.#reserve(aAt + aBytes + oBytes);
     new Uint32Array(this.#memory.buffer, aAt, rows * kv * 4).set(a.subarray(0, rows * kv * 4));
+    return this.#gemmAt(aAt, rows, w);
+  }
+  /** The GEMM of `rows` rows already in memory at `aAt`; counts right after them. */
+  #gemmAt(aAt: number, rows: number, w: KernelWeights): Int32Array {
+    const { m, kv } = w;
+    const aBytes = rows * kv * 16;
+    this.#reserve(aAt + aBytes + rows * m * 4);
     const even = rows & ~1, bAt = this.#offsets[w.id], oAt = aAt + aBytes;
     if (even > 0) {
       // Tile over weight rows so that a tile (≤ 16 KiB) stays in L1 while all positions pass.
@@ -211,7 +273,20 @@ export function hasWasmSimd(): boolean {
 export function createKernel(options: { prefer?: "wasm" | "js" } = {}): PopcountKernel {
   if (options.prefer !== "js" && hasWasmSimd()) {
     const module = new WebAssembly.Module(kernelModuleBytes());
-    return new WasmKernel(new WebAssembly.Instance(module, {}));
+    const e = new WebAssembly.Instance(module, {}).exports as unknown as MemoryKernelFunctions;
+    return new WasmKernel("wasm-simd", e, 0);
   }
   return new JsKernel();
+}
+
+/**
+ * A {@link PopcountKernel} named `name` on `functions` (weights, bounds and scratch are laid out
+ * in `functions.memory` from byte `start` on, exactly as for the wasm module).
+ */
+export function memoryKernel(
+  name: string,
+  functions: MemoryKernelFunctions,
+  start = 0,
+): PopcountKernel {
+  return new WasmKernel(name, functions, start);
 }

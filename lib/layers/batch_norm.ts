@@ -4,7 +4,9 @@
  * `lib/backend/batch_norm_train.ts` on the wasm backend: four passes instead of the dozen of
  * `moments` + `batchNorm` and their autodiff. Everywhere else (other backends, axis not last,
  * `center`/`scale` off with tfjs semantics, non-float inputs) it is tfjs-layers' own `call`.
- * Registered under the class name "BatchNormalization", so saved models load into it.
+ * Registered under the class name "BatchNormalization", so saved models load into it. Importing
+ * this module also gives tfjs-layers' own `BatchNormalization` (what `tf.layers.batchNormalization`
+ * builds) the fused training path, so plain tfjs-layers code trains as fast as the lab's layer.
  *
  * @module
  */
@@ -28,34 +30,53 @@ type LayerCtor = new (args?: BatchNormalizationArgs) => tf.layers.Layer;
 const TfjsBatchNormalization = Object.getPrototypeOf(tf.layers.batchNormalization({}))
   .constructor as LayerCtor;
 
-/** tfjs-layers' BatchNormalization with a fused training path on wasm (see the module doc). */
+type Call = (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor;
+const proto = TfjsBatchNormalization.prototype as unknown as { call: Call; __bnnFused?: true };
+const tfjsCall: Call = proto.call;
+
+/** Training on wasm: the fused op, then the moving averages exactly as tfjs-layers does. */
+function fusedCall(
+  this: tf.layers.Layer,
+  inputs: tf.Tensor | tf.Tensor[],
+  kwargs: Record<string, unknown>,
+) {
+  const x = Array.isArray(inputs) ? inputs[0] : inputs;
+  const f = this as unknown as BatchNormFields;
+  const axis = f.axis >= 0 ? f.axis : f.axis + x.rank;
+  if (!kwargs.training || axis !== x.rank - 1 || (Array.isArray(inputs) && inputs.length !== 1)) {
+    return tfjsCall.call(this, inputs, kwargs);
+  }
+  return tf.tidy(() => {
+    const r = batchNormTrain(x, {
+      gamma: f.gamma?.read(),
+      beta: f.beta?.read(),
+      epsilon: f.epsilon,
+    });
+    if (!r) return tfjsCall.call(this, inputs, kwargs);
+    for (const [v, value] of [[f.movingMean, r.mean], [f.movingVariance, r.variance]] as const) {
+      const orig = v.read();
+      v.write(tf.sub(orig, tf.mul(tf.sub(orig, value), 1 - f.momentum)));
+    }
+    tf.dispose([r.mean, r.variance]);
+    return r.y;
+  });
+}
+
+// Plain tfjs-layers code gets the fused path too: `tf.layers.batchNormalization` (the `tf` lib/
+// exports, or tfjs imported directly, once lib/layers is loaded) trains with it on wasm.
+if (!proto.__bnnFused) {
+  proto.call = fusedCall;
+  proto.__bnnFused = true;
+}
+
+/**
+ * tfjs-layers' BatchNormalization with a fused training path on wasm (see the module doc). Since
+ * importing this module gives tfjs-layers' own layer the same path, this class only keeps the
+ * lab's name and serialization registration.
+ */
 export class BatchNormalization extends TfjsBatchNormalization {
   /** The serialization name (that of tfjs-layers' layer, which this one replaces). */
   static className = "BatchNormalization";
-
-  /** Training on wasm: the fused op, then the moving averages exactly as tfjs-layers does. */
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) {
-    const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    const f = this as unknown as BatchNormFields;
-    const axis = f.axis >= 0 ? f.axis : f.axis + x.rank;
-    if (!kwargs.training || axis !== x.rank - 1 || (Array.isArray(inputs) && inputs.length !== 1)) {
-      return super.call(inputs, kwargs);
-    }
-    return tf.tidy(() => {
-      const r = batchNormTrain(x, {
-        gamma: f.gamma?.read(),
-        beta: f.beta?.read(),
-        epsilon: f.epsilon,
-      });
-      if (!r) return super.call(inputs, kwargs) as tf.Tensor;
-      for (const [v, value] of [[f.movingMean, r.mean], [f.movingVariance, r.variance]] as const) {
-        const orig = v.read();
-        v.write(tf.sub(orig, tf.mul(tf.sub(orig, value), 1 - f.momentum)));
-      }
-      tf.dispose([r.mean, r.variance]);
-      return r.y;
-    });
-  }
 }
 tf.serialization.registerClass(
   BatchNormalization as unknown as tf.serialization.SerializableConstructor<

@@ -7,6 +7,7 @@
 import { tf } from "../tf.ts";
 import { type Beta, quantize } from "../quantizers.ts";
 import { regularize } from "../regularizers.ts";
+import { binaryForwardAvailable } from "../backend/binary_conv.ts";
 import {
   type Initializer,
   initializerConfig,
@@ -116,9 +117,30 @@ export abstract class QuantLayer extends tf.layers.Layer {
 
   /** α·q(W) with the kernel quantizer's pseudo-gradient (q = identity for "none"). */
   protected quantizedKernel(): tf.Tensor {
-    const q = this.quant;
-    const k = quantize(this.kernel!.read(), q.kernelQuantizer, { beta: this.betaValue() });
+    const k = this.signKernel();
     return this.alpha ? tf.mul(k, this.alpha.read()) : k;
+  }
+
+  /** q(W) without α, with the kernel quantizer's pseudo-gradient. */
+  protected signKernel(): tf.Tensor {
+    const q = this.quant;
+    return quantize(this.kernel!.read(), q.kernelQuantizer, { beta: this.betaValue() });
+  }
+
+  /**
+   * Whether the forward product runs as XNOR–popcount ({@link binaryConv2d}): both quantizers
+   * binarize, and the popcount forward is available for `taps` = kh·kw·C (see
+   * `lib/backend/binary_conv.ts`; `BNN_BINARY_FORWARD=0` turns it off).
+   */
+  protected binaryForward(taps: number): boolean {
+    const q = this.quant;
+    return q.inputQuantizer !== "none" && q.kernelQuantizer !== "none" &&
+      binaryForwardAvailable(taps);
+  }
+
+  /** α and the bias as the binary forward takes them. */
+  protected scaleAndBias(): { alpha?: tf.Tensor; bias?: tf.Tensor } {
+    return { alpha: this.alpha?.read(), bias: this.bias?.read() };
   }
 
   /** The input after the input quantizer. */

@@ -4,6 +4,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import { binaryConv2d } from "../backend/binary_conv.ts";
 import { QuantLayer } from "./common.ts";
 import { activate, type QuantOptions } from "./options.ts";
 
@@ -130,7 +131,10 @@ export class QuantConv2D extends QuantLayer {
     ];
   }
 
-  /** Forward pass: act(conv2d(q_in(x), α·q_k(W)) + b). */
+  /**
+   * Forward pass: act(conv2d(q_in(x), α·q_k(W)) + b); as XNOR–popcount when both quantizers
+   * binarize (see `lib/backend/binary_conv.ts`).
+   */
   // deno-lint-ignore no-explicit-any
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Record<string, any>): tf.Tensor {
     return tf.tidy(() => {
@@ -139,11 +143,19 @@ export class QuantConv2D extends QuantLayer {
         throw new Error(`${this.name}: input must be a rank-4 NHWC tensor; got [${x.shape}]`);
       }
       const xq = this.quantizeInput(x) as tf.Tensor4D;
-      let w = this.quantizedKernel() as tf.Tensor4D;
-      if (this.dilationRate[0] > 1 || this.dilationRate[1] > 1) {
-        w = dilateKernel(w, this.dilationRate);
-      }
       const act = this.quant.activation;
+      const [kh, kw] = this.kernelSize;
+      const dilated = this.dilationRate[0] > 1 || this.dilationRate[1] > 1;
+      if (!dilated && this.binaryForward(kh * kw * x.shape[3])) {
+        const y = binaryConv2d(xq, this.signKernel() as tf.Tensor4D, {
+          ...this.scaleAndBias(),
+          strides: this.strides,
+          padding: this.padding,
+        });
+        return activate(y, act);
+      }
+      let w = this.quantizedKernel() as tf.Tensor4D;
+      if (dilated) w = dilateKernel(w, this.dilationRate);
       // Fused only when there is something to fuse: tfjs's fused conv computes both gradients
       // eagerly, the plain conv only those asked for (no input gradient for a first layer).
       if (act === "relu" || (act === "linear" && this.bias)) {

@@ -4,6 +4,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import { binaryDense } from "../backend/binary_conv.ts";
 import { QuantLayer } from "./common.ts";
 import { activate, type QuantOptions } from "./options.ts";
 
@@ -55,7 +56,10 @@ export class QuantDense extends QuantLayer {
     return [s[0], this.units];
   }
 
-  /** Forward pass: act(q_in(x)·α·q_k(W) + b). */
+  /**
+   * Forward pass: act(q_in(x)·α·q_k(W) + b); as XNOR–popcount when both quantizers binarize
+   * (see `lib/backend/binary_conv.ts`).
+   */
   // deno-lint-ignore no-explicit-any
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Record<string, any>): tf.Tensor {
     return tf.tidy(() => {
@@ -64,8 +68,12 @@ export class QuantDense extends QuantLayer {
         throw new Error(`${this.name}: input must be rank 2 [batch, features]; got [${x.shape}]`);
       }
       const xq = this.quantizeInput(x) as tf.Tensor2D;
-      const w = this.quantizedKernel() as tf.Tensor2D;
       const act = this.quant.activation;
+      if (this.binaryForward(x.shape[1])) {
+        const k = this.signKernel() as tf.Tensor2D;
+        return activate(binaryDense(xq, k, this.scaleAndBias()), act);
+      }
+      const w = this.quantizedKernel() as tf.Tensor2D;
       if (act === "linear" || act === "relu") {
         return tf.fused.matMul({
           a: xq,

@@ -2,6 +2,8 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tf.ts";
 import { initBackend } from "../../lib/backend/mod.ts";
+import { type KernelPath, useKernelPath } from "../../lib/backend/native_kernels.ts";
+import type { NativePool } from "../../lib/backend/native_pool.ts";
 
 /** Activates wasm with the project kernels (quietly) and makes sure cpu exists too. */
 export async function setupBackends(): Promise<void> {
@@ -60,19 +62,73 @@ export interface ConvCase {
   pad: ConvPad;
 }
 
+/** The builds of the project kernels the tests run: the native library first, then wasm. */
+export const KERNEL_PATHS: readonly KernelPath[] = ["native", "wasm"];
+
 /**
- * Runs `fn` on wasm and on cpu and asserts every output has the same shape and a relative error
- * (max |wasm − cpu| / max |cpu|) of at most `tolerance` (default 1e-4).
+ * Runs `fn` once with each build of the project kernels that can run here (the native library
+ * through FFI, the wasm module) active, and makes the native build active again afterwards.
+ * Returns the paths that ran (wasm always; native where its library loads).
+ */
+export async function forEachKernelPath(
+  fn: (path: KernelPath, pool: NativePool) => Promise<void> | void,
+): Promise<KernelPath[]> {
+  const ran: KernelPath[] = [];
+  try {
+    for (const path of KERNEL_PATHS) {
+      const pool = await useKernelPath(path);
+      if (!pool) continue;
+      ran.push(path);
+      await fn(path, pool);
+    }
+  } finally {
+    await useKernelPath("native");
+  }
+  assert.ok(ran.includes("wasm"), "the wasm kernels ran");
+  return ran;
+}
+
+/** Asserts `a` and `b` are the same float32 values bit for bit (NaNs included). */
+export function assertBitIdentical(a: Float32Array, b: Float32Array, what: string): void {
+  assert.equal(a.length, b.length, `${what}: length`);
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < ua.length; i++) {
+    if (ua[i] !== ub[i]) assert.fail(`${what}: element ${i} differs: ${a[i]} vs ${b[i]}`);
+  }
+}
+
+/**
+ * Runs `fn` on wasm, with each build of the project kernels (`forEachKernelPath`), and on cpu;
+ * asserts every output has the same shape and a relative error (max |wasm − cpu| / max |cpu|) of
+ * at most `tolerance` (default 1e-4), and that the native and wasm builds agree bit for bit (they
+ * do for the same number of threads; with different counts, only the Winograd filter gradient's
+ * per-thread partial sums differ: then within 1e-6).
  */
 export async function assertWasmMatchesCpu(
   fn: () => tf.Tensor | tf.Tensor[],
   tolerance = 1e-4,
 ): Promise<void> {
-  const wasm = await runOn("wasm", fn);
   const cpu = await runOn("cpu", fn);
-  wasm.forEach((r, i) => {
-    assert.deepEqual(r.shape, cpu[i].shape);
-    const e = relError(r.values, cpu[i].values);
-    assert.ok(e <= tolerance, `output ${i}: relative error ${e}`);
+  const byPath: Partial<Record<KernelPath, { shape: number[]; values: Float32Array }[]>> = {};
+  const threads: Partial<Record<KernelPath, number>> = {};
+  await forEachKernelPath(async (path, pool) => {
+    threads[path] = pool.threads;
+    const wasm = byPath[path] = await runOn("wasm", fn);
+    wasm.forEach((r, i) => {
+      assert.deepEqual(r.shape, cpu[i].shape);
+      const e = relError(r.values, cpu[i].values);
+      assert.ok(e <= tolerance, `${path} kernels, output ${i}: relative error ${e}`);
+    });
+  });
+  byPath.native?.forEach((r, i) => {
+    const w = byPath.wasm![i].values;
+    if (!(r.values instanceof Float32Array)) return;
+    if (threads.native === threads.wasm) {
+      assertBitIdentical(r.values, w, `native vs wasm kernels, output ${i}`);
+    } else {
+      const e = relError(r.values, w);
+      assert.ok(e <= 1e-6, `native (${threads.native} threads) vs wasm: relative error ${e}`);
+    }
   });
 }

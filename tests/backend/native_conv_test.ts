@@ -6,7 +6,14 @@ import {
   nativeWinogradBackpropFilter,
   winogradApplies,
 } from "../../lib/backend/native_conv.ts";
-import { randomArray, relError, setupBackends } from "./helpers.ts";
+import type { KernelPath } from "../../lib/backend/native_kernels.ts";
+import {
+  assertBitIdentical,
+  forEachKernelPath,
+  randomArray,
+  relError,
+  setupBackends,
+} from "./helpers.ts";
 
 await setupBackends();
 
@@ -74,13 +81,18 @@ for (const c of CASES) {
     await tf.setBackend("cpu");
     const ref = reference(c, data[0], data[1], data[2]);
     await tf.setBackend("wasm");
-    for (const algorithm of ["winograd4", "winograd", "direct"] as const) {
-      run(c, algorithm, data).forEach((r, i) => {
-        assert.deepEqual(r.shape, ref[i].shape);
-        const e = relError(r.values, ref[i].values);
-        assert.ok(e <= 1e-4, `${algorithm} output ${i}: relative error ${e}`);
-      });
-    }
+    const byPath: Partial<Record<KernelPath, Float32Array[]>> = {};
+    await forEachKernelPath((path) => {
+      for (const algorithm of ["winograd4", "winograd", "direct"] as const) {
+        run(c, algorithm, data).forEach((r, i) => {
+          assert.deepEqual(r.shape, ref[i].shape);
+          const e = relError(r.values, ref[i].values);
+          assert.ok(e <= 1e-4, `${path} ${algorithm} output ${i}: relative error ${e}`);
+          (byPath[path] ??= []).push(r.values);
+        });
+      }
+    });
+    byPath.native?.forEach((v, i) => assertBitIdentical(v, byPath.wasm![i], `output ${i}`));
   });
 }
 
@@ -142,15 +154,25 @@ for (const c of BPF_CASES) {
       return tf.grad(f)(tf.tensor4d(ws, [3, 3, c.x[3], c.co])).dataSync() as Float32Array;
     });
     await tf.setBackend("wasm");
-    const x = tf.tensor4d(xs, c.x), dy = tf.tensor4d(gs, [n, out[0], out[1], c.co]);
-    const info = tf.backend_util.computeConv2DInfo(c.x, [3, 3, c.x[3], c.co], 1, 1, pad);
-    const r = nativeWinogradBackpropFilter(tf.backend(), { x, dy, info });
-    assert.ok(r, "winograd applies");
-    const t = tf.engine().makeTensorFromDataId(r.dataId, r.shape, r.dtype);
-    assert.deepEqual(t.shape, [3, 3, c.x[3], c.co]);
-    const e = relError(t.dataSync(), ref);
-    tf.dispose([x, dy, t]);
-    assert.ok(e <= 1e-4, `relative error ${e}`);
+    const byPath: Partial<Record<KernelPath, Float32Array>> = {};
+    const threads: Partial<Record<KernelPath, number>> = {};
+    await forEachKernelPath((path, pool) => {
+      const x = tf.tensor4d(xs, c.x), dy = tf.tensor4d(gs, [n, out[0], out[1], c.co]);
+      const info = tf.backend_util.computeConv2DInfo(c.x, [3, 3, c.x[3], c.co], 1, 1, pad);
+      const r = nativeWinogradBackpropFilter(tf.backend(), { x, dy, info });
+      assert.ok(r, "winograd applies");
+      const t = tf.engine().makeTensorFromDataId(r.dataId, r.shape, r.dtype);
+      assert.deepEqual(t.shape, [3, 3, c.x[3], c.co]);
+      const v = byPath[path] = t.dataSync() as Float32Array;
+      threads[path] = pool.threads;
+      tf.dispose([x, dy, t]);
+      const e = relError(v, ref);
+      assert.ok(e <= 1e-4, `${path}: relative error ${e}`);
+    });
+    // Per-thread partial sums: bit-identical for the same thread count.
+    if (byPath.native && threads.native === threads.wasm) {
+      assertBitIdentical(byPath.native, byPath.wasm!, "native vs wasm");
+    }
   });
 }
 

@@ -4,7 +4,15 @@ import { wasmPoolThreads } from "../../lib/backend/mod.ts";
 import { nativeKernelBytes, nativePool } from "../../lib/backend/native_kernels.ts";
 import { convInfo, xnnpackBackpropFilter } from "../../lib/backend/conv_backprop.ts";
 import { wasmOps } from "../../lib/backend/wasm_ops.ts";
-import { randomArray, relError, runOn, setupBackends } from "./helpers.ts";
+import { nativeLibraryUrl } from "../../lib/backend/ffi.ts";
+import {
+  assertBitIdentical,
+  forEachKernelPath,
+  randomArray,
+  relError,
+  runOn,
+  setupBackends,
+} from "./helpers.ts";
 
 await setupBackends();
 
@@ -39,9 +47,12 @@ function bpf(c: (typeof CASES)[number], xs: Float32Array, gs: Float32Array) {
   }) as tf.Tensor;
 }
 
-Deno.test("native kernels: started by initBackend on the wasm pool's threads", () => {
+Deno.test("native kernels: initBackend started the native library's pool (x86-64 Linux)", () => {
   const pool = nativePool();
-  assert.ok(pool, "initBackend started the native pool");
+  assert.ok(pool, "initBackend started a kernel pool");
+  if (Deno.build.os === "linux" && Deno.build.arch === "x86_64") {
+    assert.match(pool.isa, /^x86-64 /);
+  }
   assert.equal(pool.threads, wasmPoolThreads());
 });
 
@@ -49,11 +60,17 @@ for (const c of CASES) {
   Deno.test(`native Conv2DBackpropFilter == cpu: x ${c.x} k ${c.k} co ${c.co} s ${c.s} pad ${JSON.stringify(c.pad)}`, async () => {
     const xs = randomArray(c.x.reduce((a, b) => a * b), 11);
     const gs = randomArray(dyShape(c).reduce((a, b) => a * b), 12);
-    const [wasm] = await runOn("wasm", () => bpf(c, xs, gs));
     const [cpu] = await runOn("cpu", () => bpf(c, xs, gs));
-    assert.deepEqual(wasm.shape, cpu.shape);
-    const e = relError(wasm.values, cpu.values);
-    assert.ok(e <= 1e-5, `relative error ${e}`);
+    const byPath: Float32Array[] = [];
+    await forEachKernelPath(async (path) => {
+      const [wasm] = await runOn("wasm", () => bpf(c, xs, gs));
+      assert.deepEqual(wasm.shape, cpu.shape);
+      const e = relError(wasm.values, cpu.values);
+      assert.ok(e <= 1e-5, `${path}: relative error ${e}`);
+      byPath.push(wasm.values);
+    });
+    // The direct kernel's units are whole dW rows: bit-identical for any thread count.
+    if (byPath.length === 2) assertBitIdentical(byPath[0], byPath[1], "native vs wasm");
   });
 }
 
@@ -77,7 +94,7 @@ Deno.test("XNNPACK Conv2DBackpropFilter (the fallback without a pool) == cpu", a
   }
 });
 
-Deno.test("native kernels: the committed .wasm files are what tools/build_kernels.sh builds", async () => {
+Deno.test("native kernels: the committed .wasm and .so files are what tools/build_kernels.sh builds", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const script = new URL("../../tools/build_kernels.sh", import.meta.url).pathname;
@@ -86,10 +103,18 @@ Deno.test("native kernels: the committed .wasm files are what tools/build_kernel
       out.success,
       `build failed (needs clang + lld): ${new TextDecoder().decode(out.stderr)}`,
     );
+    const committed = await Deno.readFile(nativeLibraryUrl("linux", "x86_64"));
     for (const shared of [true, false]) {
       const name = shared ? "kernels.wasm" : "kernels.single.wasm";
       assert.deepEqual(await Deno.readFile(`${dir}/${name}`), nativeKernelBytes(shared), name);
     }
+    const so = nativeLibraryUrl("linux", "x86_64");
+    const name = so.pathname.split("/").pop()!;
+    const built = await Deno.readFile(`${dir}/${name}`);
+    assert.ok(
+      built.length === committed.length && built.every((b, i) => b === committed[i]),
+      `${name} differs from the committed one (${built.length} vs ${committed.length} bytes)`,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

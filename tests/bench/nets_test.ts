@@ -49,3 +49,20 @@ Deno.test("binary twin: quantized convs/dense with trainable α, same shapes and
   assert.equal(benchVggFlops({ width: 4 }), flopsFromModel(m));
   m.dispose();
 });
+
+Deno.test("bench-vgg plain: tfjs-layers' own Conv2D / BatchNormalization, same shapes and FLOPs", () => {
+  const lab = benchVgg({ width: 4 }), plain = benchVgg({ width: 4, plain: true });
+  const labConv = lab.layers.find((l) => l.getClassName() === "Conv2D")!;
+  const conv = plain.layers.find((l) => l.getClassName() === "Conv2D")!;
+  const bn = plain.layers.find((l) => l.getClassName() === "BatchNormalization")!;
+  const tfjsConv = Object.getPrototypeOf(tf.layers.conv2d({ filters: 1, kernelSize: 1 }));
+  const tfjsBn = Object.getPrototypeOf(tf.layers.batchNormalization({}));
+  assert.equal(Object.getPrototypeOf(conv), tfjsConv, "tfjs-layers' Conv2D");
+  assert.notEqual(Object.getPrototypeOf(labConv), tfjsConv, "the lab's Conv2D");
+  assert.equal(Object.getPrototypeOf(bn), tfjsBn, "tfjs-layers' BatchNormalization");
+  assert.equal(plain.name, "bench-vgg-plain");
+  assert.equal(flopsFromModel(plain), flopsFromModel(lab));
+  assert.deepEqual(plain.getWeights().map((w) => w.shape), lab.getWeights().map((w) => w.shape));
+  lab.dispose();
+  plain.dispose();
+});

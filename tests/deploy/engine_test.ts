@@ -5,6 +5,7 @@
  * thresholds (with negative slopes), min-pools, flatten → binary dense, float last layer.
  */
 import assert from "node:assert/strict";
+import { createNativeKernel, setDeployVpopcnt } from "../../lib/deploy/native_kernel.ts";
 import { tf } from "../../lib/tf.ts";
 import { sign } from "../../lib/quantizers.ts";
 import { packRows } from "../../lib/deploy/bits.ts";
@@ -169,12 +170,17 @@ function buildModel(seed: number): { model: DeployModel; refs: Ref[] } {
   return { model, refs };
 }
 
-for (const prefer of ["wasm", "js"] as const) {
+const NATIVE = createNativeKernel();
+const PREFERS = typeof NATIVE === "string"
+  ? ["wasm", "js"] as const
+  : ["native", "wasm", "js"] as const;
+
+for (const prefer of PREFERS) {
   Deno.test(`engine (${prefer}) equals the tfjs float simulation on random binary models`, () => {
     for (const seed of [1, 2, 3]) {
       const { model, refs } = buildModel(seed);
       const engine = createEngine(model, { prefer });
-      assert.equal(engine.kernel, prefer === "wasm" ? "wasm-simd" : "js");
+      assert.match(engine.kernel, prefer === "wasm" ? /^wasm-simd$/ : new RegExp(`^${prefer}`));
       assert.deepEqual(engine.outputShape, [10]);
       const r = rng(seed + 100);
       for (let i = 0; i < 4; i++) {
@@ -266,6 +272,33 @@ Deno.test("7×7 'same' binary conv with stride 2 (more than 32 taps, every borde
     assert.equal(got.length, want.length);
     for (let i = 0; i < got.length; i++) {
       assert.ok(Math.abs(got[i] - want[i]) < 1e-4, `${prefer} ${i}`);
+    }
+  }
+});
+
+Deno.test("the native engine's outputs equal the wasm engine's bit for bit", (t) => {
+  if (typeof NATIVE === "string") {
+    // Only where the native library cannot load (no FFI, another OS / CPU, BNN_NATIVE=0).
+    console.log(`native deploy kernel not available: ${NATIVE}`);
+    return;
+  }
+  for (const vpopcnt of [true, false]) {
+    setDeployVpopcnt(vpopcnt);
+    try {
+      for (const seed of [4, 5, 6]) {
+        const { model } = buildModel(seed);
+        const native = createEngine(model, { prefer: "native" });
+        const wasm = createEngine(model, { prefer: "wasm" });
+        const r = rng(seed + 200);
+        const x = Float32Array.from({ length: 4 * 300 }, () => r() * 2 - 1);
+        assert.deepEqual(
+          native.predictBatch(x, 4),
+          wasm.predictBatch(x, 4),
+          `${t.name}: seed ${seed}, VPOPCNTDQ allowed ${vpopcnt}`,
+        );
+      }
+    } finally {
+      setDeployVpopcnt(true);
     }
   }
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tf.ts";
 import { initBackend } from "../../lib/backend/mod.ts";
+import { nativePool } from "../../lib/backend/native_kernels.ts";
 import { BatchNormalization, batchNormalization } from "../../lib/layers/mod.ts";
 
 await initBackend({ backend: "wasm", quiet: true });
@@ -71,4 +72,30 @@ Deno.test("lab BatchNormalization: saved models load into it; config round-trips
     assert.equal((l.getConfig() as { momentum: number }).momentum, 0.7);
     tf.dispose([m, b] as unknown as tf.TensorContainer);
   });
+});
+
+Deno.test("plain tf.layers.batchNormalization trains with the fused op on wasm, like tfjs-layers on cpu", async () => {
+  const pool = nativePool();
+  assert.ok(pool, "the kernel pool runs");
+  const names: string[] = [];
+  const run = pool.run;
+  (pool as { run: typeof run }).run = (name, options) => {
+    names.push(name);
+    run.call(pool, name, options);
+  };
+  let plain;
+  try {
+    plain = await step("wasm", false);
+  } finally {
+    (pool as { run: typeof run }).run = run;
+  }
+  assert.ok(!plain.isLab, "tfjs-layers' own class");
+  assert.ok(names.includes("moments_rows"), `fused batch norm ran: ${names.join(",")}`);
+  const ref = await step("cpu", false);
+  for (let i = 0; i < ref.values.length; i++) {
+    const a = plain.values[i], b = ref.values[i];
+    const scale = Math.max(...b.map(Math.abs));
+    const err = Math.max(...a.map((v, j) => Math.abs(v - b[j]))) / scale;
+    assert.ok(err <= 2e-4, `tensor ${i}: relative error ${err}`);
+  }
 });

@@ -1,9 +1,8 @@
 // Batch-norm training passes over a [rows, cols] float32 matrix (channels last) on tfjs-wasm's
 // heap, float64 accumulators, per-column work units of 16 columns (moments, sums) or row blocks
 // (elementwise). Used by lib/backend/batch_norm_train.ts.
-#include <wasm_simd128.h>
+#include "simd.h"
 
-#define EXPORT(name) __attribute__((export_name(name)))
 
 static inline v128_t hi_f64(v128_t v) {
   return wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));

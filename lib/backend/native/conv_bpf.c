@@ -6,12 +6,40 @@
 // dW[ky][kx][c][o] = sum over (b, oy, ox) of x[b][oy*sh + ky - pt][ox*sw + kx - pl][c] * dy[b][oy][ox][o]
 // Work is split in units: unit u = (tap t = u / nct, channels 4*(u % nct) .. +4), nct = ceil(ci / 4).
 // A call computes units [u0, u1) completely, so threads given disjoint ranges write disjoint rows.
-#include <wasm_simd128.h>
+#include "simd.h"
 
-#define EXPORT(name) __attribute__((export_name(name)))
 
 static inline int ceil_div(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 static inline int floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+#if VW > 4
+// Channels [c0, c0 + R) x outputs [o, o + NV*VW) with wide vectors: the same chain per dW
+// element as the 128-bit tiles below (from d, over oy then ox).
+INLINE void bpf_wide(const float* xb, const float* gb, float* d, int w, int ci, int wo, int co,
+                     int o, int oy0, int oy1, int ox0, int ox1, int sh, int sw, int ky, int kx,
+                     int pt, int pl, const int R, const int NV) {
+  vf_t a[4][TILE_V];
+  for (int k = 0; k < R; k++) {
+    for (int j = 0; j < NV; j++) a[k][j] = vf_load(d + (long)k * co + o + VW * j);
+  }
+  for (int oy = oy0; oy <= oy1; oy++) {
+    const int iy = oy * sh + ky - pt;
+    const float* xp = xb + ((long)iy * w + ox0 * sw + kx - pl) * ci;
+    const float* gp = gb + ((long)oy * wo + ox0) * co + o;
+    for (int ox = ox0; ox <= ox1; ox++, xp += sw * ci, gp += co) {
+      vf_t g[TILE_V];
+      for (int j = 0; j < NV; j++) g[j] = vf_load(gp + VW * j);
+      for (int k = 0; k < R; k++) {
+        const vf_t s = vf_load_splat(xp + k);
+        for (int j = 0; j < NV; j++) a[k][j] = vf_fma(s, g[j], a[k][j]);
+      }
+    }
+  }
+  for (int k = 0; k < R; k++) {
+    for (int j = 0; j < NV; j++) vf_store(d + (long)k * co + o + VW * j, a[k][j]);
+  }
+}
+#endif
 
 EXPORT("conv_bpf")
 void conv_bpf(const float* x, const float* dy, float* dw, int n, int h, int w, int ci, int ho,
@@ -38,6 +66,18 @@ void conv_bpf(const float* x, const float* dy, float* dw, int n, int h, int w, i
       if (oy0 > oy1 || ox0 > ox1) continue;
       float* d = dw + ((long)t * ci + c0) * co;
       int o = 0;
+#if VW > 4
+      for (; o + TILE_V * VW <= co; o += TILE_V * VW) {
+#define BPF_WIDE(R) \
+  bpf_wide(xb + c0, gb, d, w, ci, wo, co, o, oy0, oy1, ox0, ox1, sh, sw, ky, kx, pt, pl, R, TILE_V)
+        if (cn == 4) BPF_WIDE(4);
+        else if (cn == 3) BPF_WIDE(3);
+        else if (cn == 2) BPF_WIDE(2);
+        else BPF_WIDE(1);
+#undef BPF_WIDE
+      }
+#endif
+      const int ow = o;
       if (cn == 4) {
         for (; o + 8 <= co; o += 8) {
           v128_t a00 = wasm_v128_load(d + o), a01 = wasm_v128_load(d + o + 4);
@@ -74,7 +114,7 @@ void conv_bpf(const float* x, const float* dy, float* dw, int n, int h, int w, i
       // Fewer than 4 channels (e.g. an RGB input): one channel × 8 outputs at a time.
       if (cn < 4) {
         for (int c = 0; c < cn; c++) {
-          for (o = 0; o + 8 <= co; o += 8) {
+          for (o = ow; o + 8 <= co; o += 8) {
             float* dc = d + c * co + o;
             v128_t a0 = wasm_v128_load(dc), a1 = wasm_v128_load(dc + 4);
             for (int oy = oy0; oy <= oy1; oy++) {

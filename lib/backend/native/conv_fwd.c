@@ -11,10 +11,7 @@
 // tap falls outside x reads `zeros` (>= ci floats of 0) instead, so the inner loop has no
 // branches. The last co % 4 channels use a 4-lane tile on zero-padded copies of their weights and
 // bias (`tail`).
-#include <wasm_simd128.h>
-
-#define EXPORT(name) __attribute__((export_name(name)))
-#define INLINE static inline __attribute__((always_inline))
+#include "simd.h"
 
 typedef struct {
   int w, ci, wo, co, kw, sw, pl, ky0, ky1, iy0, relu;
@@ -86,6 +83,49 @@ INLINE void tiles(const Row* g, const float* wt, int ws, const float* bias, int 
   }
 }
 
+#if VW > 4
+// The 16-channel groups with wide vectors: R pixels x NV vectors (16 channels), the same
+// accumulation order per output as `tiles`.
+#define CONV_R (VW == 16 ? 8 : 6)
+INLINE void tiles_wide(const Row* g, const float* wt, int ws, const float* bias, int o,
+                       const int R, const int NV) {
+  const int ci = g->ci, co = g->co;
+  for (int ox = 0; ox < g->wo; ox += R) {
+    vf_t a[8][2];
+    for (int r = 0; r < R; r++) {
+      for (int v = 0; v < NV; v++) a[r][v] = vf_splat(0.f);
+    }
+    const int first = ox * g->sw - g->pl, last = (ox + R - 1) * g->sw - g->pl + g->kw - 1;
+    const int interior = ox + R <= g->wo && first >= 0 && last < g->w;
+    const int kxn = interior ? 1 : g->kw, cn = interior ? g->kw * ci : ci;
+    for (int ky = g->ky0; ky < g->ky1; ky++) {
+      const float* xrow = g->xb + (long)(g->iy0 + ky) * g->w * ci;
+      for (int kx = 0; kx < kxn; kx++) {
+        const float* p[8];
+        for (int r = 0; r < R; r++) p[r] = pixel(g, xrow, ox + r, kx);
+        const float* wp = wt + (long)(ky * g->kw + kx) * ci * ws;
+        for (int c = 0; c < cn; c++, wp += ws) {
+          vf_t wv[2];
+          for (int v = 0; v < NV; v++) wv[v] = vf_load(wp + VW * v);
+          for (int r = 0; r < R; r++) {
+            const vf_t s = vf_load_splat(p[r] + c);
+            for (int v = 0; v < NV; v++) a[r][v] = vf_fma(s, wv[v], a[r][v]);
+          }
+        }
+      }
+    }
+    for (int r = 0; r < R && ox + r < g->wo; r++) {
+      float* y = g->yr + (long)(ox + r) * co + o;
+      for (int v = 0; v < NV; v++) {
+        vf_t av = a[r][v];
+        if (bias) av = vf_add(av, vf_load(bias + VW * v));
+        vf_store(y + VW * v, g->relu ? vf_relu(av) : av);
+      }
+    }
+  }
+}
+#endif
+
 // `tail`: when co % 4 != 0, the last co % 4 weight columns zero-padded to 4, as [kh][kw][ci][4],
 // followed by the matching 4 bias values (zero-padded); filled by the caller.
 EXPORT("conv_fwd")
@@ -99,7 +139,11 @@ void conv_fwd(const float* x, const float* wt, const float* bias, float* y, cons
     if (g.ky0 < -g.iy0) g.ky0 = -g.iy0;  // rows above x
     if (g.ky1 > h - g.iy0) g.ky1 = h - g.iy0;  // rows below x
     int o = 0;
+#if VW > 4
+    for (; o + 16 <= co; o += 16) tiles_wide(&g, wt + o, co, bias ? bias + o : 0, o, CONV_R, VN16);
+#else
     for (; o + 16 <= co; o += 16) tiles(&g, wt + o, co, bias ? bias + o : 0, o, 2, 4, 16);
+#endif
     for (; o + 4 <= co; o += 4) tiles(&g, wt + o, co, bias ? bias + o : 0, o, 8, 1, 4);
     if (o < co) {
       const float* tb = bias ? tail + (long)kh * kw * ci * 4 : 0;

@@ -1,8 +1,7 @@
 // Elementwise float32 kernels on tfjs-wasm's heap (SIMD128). Work unit u = rows (affine_rows) or
 // elements (relu_grad) [u*block, (u+1)*block), so threads write disjoint ranges.
-#include <wasm_simd128.h>
+#include "simd.h"
 
-#define EXPORT(name) __attribute__((export_name(name)))
 
 // out[r, c] = (x[r, c] - m[c]) * s[c] + t[c] for a [rows, cols] matrix; a null m or t is 0.
 // Units are blocks of `block` rows.

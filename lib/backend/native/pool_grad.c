@@ -2,9 +2,8 @@
 // its window in row-major order (strict >, tfjs cpu's rule, so ties such as ReLU zeros resolve
 // the same way) receives dy. Work unit = one image of the batch: windows never cross images, so
 // threads write disjoint parts of dx. Channels in groups of 4 with SIMD, the rest one by one.
-#include <wasm_simd128.h>
+#include "simd.h"
 
-#define EXPORT(name) __attribute__((export_name(name)))
 
 EXPORT("max_pool_grad")
 void max_pool_grad(const float* x, const float* dy, float* dx, int h, int w, int c, int oh, int ow,

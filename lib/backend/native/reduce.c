@@ -1,9 +1,8 @@
 // Sums (or means) over the leading rows of a [rows, cols] float32 matrix on tfjs-wasm's heap,
 // per column, with float64 accumulators (f64x2), as the project's JS reduction did. Work unit u =
 // columns 16u .. 16u+15, so threads read disjoint cache lines and write disjoint outputs.
-#include <wasm_simd128.h>
+#include "simd.h"
 
-#define EXPORT(name) __attribute__((export_name(name)))
 
 EXPORT("sum_rows")
 void sum_rows(const float* x, float* out, int rows, int cols, int mean, int u0, int u1) {

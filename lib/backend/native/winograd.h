@@ -1,10 +1,8 @@
 // Shared parts of the Winograd kernels (winograd.c: F(2x2, 3x3), winograd4.c: F(4x4, 3x3), and
 // their filter gradients): the per-position GEMMs over a block of tiles, and the output epilogue.
 // Header-only (static inline).
-#include <wasm_simd128.h>
+#include "simd.h"
 
-#define EXPORT(name) __attribute__((export_name(name)))
-#define INLINE static inline __attribute__((always_inline))
 
 // M[r..r+2)[o..o+4V) = V[r..r+2) . U over ci, for one position (pointers already at p).
 INLINE void gemm_tile(const float* v, const float* u, float* m, int ci, int co4, int o,
@@ -45,6 +43,40 @@ INLINE void store_lanes(float* y, v128_t a, int lanes) {
 // block's rows r < nb; V is [positions][block][ci], U [positions][ci][co4], M
 // [positions][block][co4]. Column tiles outer: a 16-wide column of U stays in L1 over the block's
 // rows. Row nb (odd nb) is scratch: computed, never read.
+#if VW > 4
+// M[r..r+R)[o..o+NV*VW) = V[r..r+R) . U over ci, wide vectors (the same FMA chain per element
+// as gemm_tile: from 0, c ascending).
+INLINE void gemm_wide(const float* v, const float* u, float* m, int ci, int co4, int o,
+                      const int R, const int NV) {
+  vf_t a[TILE_R][TILE_V];
+  for (int r = 0; r < R; r++) {
+    for (int k = 0; k < NV; k++) a[r][k] = vf_splat(0.f);
+  }
+  const float* up = u + o;
+  for (int c = 0; c < ci; c++, up += co4) {
+    vf_t uv[TILE_V];
+    for (int k = 0; k < NV; k++) uv[k] = vf_load(up + VW * k);
+    for (int r = 0; r < R; r++) {
+      const vf_t s = vf_load_splat(v + (long)r * ci + c);
+      for (int k = 0; k < NV; k++) a[r][k] = vf_fma(s, uv[k], a[r][k]);
+    }
+  }
+  for (int r = 0; r < R; r++) {
+    for (int k = 0; k < NV; k++) vf_store(m + (long)r * co4 + o + VW * k, a[r][k]);
+  }
+}
+
+// Rows r < nb of columns [o, o + NV*VW): TILE_R rows at a time, then pairs.
+INLINE void gemm_rows(const float* vp, const float* up, float* mp, int nb, int ci, int co4, int o,
+                      const int NV) {
+  int r = 0;
+  for (; r + TILE_R <= nb; r += TILE_R) {
+    gemm_wide(vp + (long)r * ci, up, mp + (long)r * co4, ci, co4, o, TILE_R, NV);
+  }
+  for (; r < nb; r += 2) gemm_wide(vp + (long)r * ci, up, mp + (long)r * co4, ci, co4, o, 2, NV);
+}
+#endif
+
 INLINE void block_gemm(const float* vb, const float* u, float* mb, const int positions, int nb,
                        int block, int ci, int co4) {
   for (int p = 0; p < positions; p++) {
@@ -52,11 +84,16 @@ INLINE void block_gemm(const float* vb, const float* u, float* mb, const int pos
     const float* up = u + (long)p * ci * co4;
     float* mp = mb + (long)p * block * co4;
     int o = 0;
+#if VW > 4
+    for (; o + TILE_V * VW <= co4; o += TILE_V * VW) gemm_rows(vp, up, mp, nb, ci, co4, o, TILE_V);
+    for (; o + 16 <= co4; o += 16) gemm_rows(vp, up, mp, nb, ci, co4, o, VN16);
+#else
     for (; o + 16 <= co4; o += 16) {
       for (int r = 0; r < nb; r += 2) {
         gemm_tile(vp + (long)r * ci, up, mp + (long)r * co4, ci, co4, o, 4);
       }
     }
+#endif
     for (; o < co4; o += 4) {
       for (int r = 0; r < nb; r += 2) {
         gemm_tile(vp + (long)r * ci, up, mp + (long)r * co4, ci, co4, o, 1);
@@ -89,17 +126,62 @@ INLINE void gemm_at_tile(const float* v, const float* z, float* acc, int nb, int
 // Filter-gradient GEMMs: for each of `positions` positions p, acc[p][c][o] += sum over the
 // block's rows r < nb of V[p][r][c] * Z[p][r][o]; V is [positions][block][ci], Z
 // [positions][block][co], acc [positions][ci][co]. ci even, co % 4 == 0.
+#if VW > 4
+// acc[c..c+R)[o..o+NV*VW) += sum over rows r < nb of V[r][c..c+R) * Z[r][o..), wide vectors
+// (the same chain per element as gemm_at_tile: from acc, r ascending).
+INLINE void gemm_at_wide(const float* v, const float* z, float* acc, int nb, int ci, int co, int c,
+                         int o, const int R, const int NV) {
+  float* ap = acc + (long)c * co + o;
+  vf_t a[TILE_R][TILE_V];
+  for (int k = 0; k < R; k++) {
+    for (int j = 0; j < NV; j++) a[k][j] = vf_load(ap + (long)k * co + VW * j);
+  }
+  const float* vp = v + c;
+  const float* zp = z + o;
+  for (int r = 0; r < nb; r++, vp += ci, zp += co) {
+    vf_t zv[TILE_V];
+    for (int j = 0; j < NV; j++) zv[j] = vf_load(zp + VW * j);
+    for (int k = 0; k < R; k++) {
+      const vf_t s = vf_load_splat(vp + k);
+      for (int j = 0; j < NV; j++) a[k][j] = vf_fma(s, zv[j], a[k][j]);
+    }
+  }
+  for (int k = 0; k < R; k++) {
+    for (int j = 0; j < NV; j++) vf_store(ap + (long)k * co + VW * j, a[k][j]);
+  }
+}
+
+// Channel rows [c, c + R) of every column: wide tiles, then 4-column tiles in pairs of rows.
+INLINE void gemm_at_cols(const float* vp, const float* zp, float* ap, int nb, int ci, int co, int c,
+                         const int R) {
+  int o = 0;
+  for (; o + TILE_V * VW <= co; o += TILE_V * VW) {
+    gemm_at_wide(vp, zp, ap, nb, ci, co, c, o, R, TILE_V);
+  }
+  for (; o + 16 <= co; o += 16) gemm_at_wide(vp, zp, ap, nb, ci, co, c, o, R, VN16);
+  for (; o < co; o += 4) {
+    for (int k = 0; k < R; k += 2) gemm_at_tile(vp, zp, ap, nb, ci, co, c + k, o, 1);
+  }
+}
+#endif
+
 INLINE void block_gemm_at(const float* vb, const float* zb, float* acc, const int positions,
                           int nb, int block, int ci, int co) {
   for (int p = 0; p < positions; p++) {
     const float* vp = vb + (long)p * block * ci;
     const float* zp = zb + (long)p * block * co;
     float* ap = acc + (long)p * ci * co;
+#if VW > 4
+    int c = 0;
+    for (; c + TILE_R <= ci; c += TILE_R) gemm_at_cols(vp, zp, ap, nb, ci, co, c, TILE_R);
+    for (; c < ci; c += 2) gemm_at_cols(vp, zp, ap, nb, ci, co, c, 2);
+#else
     for (int c = 0; c < ci; c += 2) {
       int o = 0;
       for (; o + 16 <= co; o += 16) gemm_at_tile(vp, zp, ap, nb, ci, co, c, o, 4);
       for (; o < co; o += 4) gemm_at_tile(vp, zp, ap, nb, ci, co, c, o, 1);
     }
+#endif
   }
 }
 

@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { tf } from "../../lib/tf.ts";
+import { KERNEL_EXPORTS, type NativePool } from "../../lib/backend/native_pool.ts";
+import { useKernelPath } from "../../lib/backend/native_kernels.ts";
+import { kernelWorkload } from "../fixtures/native_workload.ts";
+import {
+  assertBitIdentical,
+  forEachKernelPath,
+  relError,
+  runOn,
+  setupBackends,
+} from "./helpers.ts";
+
+await setupBackends();
+const x86Linux = Deno.build.os === "linux" && Deno.build.arch === "x86_64";
+
+/** Counts the kernels `pool` runs while `fn` runs. */
+function countCalls(pool: NativePool, fn: () => void): Map<string, number> {
+  const calls = new Map<string, number>();
+  const run = pool.run;
+  (pool as { run: NativePool["run"] }).run = (name, options) => {
+    calls.set(name, (calls.get(name) ?? 0) + 1);
+    run.call(pool, name, options);
+  };
+  try {
+    fn();
+  } finally {
+    (pool as { run: NativePool["run"] }).run = run;
+  }
+  return calls;
+}
+
+Deno.test({
+  name: "ffi pool: every kernel runs natively, == wasm bit for bit, == cpu within 1e-4",
+  ignore: !x86Linux,
+  async fn() {
+    const cpu = await runOn("cpu", kernelWorkload);
+    const results: Record<string, { shape: number[]; values: Float32Array }[]> = {};
+    const threads: Record<string, number> = {};
+    const ran = await forEachKernelPath(async (path, pool) => {
+      threads[path] = pool.threads;
+      await tf.setBackend("wasm");
+      const calls = countCalls(pool, () => {
+        results[path] = tf.tidy(() => kernelWorkload()).map((t) => {
+          const r = { shape: t.shape, values: t.dataSync() as Float32Array };
+          t.dispose();
+          return r;
+        });
+      });
+      assert.deepEqual(
+        KERNEL_EXPORTS.filter((k) => !calls.has(k)),
+        [],
+        `${path}: kernels the workload did not run`,
+      );
+    });
+    assert.deepEqual(ran, ["native", "wasm"]);
+    assert.equal(threads.native, threads.wasm, "both pools split work the same way");
+    results.native.forEach((r, i) => {
+      assert.deepEqual(r.shape, cpu[i].shape);
+      const e = relError(r.values, cpu[i].values);
+      assert.ok(e <= 1e-4, `output ${i}: relative error ${e} vs cpu`);
+      assertBitIdentical(r.values, results.wasm[i].values, `output ${i}: native vs wasm`);
+    });
+  },
+});
+
+Deno.test({
+  name: "ffi pool: an unknown kernel or too many arguments is a clear error",
+  ignore: !x86Linux,
+  async fn() {
+    const pool = await useKernelPath("native");
+    assert.ok(pool);
+    assert.throws(
+      () => pool.run("no_such_kernel" as never, { args: [], units: 1 }),
+      /no kernel no_such_kernel/,
+    );
+    assert.throws(
+      () => pool.run("relu_grad", { args: new Array(100).fill(0), units: 1 }),
+      /100 arguments, at most 56/,
+    );
+  },
+});
+
+Deno.test({
+  name: "ffi pool: zero work units run nothing",
+  ignore: !x86Linux,
+  async fn() {
+    const pool = await useKernelPath("native");
+    assert.ok(pool);
+    // Pointer arguments 0 would crash a kernel that ran: with 0 units none runs.
+    pool.run("relu_grad", { args: [0, 0, 0, 16, 16], units: 0 });
+  },
+});

@@ -1,0 +1,107 @@
+/**
+ * The deploy engine's native popcount kernel (lib/deploy/native_kernel.ts) against a direct count
+ * and against the wasm kernel: GEMM (both AVX-512 popcounts) and thresholds to packed bits.
+ */
+import assert from "node:assert/strict";
+import { popcount32 } from "../../lib/deploy/bits.ts";
+import { createKernel } from "../../lib/deploy/wasm.ts";
+import { createNativeKernel, setDeployVpopcnt } from "../../lib/deploy/native_kernel.ts";
+
+function randomWords(n: number, seed: number): Uint32Array {
+  let s = seed >>> 0;
+  return Uint32Array.from({ length: n }, () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0));
+}
+
+const native = createNativeKernel();
+
+Deno.test("native deploy kernel loads here (x86-64 Linux with FFI)", () => {
+  if (Deno.build.os === "linux" && Deno.build.arch === "x86_64") {
+    assert.equal(typeof native, "object", `native kernel: ${native}`);
+  }
+});
+
+Deno.test("native popcount GEMM equals a direct count, with and without VPOPCNTDQ", () => {
+  if (typeof native === "string") return;
+  for (const vpop of [true, false]) {
+    setDeployVpopcnt(vpop);
+    try {
+      // kv·2 words per row: 2, 6, 18 (masked tail of the 8-word steps), 128.
+      for (const [rows, m, kv] of [[1, 4, 1], [7, 8, 3], [33, 12, 9], [2, 4, 64], [5, 40, 5]]) {
+        const a = randomWords(rows * kv * 4, rows + m);
+        const b = randomWords(m * kv * 4, kv);
+        const ref = new Int32Array(rows * m);
+        for (let p = 0; p < rows; p++) {
+          for (let j = 0; j < m; j++) {
+            for (let k = 0; k < kv * 4; k++) {
+              ref[p * m + j] += popcount32(a[p * kv * 4 + k] ^ b[j * kv * 4 + k]);
+            }
+          }
+        }
+        const k = createNativeKernel() as ReturnType<typeof createKernel>;
+        const extra = k.upload(randomWords(8 * 16, 9), 8, 4);
+        const w = k.upload(b, m, kv);
+        assert.deepEqual(k.gemm(a, rows, w), ref, `${rows}×${m}×${kv}, vpopcnt ${vpop}`);
+        assert.equal(k.gemm(a, 1, extra).length, 8);
+      }
+    } finally {
+      setDeployVpopcnt(true);
+    }
+  }
+});
+
+Deno.test("native thresholds to packed bits equal the wasm kernel's", () => {
+  if (typeof native === "string") return;
+  const [positions, m, kv, patterns] = [37, 44, 5, 3];
+  const cw = Math.ceil(m / 32);
+  const a = randomWords(positions * kv * 4, 1), b = randomWords(m * kv * 4, 2);
+  const patternOf = Int32Array.from({ length: positions }, (_, p) => p % patterns);
+  const r = randomWords(patterns * 2 * m, 3);
+  // Bounds around the expected count (kv·64 for random bits), some empty (lo > hi).
+  const bounds = Int32Array.from(r, (v, i) => {
+    const mid = kv * 64 + ((v & 63) - 32);
+    return i % (2 * m) < m ? mid - (v >>> 28) : mid + ((v >>> 24) & 15) - 6;
+  });
+  const run = (k: ReturnType<typeof createKernel>) => {
+    const w = k.upload(b, m, kv);
+    const t = k.uploadThresholds({ patternOf, bounds }, { m, cw });
+    return Array.from(k.gemmBits(a, w, t));
+  };
+  const want = run(createKernel({ prefer: "wasm" }));
+  assert.deepEqual(run(createNativeKernel() as ReturnType<typeof createKernel>), want);
+  assert.ok(want.some((x) => x !== 0) && want.some((x) => x !== 0xffffffff >>> 0 && x !== 0));
+});
+
+Deno.test("native convBits (patch built in C) equals gemmBits on a TypeScript-built patch", () => {
+  if (typeof native === "string") return;
+  const k = createNativeKernel() as ReturnType<typeof createKernel>;
+  assert.ok(k.convBits, "the native kernel builds conv patches");
+  // 3×2 kernel, strides (2, 1), 'same'-like padding (1, 0), 45 channels → cw = 2.
+  const g = { h: 7, w: 6, kh: 3, kw: 2, sh: 2, sw: 1, oh: 4, ow: 5, padTop: 1, padLeft: 0, cw: 2 };
+  const m = 12, kv = Math.ceil((g.kh * g.kw * g.cw) / 4), rowWords = kv * 4;
+  const x = randomWords(g.h * g.w * g.cw, 5), b = randomWords(m * rowWords, 6);
+  const patch = new Uint32Array(g.oh * g.ow * rowWords);
+  for (let oy = 0; oy < g.oh; oy++) {
+    for (let ox = 0; ox < g.ow; ox++) {
+      let d = (oy * g.ow + ox) * rowWords;
+      for (let ky = 0; ky < g.kh; ky++) {
+        for (let kx = 0; kx < g.kw; kx++, d += g.cw) {
+          const iy = oy * g.sh + ky - g.padTop, ix = ox * g.sw + kx - g.padLeft;
+          if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+          for (let i = 0; i < g.cw; i++) patch[d + i] = x[(iy * g.w + ix) * g.cw + i];
+        }
+      }
+    }
+  }
+  const P = g.oh * g.ow;
+  const patternOf = new Int32Array(P);
+  const bounds = Int32Array.from({ length: 2 * m }, (_, i) => (i < m ? 150 + i : 210 - i % 5));
+  const w = k.upload(b, m, kv);
+  const t = k.uploadThresholds({ patternOf, bounds }, { m, cw: 1 });
+  const js = createKernel({ prefer: "js" });
+  const jw = js.upload(b, m, kv);
+  const jt = js.uploadThresholds({ patternOf, bounds }, { m, cw: 1 });
+  const ref = Array.from(js.gemmBits(patch, jw, jt));
+  assert.deepEqual(Array.from(k.convBits!(x, g, w, t)), ref);
+  assert.deepEqual(Array.from(k.gemmBits(patch, w, t)), ref);
+  assert.ok(ref.some((v) => v !== 0));
+});
