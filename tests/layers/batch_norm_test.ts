@@ -83,7 +83,7 @@ Deno.test("plain tf.layers.batchNormalization trains with the fused op on wasm, 
     names.push(name);
     run.call(pool, name, options);
   };
-  let plain;
+  let plain: Awaited<ReturnType<typeof step>>;
   try {
     plain = await step("wasm", false);
   } finally {
