@@ -14,7 +14,7 @@
  * @module
  */
 import { processAlive } from "./lock.ts";
-import { writeFileAtomicSync } from "../util/atomic.ts";
+import { tempHostTag, writeFileAtomicSync } from "../util/atomic.ts";
 import type { ExperimentConfig } from "./config.ts";
 
 /** The repository's `results/` folder, or `BNN_RESULTS_DIR` when set. */
@@ -74,11 +74,14 @@ export function readJson<T>(path: string): T | null {
 }
 
 /**
- * Removes temp files (`*.<pid>-<n>.tmp`) under `dir` left by dead processes (a kill -9 between
- * write and rename). Temp files of live processes are kept.
+ * Removes temp files (`*.<pid>-<n>@<host>.tmp`) under `dir` left by dead processes (a kill -9
+ * between write and rename). Only files written on this host whose process is gone are removed:
+ * on a folder shared by cluster nodes, another node's pid says nothing here, and files without
+ * a host tag (older versions) are left alone.
  */
 export function removeStaleTemps(dir: string): number {
   let removed = 0;
+  const host = tempHostTag();
   const walk = (d: string) => {
     let entries: Deno.DirEntry[];
     try {
@@ -89,8 +92,8 @@ export function removeStaleTemps(dir: string): number {
     for (const e of entries) {
       const p = join(d, e.name);
       if (e.isDirectory) walk(p);
-      const m = /\.(\d+)-\d+\.tmp$/.exec(e.name);
-      if (e.isFile && m && !processAlive(Number(m[1]))) {
+      const m = /\.(\d+)-\d+@([A-Za-z0-9._-]+)\.tmp$/.exec(e.name);
+      if (e.isFile && m && m[2] === host && !processAlive(Number(m[1]))) {
         try {
           Deno.removeSync(p);
           removed++;

@@ -12,6 +12,7 @@ import {
   writeMetrics,
 } from "../../lib/experiments/store.ts";
 import { planPreset } from "../../lib/experiments/presets.ts";
+import { tempHostTag } from "../../lib/util/atomic.ts";
 
 function files(dir: string): string[] {
   const out: string[] = [];
@@ -33,10 +34,24 @@ Deno.test("store: atomic writes leave only the target; stale temps of dead pids 
   assert.throws(() => readJson(`${dir}/a/bad.json`), /bad\.json: not valid JSON/);
   const child = new Deno.Command("true").spawn();
   await child.status;
-  Deno.writeTextFileSync(`${dir}/a/b.txt.${child.pid}-0.tmp`, "partial");
-  Deno.writeTextFileSync(`${dir}/a/b.txt.${Deno.pid}-99.tmp`, "ours, in flight");
+  const host = tempHostTag();
+  Deno.writeTextFileSync(`${dir}/a/b.txt.${child.pid}-0@${host}.tmp`, "partial");
+  Deno.writeTextFileSync(`${dir}/a/b.txt.${Deno.pid}-99@${host}.tmp`, "ours, in flight");
+  // Same dead pid, but written on another node of a shared folder: not ours to judge.
+  Deno.writeTextFileSync(`${dir}/a/b.txt.${child.pid}-1@other-node.tmp`, "other host");
+  Deno.writeTextFileSync(`${dir}/a/b.txt.${child.pid}-2.tmp`, "no host tag");
   assert.equal(removeStaleTemps(dir), 1);
-  assert.deepEqual(files(dir), ["a/b.txt", `a/b.txt.${Deno.pid}-99.tmp`, "a/bad.json", "a/c.json"]);
+  assert.deepEqual(
+    files(dir),
+    [
+      "a/b.txt",
+      `a/b.txt.${child.pid}-1@other-node.tmp`,
+      `a/b.txt.${child.pid}-2.tmp`,
+      `a/b.txt.${Deno.pid}-99@${host}.tmp`,
+      "a/bad.json",
+      "a/c.json",
+    ].sort(),
+  );
   Deno.removeSync(dir, { recursive: true });
 });
 
