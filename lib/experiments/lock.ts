@@ -80,6 +80,14 @@ export function readLock(path: string): LockInfo | null {
   }
 }
 
+/** Who holds the lock at `path`, in words: "held by pid 123 on host h since …" (or why not known). */
+export function lockHolder(path: string): string {
+  const info = readLock(path);
+  if (!info) return `locked (${path} unreadable or being written)`;
+  const where = info.host === Deno.hostname() ? "this host" : `host ${info.host}`;
+  return `held by pid ${info.pid} on ${where} since ${info.startedAt} (lock file ${path})`;
+}
+
 /** Whether the lock at `path` is held by a live process (false when absent or stale). */
 export function lockIsLive(path: string, options: LockOptions = {}): boolean {
   let stat: Deno.FileInfo;
@@ -125,7 +133,10 @@ export function acquireLock(path: string, options: LockOptions = {}): HeldLock |
     const guard = `${path}.takeover`;
     try {
       const age = Date.now() - (Deno.statSync(guard).mtime?.getTime() ?? 0);
-      if (age > 60_000) Deno.removeSync(guard);
+      // A guard left by a dead process on this host is stale at once; others after 60 s.
+      const g = readLock(guard);
+      const dead = g !== null && g.host === Deno.hostname() && !processAlive(g.pid, g.procStart);
+      if (dead || age > 60_000) Deno.removeSync(guard);
     } catch { /* no guard */ }
     if (!tryCreate(guard, info)) return null;
     try {

@@ -11,7 +11,11 @@
 import { threadsPerWorker } from "../backend/mod.ts";
 import { trainSize } from "./data_setup.ts";
 import type { RunSpec } from "./grid.ts";
-import { lockIsLive } from "./lock.ts";
+import { lockHolder, lockIsLive } from "./lock.ts";
+import { resolve } from "node:path";
+import { datasetSpec } from "../data/specs.ts";
+import { locate } from "../data/locate.ts";
+import { loadDataset } from "../data/load.ts";
 import { planRuns } from "./plan.ts";
 import { Progress, type SlotState } from "./progress.ts";
 import { defaultResultsDir, join, readJson, runDir, type RunSummary } from "./store.ts";
@@ -44,7 +48,11 @@ export interface ReproduceOptions {
 export interface RunProblem {
   runId: string;
   label: string;
-  kind: "failed" | "error";
+  /**
+   * failed: non-finite loss (summary.json, now or in an earlier invocation); error: run-one
+   * crashed; interrupted: its worker was stopped from outside (checkpoint kept).
+   */
+  kind: "failed" | "error" | "interrupted";
   reason: string;
 }
 
@@ -77,9 +85,39 @@ async function readLines(stream: ReadableStream<Uint8Array>, onLine: (l: string)
   if (buf) onLine(buf);
 }
 
-/** Runs (or resumes) every pending run of a preset, then writes its tables. */
+/**
+ * Makes sure every dataset the runs need is there (downloading it once if it can) before any
+ * worker starts, so that a missing data set fails once with the full "looked in …" list.
+ */
+async function checkData(runs: RunSpec[], dataDir: string | undefined): Promise<void> {
+  for (const name of new Set(runs.map((r) => r.config.dataset))) {
+    if (name === "synthetic") continue;
+    const spec = datasetSpec(name);
+    for (const split of ["train", "test"] as const) {
+      if (!locate(spec, split, dataDir)) await loadDataset(name, { dataDir, split, quiet: true });
+    }
+  }
+}
+
+/** The last `run-one …: error: …` line of a worker's stderr, else its last lines. */
+export function workerErrorLine(stderr: string[]): string {
+  const line = stderr.findLast((l) => /^run-one \S+: error: /.test(l));
+  if (line) return line.replace(/^run-one \S+: error: /, "");
+  return stderr.filter((l) => l.trim()).slice(-8).join("\n    ") || "(no output)";
+}
+
+/**
+ * Runs (or resumes) every pending run of a preset, then writes its tables. Relative
+ * `resultsDir`/`dataDir` are resolved against the caller's working directory (workers start in
+ * the repository).
+ */
 export async function reproduce(options: ReproduceOptions): Promise<ReproduceResult> {
-  const resultsDir = options.resultsDir ?? defaultResultsDir();
+  const resultsDir = resolve(options.resultsDir ?? defaultResultsDir());
+  options = {
+    ...options,
+    resultsDir,
+    dataDir: options.dataDir === undefined ? undefined : resolve(options.dataDir),
+  };
   const workers = options.workers ?? 2;
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
     throw new Error(`--workers: expected an integer from 1 to 256, got ${options.workers}`);
@@ -93,6 +131,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
   };
   const queue = [...pending];
   const skipped = runs.length - queue.length;
+  if (queue.length > 0) await checkData(queue, options.dataDir);
   // Each worker process gets an equal share of the cores as wasm threads (BNN_THREADS wins).
   const childThreads = String(threadsPerWorker(workers));
   const progress = new Progress(workers, { tty: options.tty, write: options.write });
@@ -229,12 +268,16 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
         }
       } else if (code === EXIT.busy) {
         progress.totalSteps -= stepsOf(run) - st.startStep;
-      } else if (code === EXIT.interrupted || stopping) {
+      } else if (stopping) {
         progress.log(`[w${slot + 1}] ${run.runId} ${label}: interrupted (checkpoint kept)`);
+      } else if (code === EXIT.interrupted || status.signal) {
+        // Stopped from outside (e.g. kill -TERM of the worker): not finished, so not "done".
+        const reason = `worker stopped by ${status.signal ?? "a signal"} (exit ${code}); ` +
+          "its checkpoint is kept: rerun to resume";
+        problems.push({ runId: run.runId, label, kind: "interrupted", reason });
+        progress.log(`[w${slot + 1}] ${run.runId} ${label}: INTERRUPTED: ${reason}`);
       } else {
-        const reason =
-          `run-one exited with code ${code}${status.signal ? ` (${status.signal})` : ""}: ` +
-          (stderrTail.filter((l) => l.trim()).slice(-8).join("\n    ") || "(no output)");
+        const reason = `run-one exited with code ${code}: ${workerErrorLine(stderrTail)}`;
         problems.push({ runId: run.runId, label, kind: "error", reason });
         progress.runsFailed++;
         progress.log(`[w${slot + 1}] ${run.runId} ${label}: ERROR: ${reason}`);
@@ -246,7 +289,11 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     );
     // Runs held by other processes: wait for them, or take them over if their holder died.
     if (waiting.size > 0) {
-      progress.log(`waiting for ${waiting.size} run(s) held by another process …`);
+      progress.log(`waiting for ${waiting.size} run(s) held by another process:`);
+      for (const run of waiting) {
+        const lock = join(runDir(resultsDir, options.preset, run.runId), ".lock");
+        progress.log(`  ${run.runId}: ${lockHolder(lock)}`);
+      }
     }
     while (waiting.size > 0 && !stopping) {
       for (const run of [...waiting]) {
@@ -285,6 +332,19 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     for (const s of signals) Deno.removeSignalListener(s, onSignal);
   }
   progress.render(true);
+  // Runs that failed in an earlier invocation (and were not retried) are problems too.
+  for (const run of runs) {
+    if (problems.some((p) => p.runId === run.runId)) continue;
+    const s = summaryOf(run.runId);
+    if (s?.status === "failed") {
+      problems.push({
+        runId: run.runId,
+        label: run.labels[0],
+        kind: "failed",
+        reason: `${s.reason ?? "failed"} (earlier; --retry-failed reruns it)`,
+      });
+    }
+  }
   const tables = await writeTables(resultsDir, options.preset);
   return { runs, skipped, finished, problems, interrupted: stopping, tables };
 }
