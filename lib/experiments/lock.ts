@@ -88,6 +88,24 @@ export function lockHolder(path: string): string {
   return `held by pid ${info.pid} on ${where} since ${info.startedAt} (lock file ${path})`;
 }
 
+/**
+ * Whether another process is taking over the stale lock at `path` right now: its `.takeover`
+ * guard exists and its holder is alive (this host) or it is younger than 60 s (other hosts).
+ * A guard left by a dead process of this host does not count (the next take-over removes it).
+ */
+export function takeoverPending(path: string): boolean {
+  const guard = `${path}.takeover`;
+  let age: number;
+  try {
+    age = Date.now() - (Deno.statSync(guard).mtime?.getTime() ?? 0);
+  } catch {
+    return false;
+  }
+  const g = readLock(guard);
+  if (g !== null && g.host === Deno.hostname()) return processAlive(g.pid, g.procStart);
+  return age <= 60_000;
+}
+
 /** Whether the lock at `path` is held by a live process (false when absent or stale). */
 export function lockIsLive(path: string, options: LockOptions = {}): boolean {
   let stat: Deno.FileInfo;
@@ -134,9 +152,7 @@ export function acquireLock(path: string, options: LockOptions = {}): HeldLock |
     try {
       const age = Date.now() - (Deno.statSync(guard).mtime?.getTime() ?? 0);
       // A guard left by a dead process on this host is stale at once; others after 60 s.
-      const g = readLock(guard);
-      const dead = g !== null && g.host === Deno.hostname() && !processAlive(g.pid, g.procStart);
-      if (dead || age > 60_000) Deno.removeSync(guard);
+      if (age > 60_000 || !takeoverPending(path)) Deno.removeSync(guard);
     } catch { /* no guard */ }
     if (!tryCreate(guard, info)) return null;
     try {

@@ -11,7 +11,7 @@
 import { threadsPerWorker } from "../backend/mod.ts";
 import { trainSize } from "./data_setup.ts";
 import type { RunSpec } from "./grid.ts";
-import { lockHolder, lockIsLive } from "./lock.ts";
+import { lockHolder, lockIsLive, takeoverPending } from "./lock.ts";
 import { resolve } from "node:path";
 import { datasetSpec } from "../data/specs.ts";
 import { locate } from "../data/locate.ts";
@@ -311,7 +311,10 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
               reason: s.reason ?? "failed",
             });
           }
-        } else if (!lockIsLive(join(runDir(resultsDir, options.preset, run.runId), ".lock"))) {
+        } else {
+          const lock = join(runDir(resultsDir, options.preset, run.runId), ".lock");
+          // Respawn only when a take-over can succeed (not while another one is in progress).
+          if (lockIsLive(lock) || takeoverPending(lock)) continue;
           waiting.delete(run);
           progress.totalSteps += stepsOf(run);
           queue.push(run);

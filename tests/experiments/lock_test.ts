@@ -6,6 +6,7 @@ import {
   processAlive,
   processStart,
   readLock,
+  takeoverPending,
 } from "../../lib/experiments/lock.ts";
 
 async function deadPid(): Promise<number> {
@@ -116,6 +117,12 @@ Deno.test("lock: a take-over guard left by a dead process does not block for 60 
   Deno.writeTextFileSync(path, JSON.stringify(info));
   Deno.writeTextFileSync(`${path}.takeover`, JSON.stringify({ ...info, pid: Deno.pid }));
   assert.equal(acquireLock(path, { heartbeatMs: 0 }), null);
+  // The runner respawns a waiting run only when no live take-over is in progress.
+  assert.equal(takeoverPending(path), true);
+  Deno.writeTextFileSync(`${path}.takeover`, JSON.stringify(info));
+  assert.equal(takeoverPending(path), false, "a dead process's guard does not count");
+  Deno.removeSync(`${path}.takeover`);
+  assert.equal(takeoverPending(path), false);
   Deno.removeSync(dir, { recursive: true });
 });
 
