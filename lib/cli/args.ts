@@ -156,6 +156,25 @@ export function parseArgs(
   return { flags, positionals };
 }
 
+/**
+ * {@link parseArgs} for a command's entry point: a bad command line prints `command: message`
+ * and a pointer to `--help` on stderr and exits with code 2 (no stack trace).
+ */
+export function parseArgsOrExit(
+  argv: string[],
+  spec: Record<string, FlagSpec>,
+  command: string,
+  options: ParseOptions = {},
+): ParsedArgs {
+  try {
+    return parseArgs(argv, spec, options);
+  } catch (e) {
+    if (!(e instanceof ArgsError)) throw e;
+    console.error(`${command}: ${e.message}\n(deno task ${command} --help lists the flags)`);
+    Deno.exit(2);
+  }
+}
+
 /** A usage text listing every flag of `spec`. */
 export function usage(command: string, spec: Record<string, FlagSpec>): string {
   const lines = Object.entries(spec).map(([name, s]) => {

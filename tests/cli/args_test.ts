@@ -86,3 +86,16 @@ Deno.test("positiveIntFlag / oneOfFlag: clear errors", () => {
   );
   assert.match(usage("deno task reproduce", SPEC), /-h, --help/);
 });
+
+Deno.test("parseArgsOrExit: a command's bad flag is one line and exit 2, no stack trace", async () => {
+  const o = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../../lib/cli/report.ts", import.meta.url).pathname, "--presett"],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const err = new TextDecoder().decode(o.stderr);
+  assert.equal(o.code, 2, err);
+  assert.match(err, /^report: unknown flag --presett; did you mean --preset\?/);
+  assert.doesNotMatch(err, /^\s+at /m);
+});

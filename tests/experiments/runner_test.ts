@@ -112,6 +112,17 @@ Deno.test("a non-finite loss fails that run with its reason; the grid goes on; e
   // …but it still reports it, and the CLI exits non-zero listing it (as the README promises).
   assert.deepEqual(again.problems.map((p) => [p.kind, p.runId]), [["failed", bad]]);
   assert.match(again.problems[0].reason, /non-finite loss.*--retry-failed/);
+  // From code with a relative resultsDir: resolved against the caller's cwd.
+  const cwd = Deno.cwd();
+  try {
+    Deno.chdir(dir.slice(0, dir.lastIndexOf("/")));
+    const rel = dir.slice(dir.lastIndexOf("/") + 1);
+    const fromCode = await reproduce({ preset: "smoke", resultsDir: rel, only: "reg=", ...quiet });
+    assert.equal(fromCode.tables.md, join(dir, "smoke/table.md"));
+    assert.equal(fromCode.problems.length, 1);
+  } finally {
+    Deno.chdir(cwd);
+  }
   const cli = await spawnReproduce(dir, ["--only", "reg="]).output();
   assert.equal(cli.code, 1);
   assert.match(new TextDecoder().decode(cli.stderr), new RegExp(`  failed ${bad} `));
