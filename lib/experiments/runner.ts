@@ -89,12 +89,18 @@ async function readLines(stream: ReadableStream<Uint8Array>, onLine: (l: string)
  * Makes sure every dataset the runs need is there (downloading it once if it can) before any
  * worker starts, so that a missing data set fails once with the full "looked in …" list.
  */
-async function checkData(runs: RunSpec[], dataDir: string | undefined): Promise<void> {
+export async function checkData(
+  runs: Pick<RunSpec, "config">[],
+  options: { dataDir?: string; download?: boolean } = {},
+): Promise<void> {
+  const { dataDir, download } = options;
   for (const name of new Set(runs.map((r) => r.config.dataset))) {
     if (name === "synthetic") continue;
     const spec = datasetSpec(name);
     for (const split of ["train", "test"] as const) {
-      if (!locate(spec, split, dataDir)) await loadDataset(name, { dataDir, split, quiet: true });
+      if (!locate(spec, split, dataDir)) {
+        await loadDataset(name, { dataDir, split, quiet: true, download });
+      }
     }
   }
 }
@@ -131,7 +137,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
   };
   const queue = [...pending];
   const skipped = runs.length - queue.length;
-  if (queue.length > 0) await checkData(queue, options.dataDir);
+  if (queue.length > 0) await checkData(queue, { dataDir: options.dataDir });
   // Each worker process gets an equal share of the cores as wasm threads (BNN_THREADS wins).
   const childThreads = String(threadsPerWorker(workers));
   const progress = new Progress(workers, { tty: options.tty, write: options.write });

@@ -5,7 +5,7 @@
  * grid goes on). The kill -9 test is in tests/cli/reproduce_test.ts.
  */
 import assert from "node:assert/strict";
-import { reproduce, workerErrorLine } from "../../lib/experiments/runner.ts";
+import { checkData, reproduce, workerErrorLine } from "../../lib/experiments/runner.ts";
 import { planPreset } from "../../lib/experiments/presets.ts";
 import { join, readRuns } from "../../lib/experiments/store.ts";
 import {
@@ -196,4 +196,23 @@ Deno.test("relative --results-dir from another folder; a worker SIGTERMed from o
   assert.equal(code, 1, log);
   assert.match(log, new RegExp(`interrupted ${run.runId} .*stopped by`));
   Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("checkData: a missing data set is one error with the full 'looked in' list", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const runs = Array.from({ length: 40 }, () => ({ config: { dataset: "mnist" } })) as never[];
+    await assert.rejects(
+      () => checkData(runs, { dataDir: dir, download: false }),
+      (e: Error) => {
+        assert.match(e.message, /^mnist \(train split\) not found\. Looked in:\n/);
+        assert.ok(e.message.includes(dir), e.message);
+        return true;
+      },
+    );
+    // Present data sets (and synthetic ones) pass without reading anything.
+    await checkData([{ config: { dataset: "synthetic" } }] as never[]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
