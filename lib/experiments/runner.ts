@@ -9,6 +9,7 @@
  * @module
  */
 import { threadsPerWorker } from "../backend/mod.ts";
+import { BACKEND_NAMES } from "../backend/init.ts";
 import { trainSize } from "./data_setup.ts";
 import type { RunSpec } from "./grid.ts";
 import { lockHolder, lockIsLive, takeoverPending } from "./lock.ts";
@@ -124,6 +125,14 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     resultsDir,
     dataDir: options.dataDir === undefined ? undefined : resolve(options.dataDir),
   };
+  if (
+    options.backend !== undefined && !(BACKEND_NAMES as readonly string[]).includes(options.backend)
+  ) {
+    // Up front: otherwise every worker would fail on it, one after another.
+    throw new Error(
+      `backend: unknown name '${options.backend}'; expected one of ${BACKEND_NAMES.join(", ")}`,
+    );
+  }
   const workers = options.workers ?? 2;
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
     throw new Error(`--workers: expected an integer from 1 to 256, got ${options.workers}`);

@@ -198,7 +198,7 @@ Deno.test("relative --results-dir from another folder; a worker SIGTERMed from o
   Deno.removeSync(dir, { recursive: true });
 });
 
-Deno.test("checkData: a missing data set is one error with the full 'looked in' list", async () => {
+Deno.test("up front: a missing data set is one error listing every place; a bad backend too", async () => {
   const dir = Deno.makeTempDirSync();
   try {
     const runs = Array.from({ length: 40 }, () => ({ config: { dataset: "mnist" } })) as never[];
@@ -209,6 +209,10 @@ Deno.test("checkData: a missing data set is one error with the full 'looked in' 
         assert.ok(e.message.includes(dir), e.message);
         return true;
       },
+    );
+    await assert.rejects(
+      () => reproduce({ preset: "smoke", resultsDir: dir, backend: "bogus", ...quiet }),
+      /backend: unknown name 'bogus'; expected one of auto, /,
     );
     // Present data sets (and synthetic ones) pass without reading anything.
     await checkData([{ config: { dataset: "synthetic" } }] as never[]);
