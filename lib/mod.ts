@@ -81,6 +81,7 @@ export * from "./summary.ts";
 export * from "./telemetry.ts";
 export {
   type BinaryEngine,
+  BnnFormatError,
   createEngine,
   createEnginePool,
   decodeModel,

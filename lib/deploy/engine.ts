@@ -12,7 +12,7 @@
  */
 import { poolBits } from "./bit_ops.ts";
 import { poolFloat, window2d } from "./float_ops.ts";
-import type { DeployModel, DeployOp } from "./format.ts";
+import { type BnnLimits, type DeployModel, type DeployOp, validateModel } from "./format.ts";
 import {
   activateRows,
   compileConv,
@@ -31,6 +31,8 @@ export interface EngineOptions {
   prefer?: "wasm" | "js";
   /** Accumulate the time of each op into {@link BinaryEngine.profile}. */
   profile?: boolean;
+  /** Limits the model is validated against before compiling (default `BNN_LIMITS`). */
+  limits?: Partial<BnnLimits>;
 }
 
 /** A compiled deployed model. */
@@ -103,8 +105,12 @@ function compileOp(ctx: Ctx, op: DeployOp, shape: number[]): [Step, number[]] {
   }
 }
 
-/** Compiles `model` (uploads binary weights to the popcount kernel, checks shapes). */
+/**
+ * Compiles `model` (uploads binary weights to the popcount kernel). Validates the model first
+ * (`validateModel`): a malformed one throws a `BnnFormatError` before anything is allocated.
+ */
 export function createEngine(model: DeployModel, options: EngineOptions = {}): BinaryEngine {
+  validateModel(model, { limits: options.limits });
   const kernel = createKernel({ prefer: options.prefer });
   const eps = model.signEpsilon ?? 0;
   if (!(eps >= 0)) throw new Error(`deploy engine: signEpsilon must be ≥ 0, got ${eps}`);
