@@ -84,6 +84,7 @@ export * from "./summary.ts";
 export * from "./telemetry.ts";
 export {
   type BinaryEngine,
+  BnnFormatError,
   createEngine,
   createEnginePool,
   decodeModel,

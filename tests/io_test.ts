@@ -109,3 +109,59 @@ Deno.test("loadModel: clear errors for a missing dir, bad JSON and mismatched we
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("loadModel: hostile model.json / weights.bin give one error naming the file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const model = tf.sequential({
+      layers: [
+        quantConv2d({
+          inputShape: [6, 6, 2],
+          filters: 4,
+          kernelSize: 3,
+          kernelQuantizer: "ste_sign",
+        }),
+        tf.layers.batchNormalization(),
+        tf.layers.flatten(),
+        quantDense({ units: 3, kernelQuantizer: "ste_sign" }),
+      ],
+    });
+    await saveModel(model, dir);
+    const json = await Deno.readTextFile(`${dir}/model.json`);
+    const bin = await Deno.readFile(`${dir}/weights.bin`);
+    // deno-lint-ignore no-explicit-any
+    const cases: [string, (j: any) => void, RegExp][] = [
+      ["units 1e9", (j) => j.modelTopology.config.layers[3].config.units = 1e9, /layers\[3\]/],
+      ["filters", (j) => j.modelTopology.config.layers[0].config.filters = 5e8, /layers\[0\]/],
+      [
+        "input shape",
+        (j) => j.modelTopology.config.layers[0].config.batch_input_shape = [null, 6e4, 6e4, 2],
+        /batch_input_shape|layers\[0\]/,
+      ],
+      ["dtype", (j) => j.weightsManifest[0].weights[0].dtype = "complex64", /dtype/],
+      ["shape", (j) => j.weightsManifest[0].weights[0].shape = [3, 3, 2, 1e9], /shape/],
+      ["neg shape", (j) => j.weightsManifest[0].weights[1].shape = [-4], /shape/],
+      ["paths", (j) => j.weightsManifest[0].paths = ["../../etc/passwd"], /paths/],
+      ["proto", (j) => j.weightsManifest = { __proto__: [] }, /weightsManifest/],
+    ];
+    for (const [what, mutate, field] of cases) {
+      const j = JSON.parse(json);
+      mutate(j);
+      await Deno.writeTextFile(`${dir}/model.json`, JSON.stringify(j));
+      await assert.rejects(() => loadModel(dir), (e: Error) => {
+        assert.equal(e.name, "ModelFileError", `${what}: ${e.stack}`);
+        assert.match(e.message, new RegExp(`${dir}/model\\.json`), what);
+        assert.match(e.message, field, `${what}: ${e.message}`);
+        return true;
+      });
+    }
+    // Truncated weights without the hash record: the manifest size check names the file.
+    const j = JSON.parse(json);
+    delete j.userDefinedMetadata;
+    await Deno.writeTextFile(`${dir}/model.json`, JSON.stringify(j));
+    await Deno.writeFile(`${dir}/weights.bin`, bin.subarray(0, bin.length - 8));
+    await assert.rejects(() => loadModel(dir), /model\.json: weightsManifest: describes \d+ bytes/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

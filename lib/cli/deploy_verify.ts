@@ -7,7 +7,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { parseArgs, usage } from "./args.ts";
+import { parseArgsOrExit, usage } from "./args.ts";
 import { initBackend } from "../backend/mod.ts";
 import { loadModel, saveModel } from "../io.ts";
 import { batches, loadDataset } from "../data/mod.ts";
@@ -39,7 +39,7 @@ function num(v: unknown, name: string): number {
 }
 
 async function main(): Promise<number> {
-  const { flags } = parseArgs(Deno.args, SPEC);
+  const { flags } = parseArgsOrExit(Deno.args, SPEC, "deploy:verify");
   if (flags.help) {
     console.log(usage("deno task deploy:verify", SPEC));
     return 0;

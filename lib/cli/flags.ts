@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { FlagSpec } from "./args.ts";
+import { ArgsError, type FlagSpec, oneOfFlag, positiveIntFlag } from "./args.ts";
 import type { LoadOptions } from "../data/load.ts";
 import { defaultResultsDir } from "../experiments/store/store.ts";
 import { reproduceOnSlurm } from "../experiments/executors/slurm_grid.ts";
@@ -44,7 +44,8 @@ const SLURM_ONLY = ["partition", "time", "cpus-per-task", "mem", "gres", "submit
 /**
  * The executor choice of `deno task reproduce`: null for `--executor local` (the caller runs the
  * grid locally; Slurm-only flags are then an error), else the exit code of the Slurm executor
- * (`reproduceOnSlurm`). An unknown executor or a bad Slurm flag throws one error naming the flag.
+ * (`reproduceOnSlurm`). An unknown executor or a bad Slurm flag throws one {@link ArgsError}
+ * naming the flag.
  */
 export async function slurmExecutor(
   flags: ReproduceFlags,
@@ -54,23 +55,13 @@ export async function slurmExecutor(
   if (executor === "local") {
     const given = SLURM_ONLY.filter((f) => flags[f] !== undefined && flags[f] !== false);
     if (given.length > 0) {
-      throw new Error(`${given.map((f) => `--${f}`).join(", ")}: only with --executor slurm`);
+      throw new ArgsError(`${given.map((f) => `--${f}`).join(", ")}: only with --executor slurm`);
     }
     return null;
   }
-  if (executor !== "slurm") {
-    throw new Error(`--executor: expected local or slurm, got '${executor}'`);
-  }
+  oneOfFlag("executor", executor, ["local", "slurm"] as const);
   const str = (k: string) => (typeof flags[k] === "string" ? flags[k] as string : undefined);
-  let cpusPerTask: number | undefined;
-  if (str("cpus-per-task") !== undefined) {
-    cpusPerTask = Number(str("cpus-per-task"));
-    if (!Number.isInteger(cpusPerTask) || cpusPerTask < 1) {
-      throw new Error(
-        `--cpus-per-task: expected a positive integer, got '${str("cpus-per-task")}'`,
-      );
-    }
-  }
+  const cpusPerTask = positiveIntFlag("cpus-per-task", str("cpus-per-task"));
   return await reproduceOnSlurm({
     preset: String(flags.preset),
     resultsDir: str("results-dir") ?? defaultResultsDir(),

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { parseArgs, usage } from "./args.ts";
+import { parseArgsOrExit, usage } from "./args.ts";
 import { writeReportAndClose } from "../results/report.ts";
 
 const SPEC = {
@@ -15,7 +15,7 @@ const SPEC = {
 
 /** Entry point of the `report` task. */
 export async function main(argv: string[]): Promise<void> {
-  const { flags } = parseArgs(argv, SPEC);
+  const { flags } = parseArgsOrExit(argv, SPEC, "report");
   if (flags.help) {
     console.log(usage("deno task report", SPEC));
     return;

@@ -8,11 +8,12 @@
  *
  * @module
  */
-import { type FlagSpec, parseArgs, usage } from "./args.ts";
+import { type FlagSpec, oneOfFlag, parseArgs, positiveIntFlag, usage } from "./args.ts";
 import { reproduce } from "../experiments/executors/runner.ts";
 import { planPreset, PRESETS } from "../experiments/config/presets.ts";
 import { estimatePlan, formatPlan } from "../experiments/run/estimate.ts";
 import { type BackendName, initBackend, threadsPerWorker } from "../backend/mod.ts";
+import { BACKEND_NAMES } from "../backend/init.ts";
 import { SLURM_FLAGS, slurmExecutor } from "./flags.ts";
 
 const SPEC: Record<string, FlagSpec> = {
@@ -40,36 +41,34 @@ const SPEC: Record<string, FlagSpec> = {
   help: { type: "boolean", short: "h", description: "show this help" },
 };
 
-function positiveInt(name: string, v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new Error(`--${name}: expected a positive integer, got '${v}'`);
-  }
-  return n;
-}
-
 /** Entry point; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   let flags;
   let workers, seeds;
   try {
     flags = parseArgs(argv, SPEC).flags;
-    workers = positiveInt("workers", flags.workers)!;
-    seeds = positiveInt("seeds", flags.seeds);
+    if (flags.help) {
+      console.log(usage("deno task reproduce", SPEC));
+      return 0;
+    }
+    workers = positiveIntFlag("workers", flags.workers)!;
+    seeds = positiveIntFlag("seeds", flags.seeds);
+    oneOfFlag("backend", flags.backend, BACKEND_NAMES);
   } catch (e) {
-    console.error(`reproduce: ${(e as Error).message}\n${usage("deno task reproduce", SPEC)}`);
+    console.error(
+      `reproduce: ${(e as Error).message}\n(deno task reproduce --help lists the flags)`,
+    );
     return 2;
-  }
-  if (flags.help) {
-    console.log(usage("deno task reproduce", SPEC));
-    return 0;
   }
   const preset = flags.preset as string;
   const only = flags.only as string | undefined;
   try {
     if (flags["dry-run"]) {
       const runs = await planPreset(preset, { seeds, only });
+      if (runs.length === 0) {
+        // The same message and exit code as without --dry-run (planRuns).
+        throw new Error(`--only '${only}' matches no run of preset '${preset}'`);
+      }
       let est = null;
       if (!flags["no-measure"]) {
         // Measured with the threads each worker process will get.

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { type FlagSpec, parseArgs, usage } from "./args.ts";
+import { type FlagSpec, oneOfFlag, parseArgs, positiveIntFlag, usage } from "./args.ts";
+import { BACKEND_NAMES } from "../backend/init.ts";
 import { EXIT, runWorker } from "../experiments/run/worker.ts";
 import { defaultResultsDir } from "../experiments/store/store.ts";
 
@@ -40,13 +41,14 @@ export async function main(argv: string[]): Promise<number> {
   let flags;
   try {
     flags = parseArgs(argv, SPEC).flags;
+    if (flags.help) {
+      console.log(usage("deno task run-one --preset P --run-id ID", SPEC));
+      return EXIT.ok;
+    }
+    oneOfFlag("backend", flags.backend, BACKEND_NAMES);
   } catch (e) {
-    console.error(`run-one: ${(e as Error).message}`);
+    console.error(`run-one: ${(e as Error).message}\n(deno task run-one --help lists the flags)`);
     return EXIT.usage;
-  }
-  if (flags.help) {
-    console.log(usage("deno task run-one --preset P --run-id ID", SPEC));
-    return EXIT.ok;
   }
   for (const f of ["preset", "run-id"]) {
     if (typeof flags[f] !== "string" || flags[f] === "") {
@@ -54,17 +56,10 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.usage;
     }
   }
-  const int = (name: string) => {
-    const v = Number(flags[name]);
-    if (!Number.isInteger(v) || v < 1) {
-      throw new Error(`--${name}: expected a positive integer, got '${flags[name]}'`);
-    }
-    return v;
-  };
   let seeds, checkpointSeconds;
   try {
-    seeds = int("seeds");
-    checkpointSeconds = int("checkpoint-seconds");
+    seeds = positiveIntFlag("seeds", flags.seeds);
+    checkpointSeconds = positiveIntFlag("checkpoint-seconds", flags["checkpoint-seconds"]);
   } catch (e) {
     console.error(`run-one: ${(e as Error).message}`);
     return EXIT.usage;

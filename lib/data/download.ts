@@ -16,7 +16,14 @@ export interface DownloadOptions {
   url?: string;
   /** No progress output. Default false. */
   quiet?: boolean;
+  /** Give up when a server sends no response or no data for this long. Default 60 000 ms. */
+  timeoutMs?: number;
 }
+
+/** Default {@link DownloadOptions.timeoutMs}. */
+export const DOWNLOAD_TIMEOUT_MS = 60_000;
+/** Bound on an archive's unpacked size (CIFAR-10 unpacks to 185 MB). */
+const ARCHIVE_MAX_BYTES = 2 ** 30;
 
 function progressBar(label: string, quiet: boolean): (done: number, total: number) => void {
   const enc = new TextEncoder();
@@ -41,16 +48,31 @@ function progressBar(label: string, quiet: boolean): (done: number, total: numbe
 
 /**
  * Downloads `url` to `dest` through a temporary file, checking the MD5 against `file.md5`; the
- * file appears at `dest` only when complete and verified.
+ * file appears at `dest` only when complete and verified. A server that accepts but sends no
+ * response, or stops sending data, for `timeoutMs` (default {@link DOWNLOAD_TIMEOUT_MS}) fails
+ * the download with an error saying so.
  */
 export async function downloadFile(
   url: string,
   dest: string,
-  options: { md5: string; quiet?: boolean },
+  options: { md5: string; quiet?: boolean; timeoutMs?: number },
 ): Promise<void> {
   const tmp = `${dest}.part-${crypto.randomUUID().slice(0, 8)}`;
+  const ms = options.timeoutMs ?? DOWNLOAD_TIMEOUT_MS;
+  const abort = new AbortController();
+  let stalled = "";
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (what: string) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stalled = `download ${url}: ${what} for ${ms / 1000} s (timeout); ` +
+        "the server or the network is not answering";
+      abort.abort(new Error(stalled));
+    }, ms);
+  };
   try {
-    const res = await fetch(url);
+    arm("no response");
+    const res = await fetch(url, { signal: abort.signal });
     if (!res.ok || !res.body) {
       await res.body?.cancel();
       throw new Error(`download ${url}: HTTP ${res.status} ${res.statusText}`);
@@ -61,7 +83,9 @@ export async function downloadFile(
     let done = 0;
     {
       using out = await Deno.open(tmp, { write: true, createNew: true });
+      arm("no data");
       for await (const chunk of res.body) {
+        arm("no data");
         h.update(chunk);
         let w = 0;
         while (w < chunk.length) w += await out.write(chunk.subarray(w));
@@ -82,7 +106,9 @@ export async function downloadFile(
     await Deno.rename(tmp, dest);
   } catch (e) {
     await Deno.remove(tmp).catch(() => {});
-    throw e;
+    throw stalled ? new Error(stalled) : e;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -90,13 +116,13 @@ async function tryUrls(
   bases: string[],
   file: RemoteFile,
   dest: string,
-  quiet: boolean,
+  options: { quiet: boolean; timeoutMs?: number },
 ): Promise<void> {
   const errors: string[] = [];
   for (const base of bases) {
     const url = base.endsWith("/") ? base + file.name : `${base}/${file.name}`;
     try {
-      return await downloadFile(url, dest, { md5: file.md5, quiet });
+      return await downloadFile(url, dest, { md5: file.md5, ...options });
     } catch (e) {
       errors.push((e as Error).message);
       if ((e as Error).message.includes("MD5 mismatch")) break;
@@ -157,8 +183,11 @@ export async function downloadDataset(
     if ("archive" in spec.remote) {
       const { archive, archiveDir } = spec.remote;
       const path = `${work}/${archive.name}`;
-      await tryUrls(bases, archive, path, quiet);
-      const entries = untar(await gunzip(await Deno.readFile(path), path), archive.name);
+      await tryUrls(bases, archive, path, { quiet, timeoutMs: options.timeoutMs });
+      const tarBytes = await gunzip(await Deno.readFile(path), path, {
+        maxBytes: ARCHIVE_MAX_BYTES,
+      });
+      const entries = untar(tarBytes, archive.name);
       const prefix = `${archiveDir}/`;
       let count = 0;
       for (const e of entries) {
@@ -170,7 +199,9 @@ export async function downloadDataset(
       }
       if (count === 0) throw new Error(`${archive.name}: no files under ${prefix} in the archive`);
     } else {
-      for (const f of spec.remote.files) await tryUrls(bases, f, `${out}/${f.name}`, quiet);
+      for (const f of spec.remote.files) {
+        await tryUrls(bases, f, `${out}/${f.name}`, { quiet, timeoutMs: options.timeoutMs });
+      }
     }
     try {
       await Deno.rename(out, final);

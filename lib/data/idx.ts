@@ -17,15 +17,59 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Gunzips `bytes` with `DecompressionStream`; a corrupt or truncated stream names `file`. */
-export async function gunzip(bytes: Uint8Array, file: string): Promise<Uint8Array> {
+/** Default bound on what {@link gunzip} unpacks: 512 MiB (the largest IDX file is 47 MB). */
+export const GUNZIP_MAX_BYTES = 512 * 2 ** 20;
+
+/**
+ * Gunzips `bytes` with `DecompressionStream`; a corrupt or truncated stream names `file`. The
+ * size is checked while streaming: past `options.maxBytes` (default {@link GUNZIP_MAX_BYTES})
+ * the stream is cancelled and an error thrown, so a gzip bomb never uses more memory than that
+ * (plus one 4 MiB chunk).
+ */
+export async function gunzip(
+  bytes: Uint8Array,
+  file: string,
+  options: { maxBytes?: number } = {},
+): Promise<Uint8Array> {
+  const max = options.maxBytes ?? GUNZIP_MAX_BYTES;
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  // Small input slices: the decompressor emits one output chunk per input chunk, so a slice of
+  // 4 KiB unpacks to at most ~4 MiB before the bound is checked (deflate expands ≤ 1032×).
+  let at = 0;
+  const src = new ReadableStream<Uint8Array<ArrayBuffer>>({
+    pull(c) {
+      if (at >= bytes.length) return c.close();
+      c.enqueue(bytes.slice(at, at + 4096) as Uint8Array<ArrayBuffer>);
+      at += 4096;
+    },
+  });
+  const reader = src.pipeThrough(new DecompressionStream("gzip")).getReader();
   try {
-    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()
-      .pipeThrough(new DecompressionStream("gzip"));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > max) {
+        await reader.cancel().catch(() => {});
+        throw new RangeError(
+          `${file}: unpacks to more than ${max} bytes (the limit for gzip data); ` +
+            "the file is not a dataset file or is damaged",
+        );
+      }
+      chunks.push(value);
+    }
   } catch (e) {
+    if (e instanceof RangeError) throw e;
     throw new Error(`${file}: corrupt or truncated gzip data (${(e as Error).message})`);
   }
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
 }
 
 /**

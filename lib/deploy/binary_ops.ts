@@ -48,6 +48,11 @@ export function prepareBinary(
   shape: { cout: number; taps: number; cw: number; cin: number; rows: number },
 ): PreparedBinary {
   const { cout, taps, cw } = shape;
+  for (const [name, v] of Object.entries(shape)) {
+    if (!Number.isSafeInteger(v) || v < 1) {
+      throw new Error(`deploy engine: binary op ${name} must be a positive integer, got ${v}`);
+    }
+  }
   if (taps > 52) {
     throw new Error(`deploy engine: at most 52 kernel taps are supported, got ${taps}`);
   }

@@ -12,7 +12,7 @@
  */
 import { poolBits } from "./bit_ops.ts";
 import { poolFloat, window2d } from "./float_ops.ts";
-import type { DeployModel, DeployOp } from "./format.ts";
+import { type BnnLimits, type DeployModel, type DeployOp, validateModel } from "./format.ts";
 import {
   activateRows,
   compileConv,
@@ -35,6 +35,8 @@ export interface EngineOptions {
   prefer?: "native" | "wasm" | "js";
   /** Accumulate the time of each op into {@link BinaryEngine.profile}. */
   profile?: boolean;
+  /** Limits the model is validated against before compiling (default `BNN_LIMITS`). */
+  limits?: Partial<BnnLimits>;
 }
 
 /** A compiled deployed model. */
@@ -118,8 +120,12 @@ function pickKernel(prefer: EngineOptions["prefer"]): PopcountKernel {
   return createKernel({ prefer: prefer === "js" ? "js" : undefined });
 }
 
-/** Compiles `model` (uploads binary weights to the popcount kernel, checks shapes). */
+/**
+ * Compiles `model` (uploads binary weights to the popcount kernel). Validates the model first
+ * (`validateModel`): a malformed one throws a `BnnFormatError` before anything is allocated.
+ */
 export function createEngine(model: DeployModel, options: EngineOptions = {}): BinaryEngine {
+  validateModel(model, { limits: options.limits });
   const kernel = pickKernel(options.prefer);
   const eps = model.signEpsilon ?? 0;
   if (!(eps >= 0)) throw new Error(`deploy engine: signEpsilon must be ≥ 0, got ${eps}`);

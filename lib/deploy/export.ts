@@ -10,7 +10,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import type { DeployModel } from "./format.ts";
+import { BNN_FORMAT_VERSION, type DeployModel } from "./format.ts";
 import { layerToOps } from "./export_layers.ts";
 import { finalizeOps, type RawOp } from "./passes.ts";
 import { sign } from "../quantizers.ts";
@@ -81,7 +81,7 @@ export function toDeployModel(model: tf.LayersModel, options: ToDeployOptions = 
   }
   return {
     format: "bnn-packed",
-    version: 1,
+    version: BNN_FORMAT_VERSION,
     inputShape,
     outputShape: shape,
     signEpsilon: eps,

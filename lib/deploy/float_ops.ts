@@ -95,6 +95,15 @@ export function window2d(
   window: { k: [number, number]; strides: [number, number]; padding: "same" | "valid" },
 ): Window2D {
   const { h, w } = input, { k, strides, padding } = window;
+  const sizes = { h, w, kh: k?.[0], kw: k?.[1], sh: strides?.[0], sw: strides?.[1] };
+  for (const [name, v] of Object.entries(sizes)) {
+    if (!Number.isSafeInteger(v) || v < 1) {
+      throw new Error(`deploy engine: window ${name} must be a positive integer, got ${v}`);
+    }
+  }
+  if (padding !== "same" && padding !== "valid") {
+    throw new Error(`deploy engine: padding must be "same" or "valid", got ${padding}`);
+  }
   const y = axisGeometry(h, { k: k[0], stride: strides[0], padding });
   const x = axisGeometry(w, { k: k[1], stride: strides[1], padding });
   if (y.out <= 0 || x.out <= 0) {

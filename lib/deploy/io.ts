@@ -6,7 +6,7 @@
  */
 import type { tf } from "../tf.ts";
 import { toDeployModel, type ToDeployOptions } from "./export.ts";
-import { decodeModel, type DeployModel, encodeModel } from "./format.ts";
+import { type BnnLimits, decodeModel, type DeployModel, encodeModel } from "./format.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 
 /** Writes bytes to a path atomically (temp file, fsync, rename); see `lib/util/atomic.ts`. */
@@ -36,17 +36,19 @@ export async function exportBinary(
   return { path, bytes: bytes.length, model: deploy };
 }
 
-/** Reads a `.bnn` file written by {@link exportBinary}. */
-export async function loadBinary(path: string): Promise<DeployModel> {
+/**
+ * Reads and validates a `.bnn` file written by {@link exportBinary}; a malformed file throws one
+ * `BnnFormatError` naming `path` and the field (see `format.ts`).
+ */
+export async function loadBinary(
+  path: string,
+  options: { limits?: Partial<BnnLimits> } = {},
+): Promise<DeployModel> {
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(path);
   } catch (e) {
     throw new Error(`loadBinary: cannot read ${path}: ${(e as Error).message}`);
   }
-  try {
-    return decodeModel(bytes);
-  } catch (e) {
-    throw new Error(`loadBinary: ${path}: ${(e as Error).message}`);
-  }
+  return decodeModel(bytes, { source: path, limits: options.limits });
 }

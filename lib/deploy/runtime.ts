@@ -7,6 +7,6 @@
  */
 export { createEngine } from "./engine.ts";
 export type { BinaryEngine, EngineOptions } from "./engine.ts";
-export { decodeModel, encodeModel } from "./format.ts";
+export { BNN_LIMITS, BnnFormatError, decodeModel, encodeModel, validateModel } from "./format.ts";
 export type { DeployModel } from "./format.ts";
 export { hasWasmSimd } from "./wasm.ts";

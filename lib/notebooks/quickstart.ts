@@ -31,7 +31,7 @@ export interface QuickstartOptions {
   overrides?: Partial<ExperimentConfig>;
   /** Called after every epoch (e.g. `liveCurves().onEpoch`); awaited in order. */
   onEpoch?: (metrics: LiveEpoch) => unknown;
-  /** Where the run's files go; default a fresh temp folder. */
+  /** Where the run's files go; default a temp folder, removed when the call returns. */
   resultsDir?: string;
 }
 
@@ -43,7 +43,8 @@ export interface QuickstartResult {
   metrics: EpochMetrics[];
   /** A freshly built model of the same architecture (for `summary(model)`). */
   model: tf.LayersModel;
-  resultsDir: string;
+  /** `options.resultsDir`, or null when the run used a temp folder (already removed). */
+  resultsDir: string | null;
 }
 
 /**
@@ -66,6 +67,20 @@ export async function trainQuickstart(options: QuickstartOptions = {}): Promise<
   const config = makeConfig(getPreset(preset).base, { seed: 0 }, options.overrides ?? {});
   const id = await runId(config);
   const resultsDir = options.resultsDir ?? await Deno.makeTempDir({ prefix: "bnn_quickstart_" });
+  try {
+    return await trainIn(resultsDir, { id, config, preset, options });
+  } finally {
+    if (options.resultsDir === undefined) {
+      await Deno.remove(resultsDir, { recursive: true }).catch(() => {});
+    }
+  }
+}
+
+async function trainIn(
+  resultsDir: string,
+  spec: { id: string; config: ExperimentConfig; preset: string; options: QuickstartOptions },
+): Promise<QuickstartResult> {
+  const { id, config, options } = spec;
   materializeRuns(resultsDir, "quickstart", [{
     runId: id,
     configKey: await configKey(config),
@@ -105,7 +120,7 @@ export async function trainQuickstart(options: QuickstartOptions = {}): Promise<
     summary: outcome.summary ?? null,
     metrics,
     model: buildNetwork(config, quickstartDataShape(config.dataset, config.imageSize)),
-    resultsDir,
+    resultsDir: options.resultsDir ?? null,
   };
 }
 

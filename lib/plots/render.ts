@@ -92,6 +92,8 @@ async function start(): Promise<State> {
     await Deno.writeTextFile(`${dir}/render.html`, html);
     await page.goto(`file://${dir}/render.html`);
     await page.waitForFunction(() => "Plotly" in globalThis);
+    // Loaded: the page needs the file no more, so no bnn_plots_* folder outlives a kernel.
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
     // A crashed or killed browser is relaunched by the next render.
     browser.on("disconnected", () => {
       if (liveBrowser === browser) {

@@ -1,8 +1,10 @@
 /**
- * Atomic file writes: the data goes to a temp file in the same folder (`<path>.<pid>-<n>.tmp`),
+ * Atomic file writes: the data goes to a temp file in the same folder
+ * (`<path>.<pid>-<n>@<host>.tmp`),
  * is flushed to disk, then renamed over `path`, so readers see the old file or the new one, never
  * a partial one. On failure the temp file is removed and the error rethrown. Temp files left by a
- * killed process keep the `.<pid>-<n>.tmp` suffix that `removeStaleTemps` (experiments store) cleans.
+ * killed process keep the `.<pid>-<n>@<host>.tmp` suffix that `removeStaleTemps` (experiments
+ * store) cleans: only on the same host, since a pid means nothing on another node.
  *
  * @module
  */
@@ -17,9 +19,14 @@ export interface AtomicWriteOptions {
 
 let tmpCounter = 0;
 
-/** The temp file name used for an atomic write of `path`: `<path>.<pid>-<n>.tmp`. */
+/** This host's name as written into temp file names (characters other than [A-Za-z0-9.-] → _). */
+export function tempHostTag(): string {
+  return Deno.hostname().replace(/[^A-Za-z0-9.-]/g, "_");
+}
+
+/** The temp file name used for an atomic write of `path`: `<path>.<pid>-<n>@<host>.tmp`. */
 export function atomicTempPath(path: string): string {
-  return `${path}.${Deno.pid}-${tmpCounter++}.tmp`;
+  return `${path}.${Deno.pid}-${tmpCounter++}@${tempHostTag()}.tmp`;
 }
 
 function toBytes(data: string | Uint8Array): Uint8Array {

@@ -13,11 +13,15 @@ Deno.test("slurmExecutor: local gives null; Slurm-only flags or an unknown execu
   assert.equal(await slurmExecutor({ preset: "smoke", submit: false }), null);
   await assert.rejects(
     () => slurmExecutor({ preset: "smoke", executor: "local", submit: true, time: "10" }),
-    /^Error: --time, --submit: only with --executor slurm$/,
+    /^ArgsError: --time, --submit: only with --executor slurm$/,
   );
   await assert.rejects(
     () => slurmExecutor({ preset: "smoke", executor: "pbs" }),
-    /--executor: expected local or slurm, got 'pbs'/,
+    /^ArgsError: --executor: unknown value 'pbs'.*expected one of local, slurm$/,
+  );
+  await assert.rejects(
+    () => slurmExecutor({ preset: "smoke", executor: "slurm", "cpus-per-task": "0" }),
+    /^ArgsError: --cpus-per-task: expected a positive integer, got '0'$/,
   );
   await assert.rejects(
     () => slurmExecutor({ preset: "smoke", executor: "slurm", time: "1h" }),

@@ -3,7 +3,7 @@
  * rerun gives exactly the numbers of an uninterrupted run; bad arguments give one clear error.
  */
 import assert from "node:assert/strict";
-import { join, readRuns } from "../../lib/experiments/store/store.ts";
+import { join, materializeRuns, readRuns, runDir } from "../../lib/experiments/store/store.ts";
 import { planPreset } from "../../lib/experiments/config/presets.ts";
 import {
   allFiles,
@@ -123,7 +123,48 @@ Deno.test("CLI: dry run lists the plan; bad arguments exit 2 with one clear mess
       ["--preset", "nope", "--dry-run", "--no-measure"],
       /unknown name 'nope'; expected one of smoke, quick, standard, long, paper/,
     ],
-    ["lib/cli/reproduce.ts", ["--frobnicate"], /Accepted flags: --preset/],
+    [
+      "lib/cli/reproduce.ts",
+      ["--frobnicate"],
+      /unknown flag --frobnicate \(accepted flags: --preset/,
+    ],
+    [
+      "lib/cli/reproduce.ts",
+      ["--preest", "smoke"],
+      /unknown flag --preest; did you mean --preset\?/,
+    ],
+    [
+      "lib/cli/reproduce.ts",
+      ["smoke"],
+      /unexpected argument 'smoke'; did you mean --preset smoke\?/,
+    ],
+    [
+      "lib/cli/reproduce.ts",
+      ["--workers", "-1"],
+      /--workers: expected a positive integer, got '-1'/,
+    ],
+    ["lib/cli/reproduce.ts", ["--backend", "bogus"], /--backend: unknown value 'bogus'/],
+    [
+      "lib/cli/reproduce.ts",
+      ["--preset", "smoke", "--only", "zzz", "--dry-run", "--no-measure"],
+      /--only 'zzz' matches no run/,
+    ],
+    ["lib/cli/run_one.ts", ["--preset", "smoke", "--run-id", "../../evil"], /is not a run id/],
+    [
+      "lib/cli/run_one.ts",
+      ["--preset", "nope", "--run-id", "vgg_small-010e119e2afe"],
+      /--preset: preset: unknown name 'nope'/,
+    ],
+    [
+      "lib/cli/run_one.ts",
+      ["--preset", "smoke", "--run-id", "x", "--backend", "bogus"],
+      /--backend: unknown value 'bogus'/,
+    ],
+    [
+      "lib/cli/run_one.ts",
+      ["--preset", "smoke", "--rn-id", "x"],
+      /unknown flag --rn-id; did you mean --run-id\?/,
+    ],
     ["lib/cli/reproduce.ts", [
       "--preset",
       "smoke",
@@ -137,15 +178,55 @@ Deno.test("CLI: dry run lists the plan; bad arguments exit 2 with one clear mess
       "--preset",
       "smoke",
       "--run-id",
-      "nope",
+      "vgg_small-000000000000",
       "--results-dir",
       Deno.makeTempDirSync(),
-    ], /run id 'nope' is not part of preset 'smoke'/],
+    ], /run id 'vgg_small-000000000000' is not part of preset 'smoke'/],
   ];
   for (const [script, args, re] of cases) {
     const r = await cli(script, args);
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.err}`);
     assert.match(r.err, re);
+    assert.doesNotMatch(r.err, /^\s+at /m, `no stack trace: ${r.err}`);
+  }
+  const help = await cli("lib/cli/reproduce.ts", ["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.out, /usage: deno task reproduce \[flags\]\n[\s\S]*--preset VALUE/);
+});
+
+Deno.test("run-one: an edited config.json gives one clear error naming the file", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "bnn-cfg-" });
+  try {
+    const [run] = await planPreset("smoke");
+    materializeRuns(dir, "smoke", [run]);
+    const path = join(runDir(dir, "smoke", run.runId), "config.json");
+    const record = JSON.parse(Deno.readTextFileSync(path));
+    for (
+      const [lr, re] of [[-1, /field 'lr' is -1; expected a number > 0/], [
+        "abc",
+        /field 'lr' is "abc"/,
+      ], [
+        0.5,
+        /hashes to run id \S+, not \S+ \(the file was edited\)/,
+      ]] as const
+    ) {
+      Deno.writeTextFileSync(path, JSON.stringify({ ...record, config: { ...record.config, lr } }));
+      const r = await cli("lib/cli/run_one.ts", [
+        "--preset",
+        "smoke",
+        "--run-id",
+        run.runId,
+        "--results-dir",
+        dir,
+      ]);
+      assert.equal(r.code, 1, r.err);
+      assert.match(r.err, new RegExp(`error: ${path.replace(/[.]/g, "\\.")}: `));
+      assert.match(r.err, re);
+      assert.equal(r.err.trim().split("\n").length, 1, r.err);
+      assert.equal(readRuns(dir, "smoke")[0].summary, null, "nothing trained");
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
   }
 });
 

@@ -194,3 +194,56 @@ Deno.test("removeStaleDownloads: work dirs of killed processes go, live ones sta
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("downloadFile: a server that accepts and never answers fails at the timeout", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const c of listener) conns.push(c); // accept, never read or answer
+  })();
+  const root = await Deno.makeTempDir();
+  try {
+    const url = `http://127.0.0.1:${listener.addr.port}/x.bin`;
+    const t0 = performance.now();
+    await assert.rejects(
+      downloadFile(url, `${root}/x.bin`, { md5: "x", quiet: true, timeoutMs: 300 }),
+      /x\.bin: no response for 0\.3 s \(timeout\)/,
+    );
+    const ms = performance.now() - t0;
+    assert.ok(ms >= 250 && ms < 5000, `failed after ${ms} ms`);
+    assert.deepEqual(await listDir(root), []);
+  } finally {
+    listener.close();
+    await accepting.catch(() => {});
+    for (const c of conns) c.close();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("downloadFile: a server that stops sending mid-body fails at the idle timeout", async () => {
+  let release = () => {};
+  const hold = new Promise<void>((r) => release = r);
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => {
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(c) {
+        c.enqueue(new Uint8Array(1000));
+        await hold; // then nothing until the test ends
+        c.close();
+      },
+    });
+    return new Response(stream, { headers: { "content-length": "100000" } });
+  });
+  const root = await Deno.makeTempDir();
+  try {
+    const url = `http://127.0.0.1:${server.addr.port}/y.bin`;
+    await assert.rejects(
+      downloadFile(url, `${root}/y.bin`, { md5: "x", quiet: true, timeoutMs: 300 }),
+      /y\.bin: no data for 0\.3 s \(timeout\)/,
+    );
+    assert.deepEqual(await listDir(root), []);
+  } finally {
+    release();
+    await server.shutdown();
+    await Deno.remove(root, { recursive: true });
+  }
+});

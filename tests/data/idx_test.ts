@@ -80,3 +80,36 @@ Deno.test("gunzip: corrupt or truncated stream names the file", async () => {
   bad[12] ^= 0xff;
   await assert.rejects(gunzip(bad, "y.gz"), /y\.gz: corrupt or truncated/);
 });
+
+Deno.test("gunzip: a gzip bomb fails at the size bound, without unpacking it all", async () => {
+  // 128 MiB of zeros, compressed as a stream (the test never holds them): ~130 KB of gzip.
+  const zeros = new Uint8Array(2 ** 20);
+  let left = 128;
+  const src = new ReadableStream<BufferSource>({
+    pull(c) {
+      if (left-- > 0) c.enqueue(zeros);
+      else c.close();
+    },
+  });
+  const bomb = new Uint8Array(
+    await new Response(src.pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
+  );
+  assert.ok(bomb.length < 2 ** 20);
+  const before = Deno.memoryUsage().rss;
+  let peak = 0;
+  const probe = setInterval(() => peak = Math.max(peak, Deno.memoryUsage().rss - before), 5);
+  try {
+    await assert.rejects(
+      gunzip(bomb, "bomb.gz", { maxBytes: 4 * 2 ** 20 }),
+      /bomb\.gz: unpacks to more than 4194304 bytes/,
+    );
+  } finally {
+    clearInterval(probe);
+  }
+  peak = Math.max(peak, Deno.memoryUsage().rss - before);
+  assert.ok(peak < 64 * 2 ** 20, `RSS grew by ${peak >> 20} MiB while unpacking`);
+  // Under the bound it unpacks as before.
+  const small = await gzip(rawIdx([3, 2, 4], pixels));
+  assert.deepEqual(await gunzip(small, "s.gz", { maxBytes: 40 }), rawIdx([3, 2, 4], pixels));
+  await assert.rejects(gunzip(small, "s.gz", { maxBytes: 39 }), /more than 39 bytes/);
+});

@@ -56,3 +56,25 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "trainQuickstart without resultsDir leaves no bnn_quickstart_* folder behind",
+  sanitizeResources: false,
+  async fn() {
+    await initBackend({ quiet: true });
+    const tmp = await Deno.makeTempDir();
+    const old = Deno.env.get("TMPDIR");
+    Deno.env.set("TMPDIR", tmp);
+    try {
+      const run = await trainQuickstart({ preset: "smoke", overrides: { epochs: 1 } });
+      assert.equal(run.status, "done");
+      assert.equal(run.resultsDir, null);
+      assert.deepEqual([...Deno.readDirSync(tmp)].map((e) => e.name), []);
+      run.model.dispose();
+    } finally {
+      if (old === undefined) Deno.env.delete("TMPDIR");
+      else Deno.env.set("TMPDIR", old);
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});

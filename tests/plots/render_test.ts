@@ -69,3 +69,20 @@ Deno.test("renderFigure relaunches Chromium after the browser process dies", asy
     await closeRenderer();
   }
 });
+
+Deno.test("renderFigure leaves no bnn_plots_* folder behind, even while the browser stays open", async () => {
+  const tmp = await Deno.makeTempDir();
+  const old = Deno.env.get("TMPDIR");
+  Deno.env.set("TMPDIR", tmp);
+  try {
+    await closeRenderer();
+    await renderFigure(red());
+    const left = [...Deno.readDirSync(tmp)].map((e) => e.name).filter((n) => n.startsWith("bnn_"));
+    assert.deepEqual(left, []);
+  } finally {
+    await closeRenderer();
+    if (old === undefined) Deno.env.delete("TMPDIR");
+    else Deno.env.set("TMPDIR", old);
+    await Deno.remove(tmp, { recursive: true });
+  }
+});

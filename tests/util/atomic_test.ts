@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   atomicTempPath,
+  tempHostTag,
   writeFileAtomic,
   writeFileAtomicSync,
   writeJsonAtomic,
@@ -82,7 +83,7 @@ Deno.test("atomic writers: mode is applied and temp names are unique per write",
     const a = atomicTempPath(`${dir}/f`);
     const b = atomicTempPath(`${dir}/f`);
     assert.notEqual(a, b);
-    assert.match(a, new RegExp(`/f\\.${Deno.pid}-\\d+\\.tmp$`));
+    assert.match(a, new RegExp(`/f\\.${Deno.pid}-\\d+@${tempHostTag()}\\.tmp$`));
     // Concurrent writers to one path: the result is one of the complete versions.
     const versions = Array.from({ length: 8 }, (_, i) => String(i).repeat(10_000));
     await Promise.all(versions.map((v) => writeTextFileAtomic(`${dir}/f`, v)));

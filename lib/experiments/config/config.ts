@@ -217,6 +217,9 @@ export async function sha256Hex(text: string): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** What every run id looks like: `<model>-<12 hex digits>` (see {@link runId}). */
+export const RUN_ID_PATTERN: RegExp = /^[A-Za-z0-9_]+-[0-9a-f]{12}$/;
+
 /**
  * The run id: the first 12 hex digits of SHA-256(canonical JSON of the normalized config),
  * prefixed by the model name for readability (e.g. `vgg_small-3f2a9c01b4de`).

@@ -336,7 +336,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
 
 /** The preset `name`, or one error listing the known presets. */
 export function getPreset(name: string): Preset {
-  const p = PRESETS[name];
+  const p = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
   if (!p) {
     throw new Error(
       `preset: unknown name '${name}'; expected one of ${Object.keys(PRESETS).join(", ")}`,

@@ -8,12 +8,18 @@
  *
  * @module
  */
+import { resolve } from "node:path";
 import { threadsPerWorker } from "../../backend/mod.ts";
+import { BACKEND_NAMES } from "../../backend/init.ts";
+import { datasetSpec } from "../../data/specs.ts";
+import { locate } from "../../data/locate.ts";
+import { loadDataset } from "../../data/load.ts";
 import { trainSize } from "../run/data_setup.ts";
 import type { RunSpec } from "../config/grid.ts";
+import { lockHolder } from "../store/lock.ts";
 import { planRuns } from "../store/plan.ts";
 import { Progress, type SlotState } from "./progress.ts";
-import { defaultResultsDir, isSettled, join, runState } from "../store/store.ts";
+import { defaultResultsDir, isSettled, join, runDir, runState } from "../store/store.ts";
 import { writeTables } from "../../results/tables.ts";
 import { EVENT_PREFIX, EXIT } from "../run/worker.ts";
 import type { RunEvent } from "../run/execute.ts";
@@ -43,7 +49,11 @@ export interface ReproduceOptions {
 export interface RunProblem {
   runId: string;
   label: string;
-  kind: "failed" | "error";
+  /**
+   * failed: non-finite loss (summary.json, now or in an earlier invocation); error: run-one
+   * crashed; interrupted: its worker was stopped from outside (checkpoint kept).
+   */
+  kind: "failed" | "error" | "interrupted";
   reason: string;
 }
 
@@ -76,9 +86,53 @@ async function readLines(stream: ReadableStream<Uint8Array>, onLine: (l: string)
   if (buf) onLine(buf);
 }
 
-/** Runs (or resumes) every pending run of a preset, then writes its tables. */
+/**
+ * Makes sure every dataset the runs need is there (downloading it once if it can) before any
+ * worker starts, so that a missing data set fails once with the full "looked in …" list.
+ */
+export async function checkData(
+  runs: Pick<RunSpec, "config">[],
+  options: { dataDir?: string; download?: boolean } = {},
+): Promise<void> {
+  const { dataDir, download } = options;
+  for (const name of new Set(runs.map((r) => r.config.dataset))) {
+    if (name === "synthetic") continue;
+    const spec = datasetSpec(name);
+    for (const split of ["train", "test"] as const) {
+      if (!locate(spec, split, dataDir)) {
+        await loadDataset(name, { dataDir, split, quiet: true, download });
+      }
+    }
+  }
+}
+
+/** The last `run-one …: error: …` line of a worker's stderr, else its last lines. */
+export function workerErrorLine(stderr: string[]): string {
+  const line = stderr.findLast((l) => /^run-one \S+: error: /.test(l));
+  if (line) return line.replace(/^run-one \S+: error: /, "");
+  return stderr.filter((l) => l.trim()).slice(-8).join("\n    ") || "(no output)";
+}
+
+/**
+ * Runs (or resumes) every pending run of a preset, then writes its tables. Relative
+ * `resultsDir`/`dataDir` are resolved against the caller's working directory (workers start in
+ * the repository).
+ */
 export async function reproduce(options: ReproduceOptions): Promise<ReproduceResult> {
-  const resultsDir = options.resultsDir ?? defaultResultsDir();
+  const resultsDir = resolve(options.resultsDir ?? defaultResultsDir());
+  options = {
+    ...options,
+    resultsDir,
+    dataDir: options.dataDir === undefined ? undefined : resolve(options.dataDir),
+  };
+  if (
+    options.backend !== undefined && !(BACKEND_NAMES as readonly string[]).includes(options.backend)
+  ) {
+    // Up front: otherwise every worker would fail on it, one after another.
+    throw new Error(
+      `backend: unknown name '${options.backend}'; expected one of ${BACKEND_NAMES.join(", ")}`,
+    );
+  }
   const workers = options.workers ?? 2;
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
     throw new Error(`--workers: expected an integer from 1 to 256, got ${options.workers}`);
@@ -89,6 +143,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
   const isPending = (r: RunSpec) => !isSettled(stateOf(r.runId));
   const queue = [...pending];
   const skipped = runs.length - queue.length;
+  if (queue.length > 0) await checkData(queue, { dataDir: options.dataDir });
   // Each worker process gets an equal share of the cores as wasm threads (BNN_THREADS wins).
   const childThreads = String(threadsPerWorker(workers));
   const progress = new Progress(workers, { tty: options.tty, write: options.write });
@@ -225,12 +280,16 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
         }
       } else if (code === EXIT.busy) {
         progress.totalSteps -= stepsOf(run) - st.startStep;
-      } else if (code === EXIT.interrupted || stopping) {
+      } else if (stopping) {
         progress.log(`[w${slot + 1}] ${run.runId} ${label}: interrupted (checkpoint kept)`);
+      } else if (code === EXIT.interrupted || status.signal) {
+        // Stopped from outside (e.g. kill -TERM of the worker): not finished, so not "done".
+        const reason = `worker stopped by ${status.signal ?? "a signal"} (exit ${code}); ` +
+          "its checkpoint is kept: rerun to resume";
+        problems.push({ runId: run.runId, label, kind: "interrupted", reason });
+        progress.log(`[w${slot + 1}] ${run.runId} ${label}: INTERRUPTED: ${reason}`);
       } else {
-        const reason =
-          `run-one exited with code ${code}${status.signal ? ` (${status.signal})` : ""}: ` +
-          (stderrTail.filter((l) => l.trim()).slice(-8).join("\n    ") || "(no output)");
+        const reason = `run-one exited with code ${code}: ${workerErrorLine(stderrTail)}`;
         problems.push({ runId: run.runId, label, kind: "error", reason });
         progress.runsFailed++;
         progress.log(`[w${slot + 1}] ${run.runId} ${label}: ERROR: ${reason}`);
@@ -242,7 +301,11 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     );
     // Runs held by other processes: wait for them, or take them over if their holder died.
     if (waiting.size > 0) {
-      progress.log(`waiting for ${waiting.size} run(s) held by another process …`);
+      progress.log(`waiting for ${waiting.size} run(s) held by another process:`);
+      for (const run of waiting) {
+        const lock = join(runDir(resultsDir, options.preset, run.runId), ".lock");
+        progress.log(`  ${run.runId}: ${lockHolder(lock)}`);
+      }
     }
     while (waiting.size > 0 && !stopping) {
       for (const run of [...waiting]) {
@@ -262,6 +325,8 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
             });
           }
         } else if (st.state !== "locked") {
+          // "locked" also covers a take-over in progress (runState): respawn only when a
+          // take-over can succeed.
           waiting.delete(run);
           progress.totalSteps += stepsOf(run);
           queue.push(run);
@@ -282,6 +347,19 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     for (const s of signals) Deno.removeSignalListener(s, onSignal);
   }
   progress.render(true);
+  // Runs that failed in an earlier invocation (and were not retried) are problems too.
+  for (const run of runs) {
+    if (problems.some((p) => p.runId === run.runId)) continue;
+    const s = summaryOf(run.runId);
+    if (s?.status === "failed") {
+      problems.push({
+        runId: run.runId,
+        label: run.labels[0],
+        kind: "failed",
+        reason: `${s.reason ?? "failed"} (earlier; --retry-failed reruns it)`,
+      });
+    }
+  }
   const tables = await writeTables(resultsDir, options.preset);
   return { runs, skipped, finished, problems, interrupted: stopping, tables };
 }

@@ -164,6 +164,21 @@ export async function loadCheckpoint(
   dir: string,
   parts: { model: tf.LayersModel; optimizer: tf.Optimizer },
 ): Promise<TrainState | null> {
+  try {
+    return await restore(dir, parts);
+  } catch (e) {
+    throw new Error(
+      `checkpoint ${dir} is damaged or unreadable: ${(e as Error).message}; ` +
+        `delete the folder ${dir} to restart this run from its first epoch`,
+      { cause: e },
+    );
+  }
+}
+
+async function restore(
+  dir: string,
+  parts: { model: tf.LayersModel; optimizer: tf.Optimizer },
+): Promise<TrainState | null> {
   const latest = readJson<{ dir: string }>(join(dir, "latest.json"));
   removeUnreferenced(dir, latest?.dir ?? null);
   if (!latest) return null;

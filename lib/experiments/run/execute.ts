@@ -12,8 +12,9 @@ import { wasmPoolThreads } from "../../backend/mod.ts";
 import { buildNetwork, countParams } from "../../models.ts";
 import { evaluate, trainStep } from "../../train.ts";
 import { initialState, loadCheckpoint, saveCheckpoint, type TrainState } from "./checkpoint.ts";
+import { runId as runIdOf, validateConfig } from "../config/config.ts";
 import { openRunData, type RunData } from "./data_setup.ts";
-import { acquireLock } from "../store/lock.ts";
+import { acquireLock, lockHolder } from "../store/lock.ts";
 import { runEpochHooks } from "./hooks.ts";
 import { learningRate, setLearningRate } from "./schedule.ts";
 import { type RunEnd, writeSummary } from "./summary.ts";
@@ -73,6 +74,33 @@ export interface ExecuteOptions {
   stepEventMs?: number;
 }
 
+/**
+ * Refuses a config.json that is invalid or was edited (its config no longer hashes to the run
+ * id): one error naming the file, instead of training something else under this id.
+ */
+async function checkRecord(
+  record: RunRecord,
+  spec: { runId: string; path: string },
+): Promise<void> {
+  const { runId, path } = spec;
+  let problem: string | null = null;
+  try {
+    validateConfig(record.config ?? {});
+    const id = await runIdOf(record.config);
+    if (record.runId !== runId || id !== runId) {
+      problem = `its config hashes to run id ${id}, not ${runId} (the file was edited)`;
+    }
+  } catch (e) {
+    problem = (e as Error).message;
+  }
+  if (problem !== null) {
+    throw new Error(
+      `${path}: ${problem}; restore it with deno task reproduce --preset ${record.preset ?? "…"} ` +
+        "(which rewrites config.json from the preset) or delete the run folder",
+    );
+  }
+}
+
 /** Trains run `runId` of `preset` (its config.json must exist) to the end or until stopped. */
 export async function executeRun(runId: string, options: ExecuteOptions): Promise<RunOutcome> {
   const dir = runDir(options.resultsDir, options.preset, runId);
@@ -80,11 +108,12 @@ export async function executeRun(runId: string, options: ExecuteOptions): Promis
   if (!record) {
     throw new Error(`run '${runId}': ${dir}/config.json not found; plan the preset first`);
   }
+  await checkRecord(record, { runId, path: join(dir, "config.json") });
   const summaryPath = join(dir, "summary.json");
   const before = runState(options.resultsDir, options.preset, runId, options);
   if (isSettled(before)) return { status: "skipped", summary: before.summary! };
   const lock = acquireLock(join(dir, ".lock"));
-  if (!lock) return { status: "busy" };
+  if (!lock) return { status: "busy", reason: lockHolder(join(dir, ".lock")) };
   try {
     // Re-check under the lock: another process may have finished it meanwhile.
     const now = runState(options.resultsDir, options.preset, runId, options);

@@ -12,7 +12,8 @@
  */
 import { type BackendName, initBackend } from "../../backend/mod.ts";
 import { executeRun, type RunEvent } from "./execute.ts";
-import { planPreset } from "../config/presets.ts";
+import { getPreset, planPreset } from "../config/presets.ts";
+import { RUN_ID_PATTERN } from "../config/config.ts";
 import { join, materializeRuns, runDir } from "../store/store.ts";
 import { installTelemetryHook } from "./telemetry_hook.ts";
 
@@ -52,8 +53,37 @@ export interface WorkerOptions {
   watchStdin?: boolean;
 }
 
+/**
+ * One line for an error: its message and the messages of its causes (`BNN_DEBUG=1` adds the
+ * stack), so that the parent shows what went wrong rather than stack frames.
+ */
+export function errorLine(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  if (Deno.env.get("BNN_DEBUG")) return e.stack ?? e.message;
+  let line = e.message.replace(/\s*\n\s*/g, " ");
+  for (let c = e.cause, n = 0; c !== undefined && n < 5; n++) {
+    const m = c instanceof Error ? c.message : String(c);
+    if (!line.includes(m)) line += ` (cause: ${m})`;
+    c = c instanceof Error ? c.cause : undefined;
+  }
+  return line;
+}
+
 /** Runs one run and returns the process exit code (see {@link EXIT}). */
 export async function runWorker(options: WorkerOptions): Promise<number> {
+  if (!RUN_ID_PATTERN.test(options.runId)) {
+    console.error(
+      `run-one: --run-id '${options.runId}' is not a run id (expected <model>-<12 hex digits>, ` +
+        `e.g. vgg_small-010e119e2afe); list ids with: deno task reproduce --dry-run`,
+    );
+    return EXIT.usage;
+  }
+  try {
+    getPreset(options.preset);
+  } catch (e) {
+    console.error(`run-one: --preset: ${(e as Error).message}`);
+    return EXIT.usage;
+  }
   installTelemetryHook();
   let stop = false;
   const onSignal = () => {
@@ -114,7 +144,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
     }
     return EXIT.error;
   } catch (e) {
-    console.error(`run-one ${options.runId}: error: ${(e as Error).stack ?? e}`);
+    console.error(`run-one ${options.runId}: error: ${errorLine(e)}`);
     return EXIT.error;
   } finally {
     for (const s of signals) Deno.removeSignalListener(s, onSignal);

@@ -80,6 +80,32 @@ export function readLock(path: string): LockInfo | null {
   }
 }
 
+/** Who holds the lock at `path`, in words: "held by pid 123 on host h since …" (or why not known). */
+export function lockHolder(path: string): string {
+  const info = readLock(path);
+  if (!info) return `locked (${path} unreadable or being written)`;
+  const where = info.host === Deno.hostname() ? "this host" : `host ${info.host}`;
+  return `held by pid ${info.pid} on ${where} since ${info.startedAt} (lock file ${path})`;
+}
+
+/**
+ * Whether another process is taking over the stale lock at `path` right now: its `.takeover`
+ * guard exists and its holder is alive (this host) or it is younger than 60 s (other hosts).
+ * A guard left by a dead process of this host does not count (the next take-over removes it).
+ */
+export function takeoverPending(path: string): boolean {
+  const guard = `${path}.takeover`;
+  let age: number;
+  try {
+    age = Date.now() - (Deno.statSync(guard).mtime?.getTime() ?? 0);
+  } catch {
+    return false;
+  }
+  const g = readLock(guard);
+  if (g !== null && g.host === Deno.hostname()) return processAlive(g.pid, g.procStart);
+  return age <= 60_000;
+}
+
 /** Whether the lock at `path` is held by a live process (false when absent or stale). */
 export function lockIsLive(path: string, options: LockOptions = {}): boolean {
   let stat: Deno.FileInfo;
@@ -125,7 +151,8 @@ export function acquireLock(path: string, options: LockOptions = {}): HeldLock |
     const guard = `${path}.takeover`;
     try {
       const age = Date.now() - (Deno.statSync(guard).mtime?.getTime() ?? 0);
-      if (age > 60_000) Deno.removeSync(guard);
+      // A guard left by a dead process on this host is stale at once; others after 60 s.
+      if (age > 60_000 || !takeoverPending(path)) Deno.removeSync(guard);
     } catch { /* no guard */ }
     if (!tryCreate(guard, info)) return null;
     try {

@@ -17,8 +17,8 @@
  *
  * @module
  */
-import { lockIsLive, processAlive } from "./lock.ts";
-import { writeFileAtomicSync, writeJsonAtomicSync } from "../../util/atomic.ts";
+import { lockIsLive, processAlive, takeoverPending } from "./lock.ts";
+import { tempHostTag, writeFileAtomicSync, writeJsonAtomicSync } from "../../util/atomic.ts";
 import type { ExperimentConfig } from "../config/config.ts";
 export { machineInfo } from "../../util/machine.ts";
 
@@ -64,11 +64,14 @@ export function readJson<T>(path: string): T | null {
 }
 
 /**
- * Removes temp files (`*.<pid>-<n>.tmp`) under `dir` left by dead processes (a kill -9 between
- * write and rename). Temp files of live processes are kept.
+ * Removes temp files (`*.<pid>-<n>@<host>.tmp`) under `dir` left by dead processes (a kill -9
+ * between write and rename). Only files written on this host whose process is gone are removed:
+ * on a folder shared by cluster nodes, another node's pid says nothing here, and files without
+ * a host tag (older versions) are left alone.
  */
 export function removeStaleTemps(dir: string): number {
   let removed = 0;
+  const host = tempHostTag();
   const walk = (d: string) => {
     let entries: Deno.DirEntry[];
     try {
@@ -79,8 +82,8 @@ export function removeStaleTemps(dir: string): number {
     for (const e of entries) {
       const p = join(d, e.name);
       if (e.isDirectory) walk(p);
-      const m = /\.(\d+)-\d+\.tmp$/.exec(e.name);
-      if (e.isFile && m && !processAlive(Number(m[1]))) {
+      const m = /\.(\d+)-\d+@([A-Za-z0-9._-]+)\.tmp$/.exec(e.name);
+      if (e.isFile && m && m[2] === host && !processAlive(Number(m[1]))) {
         try {
           Deno.removeSync(p);
           removed++;
@@ -235,7 +238,7 @@ export type RunStateName =
   | "finished"
   /** summary.json says failed (and failed runs are not being retried). */
   | "failed"
-  /** No usable summary; a live process holds the run's lock. */
+  /** No usable summary; a live process holds the run's lock (or is taking a stale one over). */
   | "locked"
   /** No usable summary, not locked, but epochs were written (resumes from its checkpoint). */
   | "incomplete"
@@ -273,7 +276,9 @@ export function runState(
   if (summary?.status === "failed" && !options.retryFailed) {
     return { state: "failed", summary, reason: summary.reason ?? "run failed" };
   }
-  if (lockIsLive(join(dir, ".lock"))) return { state: "locked", summary };
+  // A stale lock being taken over right now counts as held: starting another take-over would fail.
+  const lock = join(dir, ".lock");
+  if (lockIsLive(lock) || takeoverPending(lock)) return { state: "locked", summary };
   let started = false;
   try {
     started = Deno.statSync(join(dir, "metrics.jsonl")).isFile;

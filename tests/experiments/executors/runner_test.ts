@@ -5,10 +5,22 @@
  * grid goes on). The kill -9 test is in tests/cli/reproduce_test.ts.
  */
 import assert from "node:assert/strict";
-import { reproduce } from "../../../lib/experiments/executors/runner.ts";
+import {
+  checkData,
+  reproduce,
+  workerErrorLine,
+} from "../../../lib/experiments/executors/runner.ts";
 import { planPreset } from "../../../lib/experiments/config/presets.ts";
 import { join, readRuns } from "../../../lib/experiments/store/store.ts";
-import { assertClean, numbers, quiet, spawnReproduce, tableRows } from "../helpers.ts";
+import {
+  assertClean,
+  childrenOf,
+  numbers,
+  quiet,
+  REPRODUCE,
+  spawnReproduce,
+  tableRows,
+} from "../helpers.ts";
 
 /** Rows used by the multi-process test: the regularizer and scale axes (7 configs). */
 const SUBSET = "/reg=|α=/";
@@ -101,6 +113,114 @@ Deno.test("a non-finite loss fails that run with its reason; the grid goes on; e
   // A rerun does not redo the failed run (it is deterministic), unless asked to.
   const again = await reproduce({ preset: "smoke", resultsDir: dir, only: "reg=", ...quiet });
   assert.equal(again.skipped, plan.length);
+  // …but it still reports it, and the CLI exits non-zero listing it (as the README promises).
+  assert.deepEqual(again.problems.map((p) => [p.kind, p.runId]), [["failed", bad]]);
+  assert.match(again.problems[0].reason, /non-finite loss.*--retry-failed/);
+  // From code with a relative resultsDir: resolved against the caller's cwd.
+  const cwd = Deno.cwd();
+  try {
+    Deno.chdir(dir.slice(0, dir.lastIndexOf("/")));
+    const rel = dir.slice(dir.lastIndexOf("/") + 1);
+    const fromCode = await reproduce({ preset: "smoke", resultsDir: rel, only: "reg=", ...quiet });
+    assert.equal(fromCode.tables.md, join(dir, "smoke/table.md"));
+    assert.equal(fromCode.problems.length, 1);
+  } finally {
+    Deno.chdir(cwd);
+  }
+  const cli = await spawnReproduce(dir, ["--only", "reg="]).output();
+  assert.equal(cli.code, 1);
+  assert.match(new TextDecoder().decode(cli.stderr), new RegExp(`  failed ${bad} `));
   Deno.removeSync(dir, { recursive: true });
   if (reference) Deno.removeSync(reference.dir, { recursive: true });
+});
+
+Deno.test("workerErrorLine: the worker's one error line, not stack frames", () => {
+  const stderr = [
+    "some warning",
+    "run-one vgg_small-0123456789ab: error: /d/cifar/data_batch_1.bin: truncated (cause: EOF)",
+    "    at foo (file:///x.ts:1:1)",
+  ];
+  assert.equal(workerErrorLine(stderr), "/d/cifar/data_batch_1.bin: truncated (cause: EOF)");
+  assert.equal(workerErrorLine(["a", "b"]), "a\n    b");
+  assert.equal(workerErrorLine([]), "(no output)");
+});
+
+Deno.test("relative --results-dir from another folder; a worker SIGTERMed from outside is a problem", async () => {
+  const [run] = await planPreset("smoke", { only: "reg=" });
+  let dir = "", code = 0, log = "", killed = false;
+  for (let attempt = 0; attempt < 3 && !killed; attempt++) {
+    if (dir) Deno.removeSync(dir, { recursive: true });
+    dir = Deno.makeTempDirSync({ prefix: "bnn-rel-" });
+    const parent = dir.slice(0, dir.lastIndexOf("/"));
+    const rel = dir.slice(dir.lastIndexOf("/") + 1);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--no-prompt",
+        REPRODUCE,
+        "--preset",
+        "smoke",
+        "--only",
+        run.runId,
+        "--workers",
+        "1",
+        "--results-dir",
+        rel,
+      ],
+      cwd: parent, // not the repository: the relative path is the caller's
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // The worker's lock appears under the caller's folder (not under the repository).
+    const lock = join(dir, "smoke/runs", run.runId, ".lock");
+    let worker: number | undefined;
+    for (let i = 0; i < 12000 && worker === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      try {
+        Deno.statSync(lock);
+        worker = childrenOf(child.pid)[0];
+      } catch { /* not yet */ }
+    }
+    if (worker !== undefined) {
+      try {
+        Deno.kill(worker, "SIGTERM");
+        killed = true;
+      } catch { /* finished meanwhile */ }
+    }
+    const out = await child.output();
+    code = out.code;
+    log = new TextDecoder().decode(out.stderr);
+    if (readRuns(dir, "smoke").some((r) => r.record.runId === run.runId && r.summary)) {
+      killed = false; // it finished before the signal landed: try again
+    }
+  }
+  assert.ok(killed, `a worker was stopped mid-run: ${log}`);
+  assert.equal(code, 1, log);
+  assert.match(log, new RegExp(`interrupted ${run.runId} .*stopped by`));
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("up front: a missing data set is one error listing every place; a bad backend too", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const runs = Array.from({ length: 40 }, () => ({ config: { dataset: "mnist" } })) as never[];
+    await assert.rejects(
+      () => checkData(runs, { dataDir: dir, download: false }),
+      (e: Error) => {
+        assert.match(e.message, /^mnist \(train split\) not found\. Looked in:\n/);
+        assert.ok(e.message.includes(dir), e.message);
+        return true;
+      },
+    );
+    await assert.rejects(
+      () => reproduce({ preset: "smoke", resultsDir: dir, backend: "bogus", ...quiet }),
+      /backend: unknown name 'bogus'; expected one of auto, /,
+    );
+    // Present data sets (and synthetic ones) pass without reading anything.
+    await checkData([{ config: { dataset: "synthetic" } }] as never[]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

@@ -76,3 +76,28 @@ Deno.test("checkpoint: none → null; partial folders are removed; a different m
   opt.dispose();
   Deno.removeSync(dir, { recursive: true });
 });
+
+Deno.test("checkpoint: a damaged one names its folder and says to delete it", async () => {
+  const dir = Deno.makeTempDirSync();
+  const m = buildModel(config, DATA);
+  const opt = tf.train.adam(1e-3);
+  await saveCheckpoint(dir, { model: m, optimizer: opt, state: initialState() });
+  const sub = `${dir}/ckpt-0-0-0`;
+  const bin = Deno.readFileSync(`${sub}/model/weights.bin`);
+  Deno.writeFileSync(`${sub}/model/weights.bin`, bin.subarray(0, bin.length >> 1));
+  await assert.rejects(
+    () => loadCheckpoint(dir, { model: m, optimizer: opt }),
+    new RegExp(
+      `checkpoint ${dir} is damaged or unreadable: .*weights\\.bin.*; delete the folder ${dir} ` +
+        "to restart this run from its first epoch",
+    ),
+  );
+  Deno.writeTextFileSync(`${dir}/latest.json`, "{ garbage");
+  await assert.rejects(
+    () => loadCheckpoint(dir, { model: m, optimizer: opt }),
+    /latest\.json: not valid JSON.*delete the folder/,
+  );
+  m.dispose();
+  opt.dispose();
+  Deno.removeSync(dir, { recursive: true });
+});

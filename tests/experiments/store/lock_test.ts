@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import {
   acquireLock,
+  lockHolder,
   lockIsLive,
   processAlive,
   processStart,
   readLock,
+  takeoverPending,
 } from "../../../lib/experiments/store/lock.ts";
 
 async function deadPid(): Promise<number> {
@@ -97,5 +99,41 @@ Deno.test("lock: processes racing for one stale lock → exactly one wins", asyn
   const results = outs.map((o) => new TextDecoder().decode(o.stdout).trim());
   assert.equal(results.filter((r) => r === "won").length, 1, results.join(","));
   assert.equal(results.filter((r) => r === "lost").length, 3);
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("lock: a take-over guard left by a dead process does not block for 60 s", async () => {
+  const dir = Deno.makeTempDirSync();
+  const path = `${dir}/.lock`;
+  const host = Deno.hostname();
+  const dead = await deadPid();
+  const info = { pid: dead, host, startedAt: "x", procStart: null };
+  Deno.writeTextFileSync(path, JSON.stringify(info));
+  Deno.writeTextFileSync(`${path}.takeover`, JSON.stringify(info)); // fresh mtime
+  const a = acquireLock(path, { heartbeatMs: 0 });
+  assert.ok(a, "the stale guard of a dead pid on this host is removed at once");
+  a.release();
+  // A fresh guard of a live process (here: ours) still serializes take-overs.
+  Deno.writeTextFileSync(path, JSON.stringify(info));
+  Deno.writeTextFileSync(`${path}.takeover`, JSON.stringify({ ...info, pid: Deno.pid }));
+  assert.equal(acquireLock(path, { heartbeatMs: 0 }), null);
+  // The runner respawns a waiting run only when no live take-over is in progress.
+  assert.equal(takeoverPending(path), true);
+  Deno.writeTextFileSync(`${path}.takeover`, JSON.stringify(info));
+  assert.equal(takeoverPending(path), false, "a dead process's guard does not count");
+  Deno.removeSync(`${path}.takeover`);
+  assert.equal(takeoverPending(path), false);
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("lockHolder: says which host and pid hold a lock", () => {
+  const dir = Deno.makeTempDirSync();
+  const path = `${dir}/.lock`;
+  const info = { pid: 4242, host: "node-17", startedAt: "2026-01-01T00:00:00Z", procStart: null };
+  Deno.writeTextFileSync(path, JSON.stringify(info));
+  assert.equal(
+    lockHolder(path),
+    `held by pid 4242 on host node-17 since 2026-01-01T00:00:00Z (lock file ${path})`,
+  );
   Deno.removeSync(dir, { recursive: true });
 });

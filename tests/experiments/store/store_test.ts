@@ -12,7 +12,7 @@ import {
   writeMetrics,
 } from "../../../lib/experiments/store/store.ts";
 import { acquireLock } from "../../../lib/experiments/store/lock.ts";
-import { writeFileAtomicSync, writeJsonAtomicSync } from "../../../lib/util/atomic.ts";
+import { tempHostTag, writeFileAtomicSync, writeJsonAtomicSync } from "../../../lib/util/atomic.ts";
 import { planPreset } from "../../../lib/experiments/config/presets.ts";
 
 function files(dir: string): string[] {
@@ -35,10 +35,24 @@ Deno.test("store: atomic writes leave only the target; stale temps of dead pids 
   assert.throws(() => readJson(`${dir}/a/bad.json`), /bad\.json: not valid JSON/);
   const child = new Deno.Command("true").spawn();
   await child.status;
-  Deno.writeTextFileSync(`${dir}/a/b.txt.${child.pid}-0.tmp`, "partial");
-  Deno.writeTextFileSync(`${dir}/a/b.txt.${Deno.pid}-99.tmp`, "ours, in flight");
+  const host = tempHostTag();
+  Deno.writeTextFileSync(`${dir}/a/b.txt.${child.pid}-0@${host}.tmp`, "partial");
+  Deno.writeTextFileSync(`${dir}/a/b.txt.${Deno.pid}-99@${host}.tmp`, "ours, in flight");
+  // Same dead pid, but written on another node of a shared folder: not ours to judge.
+  Deno.writeTextFileSync(`${dir}/a/b.txt.${child.pid}-1@other-node.tmp`, "other host");
+  Deno.writeTextFileSync(`${dir}/a/b.txt.${child.pid}-2.tmp`, "no host tag");
   assert.equal(removeStaleTemps(dir), 1);
-  assert.deepEqual(files(dir), ["a/b.txt", `a/b.txt.${Deno.pid}-99.tmp`, "a/bad.json", "a/c.json"]);
+  assert.deepEqual(
+    files(dir),
+    [
+      "a/b.txt",
+      `a/b.txt.${child.pid}-1@other-node.tmp`,
+      `a/b.txt.${child.pid}-2.tmp`,
+      `a/b.txt.${Deno.pid}-99@${host}.tmp`,
+      "a/bad.json",
+      "a/c.json",
+    ].sort(),
+  );
   Deno.removeSync(dir, { recursive: true });
 });
 
@@ -90,6 +104,12 @@ Deno.test("runState: new, incomplete, locked, finished, failed (or pending when 
     const lock = acquireLock(join(d, ".lock"), { heartbeatMs: 0 })!;
     assert.equal(state().state, "locked");
     lock.release();
+    assert.equal(state().state, "incomplete");
+    // A live process taking over a stale lock: still held (the runner must not respawn it).
+    const guard = { pid: Deno.pid, host: Deno.hostname(), startedAt: "", procStart: null };
+    Deno.writeTextFileSync(join(d, ".lock.takeover"), JSON.stringify(guard));
+    assert.equal(state().state, "locked");
+    Deno.removeSync(join(d, ".lock.takeover"));
     assert.equal(state().state, "incomplete");
     writeJsonAtomicSync(join(d, "summary.json"), { status: "failed", reason: "NaN loss" });
     assert.deepEqual([state().state, state().reason, isSettled(state())], [
