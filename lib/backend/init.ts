@@ -1,6 +1,7 @@
 /**
  * Chooses the TensorFlow.js backend once per process: tfjs-node ("tensorflow") where it is
- * installed, else wasm with the project's training kernels, else the pure-JS cpu backend.
+ * installed, else WebGPU on a hardware adapter, else wasm with the project's training kernels,
+ * else the pure-JS cpu backend.
  *
  * @module
  */
@@ -8,12 +9,19 @@ import { tf } from "../tf.ts";
 import { registerWasmTrainingKernels } from "./kernels.ts";
 import { wasmThreadCount, withWasmThreads } from "./threads.ts";
 import { startNativeKernels } from "./native_kernels.ts";
+import { adapterLabel, probeWebGpu, startWebGpu, type WebGpuAdapter } from "./webgpu.ts";
 
 /** Backend names {@link initBackend} understands; "auto" picks the best that works. */
-export type BackendName = "auto" | "tensorflow" | "wasm" | "cpu";
+export type BackendName = "auto" | "tensorflow" | "webgpu" | "wasm" | "cpu";
 
 /** All accepted backend names. */
-export const BACKEND_NAMES: readonly BackendName[] = ["auto", "tensorflow", "wasm", "cpu"];
+export const BACKEND_NAMES: readonly BackendName[] = [
+  "auto",
+  "tensorflow",
+  "webgpu",
+  "wasm",
+  "cpu",
+];
 
 /** Options of {@link initBackend}. */
 export interface InitBackendOptions {
@@ -30,14 +38,16 @@ export interface InitBackendOptions {
 
 /** The outcome of {@link initBackend}. */
 export interface BackendInfo {
-  /** The active tfjs backend: "tensorflow", "wasm" or "cpu". */
-  name: "tensorflow" | "wasm" | "cpu";
+  /** The active tfjs backend: "tensorflow", "webgpu", "wasm" or "cpu". */
+  name: "tensorflow" | "webgpu" | "wasm" | "cpu";
   /** Why it was chosen, in one line. */
   reason: string;
   /** Kernels the project registered for this backend (empty unless wasm). */
   kernels: string[];
   /** Threads of the wasm backend's XNNPACK pool (1 = single-threaded build); absent otherwise. */
   threads?: number;
+  /** The WebGPU adapter (webgpu only). */
+  adapter?: WebGpuAdapter;
 }
 
 /** The npm specifier of the optional native backend. */
@@ -149,6 +159,33 @@ function plural(threads: number): string {
   return threads === 1 ? "1 thread" : `${threads} threads`;
 }
 
+/**
+ * The "auto" step for WebGPU: starts it on a hardware adapter. A software/fallback adapter or none
+ * is `skipped` (said in the wasm reason); a hardware adapter that fails to start is a `notice`.
+ */
+async function autoWebGpu(): Promise<{ info?: BackendInfo; skipped?: string; notice?: string }> {
+  const probe = await probeWebGpu();
+  if (typeof probe === "string") return {};
+  if (probe.software) {
+    return {
+      skipped: `webgpu adapter ${adapterLabel(probe)} not used unless asked (BNN_BACKEND=webgpu)`,
+    };
+  }
+  try {
+    const { adapter } = await startWebGpu();
+    return {
+      info: {
+        name: "webgpu",
+        reason: `auto: webgpu on adapter ${adapterLabel(adapter)}`,
+        kernels: [],
+        adapter,
+      },
+    };
+  } catch (e) {
+    return { notice: `${(e as Error).message}; using wasm` };
+  }
+}
+
 /** The cpu backend prints a banner recommending tfjs-node on first use; our notice covers it. */
 function silenceCpuBanner(): void {
   const cpu = tf.findBackend("cpu") as unknown as { firstUse?: boolean } | null;
@@ -158,8 +195,9 @@ function silenceCpuBanner(): void {
 /**
  * Picks and activates the backend. Await it before creating any tensor. The choice comes from
  * `options.backend`, else the `BNN_BACKEND` environment variable, else "auto"
- * (tensorflow → wasm → cpu). A forced backend that cannot start throws; in "auto" mode a missing
- * tfjs-node is a one-line notice. Logs `backend: NAME (reason)` to stderr unless `quiet`.
+ * (tensorflow → webgpu on a hardware adapter → wasm → cpu; a software or fallback WebGPU adapter,
+ * such as Mesa's llvmpipe, is used only when "webgpu" is asked for). A forced backend that cannot
+ * start throws; in "auto" mode a missing tfjs-node is a one-line notice. Logs `backend: NAME (reason)` to stderr unless `quiet`.
  * Calling it again returns the first result (when the request is compatible).
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
@@ -180,6 +218,21 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     const err = await loadTfjsNode();
     if (err) throw new Error(`initBackend: ${why} "tensorflow" but ${err}`);
     info = { name: "tensorflow", reason: why, kernels: [] };
+  } else if (requested === "webgpu") {
+    const probe = await probeWebGpu();
+    if (typeof probe === "string") throw new Error(`initBackend: ${why} "webgpu" but ${probe}`);
+    let started;
+    try {
+      started = await startWebGpu();
+    } catch (e) {
+      throw new Error(`initBackend: ${why} "webgpu" but ${(e as Error).message}`);
+    }
+    info = {
+      name: "webgpu",
+      reason: `${why}; adapter ${adapterLabel(started.adapter)}`,
+      kernels: [],
+      adapter: started.adapter,
+    };
   } else if (requested === "wasm") {
     const w = await useWasm(threads);
     if (!w) throw new Error(`initBackend: ${why} "wasm" but the wasm backend failed`);
@@ -198,13 +251,18 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     if (err === null) {
       info = { name: "tensorflow", reason: "auto: tfjs-node loaded", kernels: [] };
     } else {
-      log(`notice: ${err}; using wasm`);
-      const w = await useWasm(threads);
-      if (w) {
+      const gpu = await autoWebGpu();
+      log(`notice: ${err}; using ${gpu.info ? "webgpu" : "wasm"}`);
+      if (gpu.notice) log(`notice: ${gpu.notice}`);
+      const w = gpu.info ? null : await useWasm(threads);
+      if (gpu.info) {
+        info = gpu.info;
+      } else if (w) {
         if (w.notice) log(`notice: ${w.notice}; using 1 thread`);
         info = {
           name: "wasm",
-          reason: `auto: wasm (XNNPACK, SIMD, ${plural(w.threads)}) + project training kernels`,
+          reason: `auto: wasm (XNNPACK, SIMD, ${plural(w.threads)}) + project training kernels` +
+            (gpu.skipped ? `; ${gpu.skipped}` : ""),
           kernels: w.kernels,
           threads: w.threads,
         };
