@@ -56,6 +56,24 @@ function toAdapter(info: GPUAdapterInfo | undefined): WebGpuAdapter {
 }
 
 /**
+ * Runs `fn` with `XDG_RUNTIME_DIR` set (to a fresh private temp folder) when it is not: Mesa's
+ * Vulkan driver otherwise prints "error: XDG_RUNTIME_DIR is invalid or not set" four times while
+ * the WebGPU instance enumerates adapters (a headless machine has no Wayland session). Restored
+ * afterwards; the folder is removed.
+ */
+async function withRuntimeDir<T>(fn: () => Promise<T>): Promise<T> {
+  if (Deno.env.get("XDG_RUNTIME_DIR")) return await fn();
+  const dir = Deno.makeTempDirSync({ prefix: "bnn-xdg-" });
+  Deno.env.set("XDG_RUNTIME_DIR", dir);
+  try {
+    return await fn();
+  } finally {
+    Deno.env.delete("XDG_RUNTIME_DIR");
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+/**
  * Asks `navigator.gpu` for the high-performance adapter (the one tfjs-webgpu requests) without
  * creating a device. Resolves to the adapter, or to a one-line reason when there is none
  * (no `navigator.gpu`, no adapter, or no answer within `timeoutMs`, default 10 s).
@@ -66,7 +84,7 @@ export async function probeWebGpu(timeoutMs = 10_000): Promise<WebGpuAdapter | s
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     const adapter = await Promise.race([
-      gpu.requestAdapter({ powerPreference: "high-performance" }),
+      withRuntimeDir(() => gpu.requestAdapter({ powerPreference: "high-performance" })),
       new Promise<"timeout">((res) => {
         timer = setTimeout(() => res("timeout"), timeoutMs);
       }),
@@ -114,7 +132,7 @@ export async function startWebGpu(): Promise<WebGpuStart> {
   try {
     // tfjs logs "Initialization of backend webgpu failed" plus a stack; our error says it once.
     console.warn = () => {};
-    ok = await tf.setBackend("webgpu");
+    ok = await withRuntimeDir(() => tf.setBackend("webgpu"));
   } finally {
     console.warn = warn;
   }

@@ -5,7 +5,7 @@ import { BACKEND_NAMES, initBackend } from "../../lib/backend/mod.ts";
 Deno.test("initBackend rejects an unknown backend name (option and env var)", async () => {
   await assert.rejects(
     () => initBackend({ backend: "gpu" as "wasm", quiet: true }),
-    /option backend "gpu".*"auto", "tensorflow", "wasm", "cpu"/,
+    /option backend "gpu".*"auto", "tensorflow", "webgpu", "wasm", "cpu"/,
   );
   Deno.env.set("BNN_BACKEND", "fast");
   try {
@@ -59,5 +59,5 @@ Deno.test("initBackend: forcing wasm registers the project kernels; logs one lin
   }
   assert.deepEqual(lines.length, 1);
   assert.match(lines[0], /^backend: wasm \(forced by option/);
-  assert.deepEqual([...BACKEND_NAMES], ["auto", "tensorflow", "wasm", "cpu"]);
+  assert.deepEqual([...BACKEND_NAMES], ["auto", "tensorflow", "webgpu", "wasm", "cpu"]);
 });
