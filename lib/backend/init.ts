@@ -11,12 +11,17 @@ import { wasmThreadCount, withWasmThreads } from "./threads.ts";
 import { startNativeKernels } from "./native_kernels.ts";
 import { adapterLabel, probeWebGpu, startWebGpu, type WebGpuAdapter } from "./webgpu.ts";
 
-/** Backend names {@link initBackend} understands; "auto" picks the best that works. */
-export type BackendName = "auto" | "tensorflow" | "webgpu" | "wasm" | "cpu";
+/**
+ * Backend names {@link initBackend} understands: "auto" picks the best that works; "gpu" takes
+ * tfjs-node-gpu where installed, else WebGPU on a hardware adapter, and fails otherwise (Slurm
+ * elements with `--gres gpu:N` use it, so a GPU allocation never trains on the CPU).
+ */
+export type BackendName = "auto" | "gpu" | "tensorflow" | "webgpu" | "wasm" | "cpu";
 
 /** All accepted backend names. */
 export const BACKEND_NAMES: readonly BackendName[] = [
   "auto",
+  "gpu",
   "tensorflow",
   "webgpu",
   "wasm",
@@ -53,6 +58,9 @@ export interface BackendInfo {
 /** The npm specifier of the optional native backend. */
 export const TFJS_NODE = "npm:@tensorflow/tfjs-node@4.22.0";
 
+/** The npm specifier of its CUDA build (`deno task install:tfjs-node --gpu`), preferred if both. */
+export const TFJS_NODE_GPU = "npm:@tensorflow/tfjs-node-gpu@4.22.0";
+
 let current: BackendInfo | undefined;
 
 function parseName(v: string, source: string): BackendName {
@@ -63,8 +71,9 @@ function parseName(v: string, source: string): BackendName {
   );
 }
 
-function tfjsNodeInstalled(): boolean {
-  const dir = new URL("../../node_modules/@tensorflow/tfjs-node/package.json", import.meta.url);
+/** Whether `node_modules/@tensorflow/<pkg>` exists (tfjs-node, tfjs-node-gpu). */
+export function tfjsPackageInstalled(pkg: string): boolean {
+  const dir = new URL(`../../node_modules/@tensorflow/${pkg}/package.json`, import.meta.url);
   try {
     Deno.statSync(dir);
     return true;
@@ -73,14 +82,23 @@ function tfjsNodeInstalled(): boolean {
   }
 }
 
-/** Tries to load tfjs-node; returns null on success or a one-line reason for failure. */
-async function loadTfjsNode(): Promise<string | null> {
-  if (!tfjsNodeInstalled()) {
-    return "tfjs-node is not installed (`deno task install:tfjs-node` needs Google storage access)";
+/** Which tfjs-node build loaded last ("tfjs-node-gpu" or "tfjs-node"). */
+let tfjsNodeBuild: "tfjs-node" | "tfjs-node-gpu" | undefined;
+
+/**
+ * Tries to load tfjs-node-gpu (when installed), else tfjs-node; returns null on success or a
+ * one-line reason for failure. `gpuOnly` refuses the CPU build.
+ */
+async function loadTfjsNode(gpuOnly = false): Promise<string | null> {
+  const gpu = tfjsPackageInstalled("tfjs-node-gpu");
+  if (!gpu && (gpuOnly || !tfjsPackageInstalled("tfjs-node"))) {
+    return `${gpuOnly ? "tfjs-node-gpu" : "tfjs-node"} is not installed (\`deno task ` +
+      `install:tfjs-node${gpuOnly ? " --gpu" : ""}\` needs Google storage access)`;
   }
   try {
-    const spec = TFJS_NODE;
+    const spec = gpu ? TFJS_NODE_GPU : TFJS_NODE;
     await import(spec);
+    tfjsNodeBuild = gpu ? "tfjs-node-gpu" : "tfjs-node";
     return (await tf.setBackend("tensorflow")) ? null : "tfjs-node loaded but failed to initialize";
   } catch (e) {
     return `tfjs-node failed to load: ${
@@ -159,6 +177,32 @@ function plural(threads: number): string {
   return threads === 1 ? "1 thread" : `${threads} threads`;
 }
 
+/** "gpu": tfjs-node-gpu, else WebGPU on a hardware adapter; throws naming both reasons. */
+async function useGpu(why: string): Promise<BackendInfo> {
+  const err = await loadTfjsNode(true);
+  if (err === null) {
+    return { name: "tensorflow", reason: `${why} "gpu": tfjs-node-gpu`, kernels: [] };
+  }
+  const probe = await probeWebGpu();
+  let gpuErr: string;
+  if (typeof probe === "string") gpuErr = probe;
+  else if (probe.software) gpuErr = `the WebGPU adapter is ${adapterLabel(probe)}`;
+  else {
+    try {
+      const { adapter } = await startWebGpu();
+      return {
+        name: "webgpu",
+        reason: `${why} "gpu": webgpu on adapter ${adapterLabel(adapter)}`,
+        kernels: [],
+        adapter,
+      };
+    } catch (e) {
+      gpuErr = (e as Error).message;
+    }
+  }
+  throw new Error(`initBackend: ${why} "gpu" but ${err}, and ${gpuErr}`);
+}
+
 /**
  * The "auto" step for WebGPU: starts it on a hardware adapter. A software/fallback adapter or none
  * is `skipped` (said in the wasm reason); a hardware adapter that fails to start is a `notice`.
@@ -214,10 +258,12 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   };
   const why = options.backend !== undefined ? "forced by option" : "forced by BNN_BACKEND";
   let info: BackendInfo;
-  if (requested === "tensorflow") {
+  if (requested === "gpu") {
+    info = await useGpu(why);
+  } else if (requested === "tensorflow") {
     const err = await loadTfjsNode();
     if (err) throw new Error(`initBackend: ${why} "tensorflow" but ${err}`);
-    info = { name: "tensorflow", reason: why, kernels: [] };
+    info = { name: "tensorflow", reason: `${why}; ${tfjsNodeBuild}`, kernels: [] };
   } else if (requested === "webgpu") {
     const probe = await probeWebGpu();
     if (typeof probe === "string") throw new Error(`initBackend: ${why} "webgpu" but ${probe}`);
@@ -249,7 +295,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   } else {
     const err = await loadTfjsNode();
     if (err === null) {
-      info = { name: "tensorflow", reason: "auto: tfjs-node loaded", kernels: [] };
+      info = { name: "tensorflow", reason: `auto: ${tfjsNodeBuild} loaded`, kernels: [] };
     } else {
       const gpu = await autoWebGpu();
       log(`notice: ${err}; using ${gpu.info ? "webgpu" : "wasm"}`);

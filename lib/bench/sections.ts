@@ -8,3 +8,4 @@ import "./parallel.ts";
 import "./memory.ts";
 import "./deploy.ts";
 import "./data.ts";
+import "./webgpu.ts";

@@ -14,6 +14,7 @@ import { planPreset, PRESETS } from "../experiments/presets.ts";
 import { estimatePlan, formatPlan } from "../experiments/estimate.ts";
 import { type BackendName, initBackend, threadsPerWorker } from "../backend/mod.ts";
 import { SLURM_FLAGS, slurmExecutor } from "../experiments/slurm_grid.ts";
+import { availableBackends, formatBackends } from "../backend/available.ts";
 
 const SPEC: Record<string, FlagSpec> = {
   preset: {
@@ -25,7 +26,11 @@ const SPEC: Record<string, FlagSpec> = {
   workers: { type: "string", default: "2", description: "parallel worker processes" },
   seeds: { type: "string", description: "seeds per config (default: the preset's)" },
   "data-dir": { type: "string", description: "data folder for the dataset loader" },
-  backend: { type: "string", description: "force a backend (tensorflow, wasm, cpu)" },
+  backend: {
+    type: "string",
+    description:
+      "force a backend (gpu, tensorflow, webgpu, wasm, cpu; gpu = tfjs-node-gpu or WebGPU)",
+  },
   "results-dir": {
     type: "string",
     description: "results folder (default $BNN_RESULTS_DIR or results/)",
@@ -70,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (flags["dry-run"]) {
       const runs = await planPreset(preset, { seeds, only });
-      let est = null;
+      let est = null, measuredOn: string | null = null;
       if (!flags["no-measure"]) {
         // Measured with the threads each worker process will get.
         const b = await initBackend({
@@ -78,12 +83,14 @@ export async function main(argv: string[]): Promise<number> {
           threads: threadsPerWorker(workers),
           quiet: true,
         });
+        measuredOn = b.name;
         console.error(`measuring step times on backend ${b.name} (${b.reason}) …`);
         est = estimatePlan(runs, workers, {
           onMeasured: (k, t) => console.error(`  ${k}: ${t.wall.toFixed(3)} s/step`),
         });
       }
       console.log(formatPlan(runs, est, workers));
+      console.log(formatBackends(await availableBackends(), measuredOn));
       return 0;
     }
     const slurmExit = await slurmExecutor(flags, { seeds });

@@ -76,6 +76,17 @@ export type ReproduceFlags = Record<string, string | boolean | undefined>;
 const SLURM_ONLY = ["partition", "time", "cpus-per-task", "mem", "gres", "submit"];
 
 /**
+ * The `run-one --backend` arguments of each array element: `--backend` as given, else `gpu` when
+ * `--gres` asks for a GPU (tfjs-node-gpu or WebGPU on a hardware adapter, else the run fails: a
+ * GPU allocation never trains on the CPU), else none ("auto").
+ */
+export function elementBackendArgs(backend?: string, gres?: string): string[] {
+  if (backend) return ["--backend", backend];
+  if (gres && /(^|,)gpu([:(]|$)/.test(gres)) return ["--backend", "gpu"];
+  return [];
+}
+
+/**
  * The executor choice of `deno task reproduce`: null for `--executor local` (the caller runs the
  * grid locally; Slurm-only flags are then an error), else the exit code of
  * {@link reproduceOnSlurm}. An unknown executor throws one error naming the flag.
@@ -134,7 +145,7 @@ export async function reproduceOnSlurm(
     retryFailed: flags["retry-failed"] === true,
   });
   const extraArgs: string[] = [];
-  if (str("backend")) extraArgs.push("--backend", str("backend")!);
+  extraArgs.push(...elementBackendArgs(str("backend"), resources.gres));
   if (flags["retry-failed"] === true) extraArgs.push("--retry-failed");
   const out: SlurmOutcome = await runOnSlurm(grid, {
     submit: flags.submit === true,
