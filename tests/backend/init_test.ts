@@ -4,8 +4,8 @@ import { BACKEND_NAMES, initBackend } from "../../lib/backend/mod.ts";
 
 Deno.test("initBackend rejects an unknown backend name (option and env var)", async () => {
   await assert.rejects(
-    () => initBackend({ backend: "gpu" as "wasm", quiet: true }),
-    /option backend "gpu".*"auto", "gpu", "tensorflow", "webgpu", "wasm", "cpu"/,
+    () => initBackend({ backend: "tpu" as "wasm", quiet: true }),
+    /option backend "tpu".*"auto", "gpu", "tensorflow", "webgpu", "wasm", "cpu"/,
   );
   Deno.env.set("BNN_BACKEND", "fast");
   try {
