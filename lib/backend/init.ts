@@ -240,8 +240,9 @@ function silenceCpuBanner(): void {
  * Picks and activates the backend. Await it before creating any tensor. The choice comes from
  * `options.backend`, else the `BNN_BACKEND` environment variable, else "auto"
  * (tensorflow → webgpu on a hardware adapter → wasm → cpu; a software or fallback WebGPU adapter,
- * such as Mesa's llvmpipe, is used only when "webgpu" is asked for). A forced backend that cannot
- * start throws; in "auto" mode a missing tfjs-node is a one-line notice. Logs `backend: NAME (reason)` to stderr unless `quiet`.
+ * such as Mesa's llvmpipe, is used only when "webgpu" is asked for; "gpu" asks for tfjs-node-gpu
+ * or WebGPU on a hardware adapter). A forced backend that cannot start throws; in "auto" mode a
+ * missing tfjs-node is a one-line notice. Logs `backend: NAME (reason)` to stderr unless `quiet`.
  * Calling it again returns the first result (when the request is compatible).
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
