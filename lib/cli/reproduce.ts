@@ -75,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (flags["dry-run"]) {
       const runs = await planPreset(preset, { seeds, only });
-      let est = null, measuredOn: string | null = null;
+      let est = null, measuredOn = "";
       if (!flags["no-measure"]) {
         // Measured with the threads each worker process will get.
         const b = await initBackend({
@@ -90,7 +90,8 @@ export async function main(argv: string[]): Promise<number> {
         });
       }
       console.log(formatPlan(runs, est, workers));
-      console.log(formatBackends(await availableBackends(), measuredOn));
+      // With estimates: the backends this machine has besides the measured one.
+      if (est) console.log(formatBackends(await availableBackends(), measuredOn));
       return 0;
     }
     const slurmExit = await slurmExecutor(flags, { seeds });
