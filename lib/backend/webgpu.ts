@@ -76,9 +76,11 @@ async function withRuntimeDir<T>(fn: () => Promise<T>): Promise<T> {
 /**
  * Asks `navigator.gpu` for the high-performance adapter (the one tfjs-webgpu requests) without
  * creating a device. Resolves to the adapter, or to a one-line reason when there is none
- * (no `navigator.gpu`, no adapter, or no answer within `timeoutMs`, default 10 s).
+ * (no `navigator.gpu`, no adapter, or no answer within `timeoutMs`, default 10 s), and without
+ * asking when `BNN_WEBGPU=0` (for machines whose GPU driver misbehaves).
  */
 export async function probeWebGpu(timeoutMs = 10_000): Promise<WebGpuAdapter | string> {
+  if (Deno.env.get("BNN_WEBGPU") === "0") return "WebGPU is disabled (BNN_WEBGPU=0)";
   const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
   if (!gpu) return "this runtime has no navigator.gpu";
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -39,6 +39,15 @@ Deno.test("adapterLabel: the description, flagged when it is not a GPU", () => {
   );
 });
 
+Deno.test("probeWebGpu: BNN_WEBGPU=0 disables WebGPU without asking for an adapter", async () => {
+  Deno.env.set("BNN_WEBGPU", "0");
+  try {
+    assert.equal(await probeWebGpu(), "WebGPU is disabled (BNN_WEBGPU=0)");
+  } finally {
+    Deno.env.delete("BNN_WEBGPU");
+  }
+});
+
 const root = new URL("../../", import.meta.url);
 const required = Deno.env.get("CI") === "true" || Deno.env.get("BNN_REQUIRE_WEBGPU") === "1";
 const probe = await probeWebGpu();
