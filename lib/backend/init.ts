@@ -47,7 +47,7 @@ export interface BackendInfo {
   name: "tensorflow" | "webgpu" | "wasm" | "cpu";
   /** Why it was chosen, in one line. */
   reason: string;
-  /** Kernels the project registered for this backend (empty unless wasm). */
+  /** Kernels the project registered for this backend (wasm, webgpu). */
   kernels: string[];
   /** Threads of the wasm backend's XNNPACK pool (1 = single-threaded build); absent otherwise. */
   threads?: number;
@@ -189,11 +189,11 @@ async function useGpu(why: string): Promise<BackendInfo> {
   else if (probe.software) gpuErr = `the WebGPU adapter is ${adapterLabel(probe)}`;
   else {
     try {
-      const { adapter } = await startWebGpu();
+      const { adapter, kernels } = await startWebGpu();
       return {
         name: "webgpu",
         reason: `${why} "gpu": webgpu on adapter ${adapterLabel(adapter)}`,
-        kernels: [],
+        kernels,
         adapter,
       };
     } catch (e) {
@@ -216,12 +216,12 @@ async function autoWebGpu(): Promise<{ info?: BackendInfo; skipped?: string; not
     };
   }
   try {
-    const { adapter } = await startWebGpu();
+    const { adapter, kernels } = await startWebGpu();
     return {
       info: {
         name: "webgpu",
         reason: `auto: webgpu on adapter ${adapterLabel(adapter)}`,
-        kernels: [],
+        kernels,
         adapter,
       },
     };
@@ -277,7 +277,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     info = {
       name: "webgpu",
       reason: `${why}; adapter ${adapterLabel(started.adapter)}`,
-      kernels: [],
+      kernels: started.kernels,
       adapter: started.adapter,
     };
   } else if (requested === "wasm") {

@@ -9,6 +9,7 @@
  */
 import { tf } from "../tf.ts";
 import { installSyncReads } from "./webgpu_read.ts";
+import { registerWebGpuKernels } from "./webgpu_kernels.ts";
 
 /** What {@link probeWebGpu} learned about the adapter tfjs-webgpu would use. */
 export interface WebGpuAdapter {
@@ -111,6 +112,8 @@ export async function probeWebGpu(timeoutMs = 10_000): Promise<WebGpuAdapter | s
 export interface WebGpuStart {
   /** The adapter of the started backend's device. */
   adapter: WebGpuAdapter;
+  /** Kernels the project registered for webgpu (`webgpu_kernels.ts`). */
+  kernels: string[];
 }
 
 /**
@@ -146,5 +149,5 @@ export async function startWebGpu(): Promise<WebGpuStart> {
   const adapter = toAdapter(backend.device?.adapterInfo ?? backend.adapterInfo);
   const err = await installSyncReads(tf.backend());
   if (err) throw new Error(`webgpu started on ${adapterLabel(adapter)} but ${err}`);
-  return { adapter };
+  return { adapter, kernels: registerWebGpuKernels() };
 }

@@ -86,7 +86,7 @@ Deno.test(
     assert.equal(code, 0, `tests/fixtures/webgpu_checks.ts failed:\n${text.slice(-6000)}`);
     assert.match(text, /webgpu adapter: /);
     const m = text.match(/ok \| (\d+) passed \| 0 failed/);
-    assert.ok(m && Number(m[1]) >= 11, `expected ≥ 11 passed checks:\n${text.slice(-3000)}`);
+    assert.ok(m && Number(m[1]) >= 12, `expected ≥ 12 passed checks:\n${text.slice(-3000)}`);
   },
 );
 
