@@ -1,6 +1,7 @@
 /**
  * Chooses the TensorFlow.js backend once per process: tfjs-node ("tensorflow") where it is
- * installed, else wasm with the project's training kernels, else the pure-JS cpu backend.
+ * installed, else WebGPU on a hardware adapter, else wasm with the project's training kernels,
+ * else the pure-JS cpu backend.
  *
  * @module
  */
@@ -9,12 +10,24 @@ import { registerWasmTrainingKernels } from "./kernels.ts";
 import { wasmThreadCount, withWasmThreads } from "./threads.ts";
 import { startNativeKernels } from "./native_kernels.ts";
 import type { NativePool } from "./native_pool.ts";
+import { adapterLabel, probeWebGpu, startWebGpu, type WebGpuAdapter } from "./webgpu.ts";
 
-/** Backend names {@link initBackend} understands; "auto" picks the best that works. */
-export type BackendName = "auto" | "tensorflow" | "wasm" | "cpu";
+/**
+ * Backend names {@link initBackend} understands: "auto" picks the best that works; "gpu" takes
+ * tfjs-node-gpu where installed, else WebGPU on a hardware adapter, and fails otherwise (Slurm
+ * elements with `--gres gpu:N` use it, so a GPU allocation never trains on the CPU).
+ */
+export type BackendName = "auto" | "gpu" | "tensorflow" | "webgpu" | "wasm" | "cpu";
 
 /** All accepted backend names. */
-export const BACKEND_NAMES: readonly BackendName[] = ["auto", "tensorflow", "wasm", "cpu"];
+export const BACKEND_NAMES: readonly BackendName[] = [
+  "auto",
+  "gpu",
+  "tensorflow",
+  "webgpu",
+  "wasm",
+  "cpu",
+];
 
 /** Options of {@link initBackend}. */
 export interface InitBackendOptions {
@@ -31,18 +44,23 @@ export interface InitBackendOptions {
 
 /** The outcome of {@link initBackend}. */
 export interface BackendInfo {
-  /** The active tfjs backend: "tensorflow", "wasm" or "cpu". */
-  name: "tensorflow" | "wasm" | "cpu";
+  /** The active tfjs backend: "tensorflow", "webgpu", "wasm" or "cpu". */
+  name: "tensorflow" | "webgpu" | "wasm" | "cpu";
   /** Why it was chosen, in one line. */
   reason: string;
-  /** Kernels the project registered for this backend (empty unless wasm). */
+  /** Kernels the project registered for this backend (wasm, webgpu). */
   kernels: string[];
   /** Threads of the wasm backend's XNNPACK pool (1 = single-threaded build); absent otherwise. */
   threads?: number;
+  /** The WebGPU adapter (webgpu only). */
+  adapter?: WebGpuAdapter;
 }
 
 /** The npm specifier of the optional native backend. */
 export const TFJS_NODE = "npm:@tensorflow/tfjs-node@4.22.0";
+
+/** The npm specifier of its CUDA build (`deno task install:tfjs-node --gpu`), preferred if both. */
+export const TFJS_NODE_GPU = "npm:@tensorflow/tfjs-node-gpu@4.22.0";
 
 let current: BackendInfo | undefined;
 
@@ -54,8 +72,9 @@ function parseName(v: string, source: string): BackendName {
   );
 }
 
-function tfjsNodeInstalled(): boolean {
-  const dir = new URL("../../node_modules/@tensorflow/tfjs-node/package.json", import.meta.url);
+/** Whether `node_modules/@tensorflow/<pkg>` exists (tfjs-node, tfjs-node-gpu). */
+export function tfjsPackageInstalled(pkg: string): boolean {
+  const dir = new URL(`../../node_modules/@tensorflow/${pkg}/package.json`, import.meta.url);
   try {
     Deno.statSync(dir);
     return true;
@@ -64,14 +83,23 @@ function tfjsNodeInstalled(): boolean {
   }
 }
 
-/** Tries to load tfjs-node; returns null on success or a one-line reason for failure. */
-async function loadTfjsNode(): Promise<string | null> {
-  if (!tfjsNodeInstalled()) {
-    return "tfjs-node is not installed (`deno task install:tfjs-node` needs Google storage access)";
+/** Which tfjs-node build loaded last ("tfjs-node-gpu" or "tfjs-node"). */
+let tfjsNodeBuild: "tfjs-node" | "tfjs-node-gpu" | undefined;
+
+/**
+ * Tries to load tfjs-node-gpu (when installed), else tfjs-node; returns null on success or a
+ * one-line reason for failure. `gpuOnly` refuses the CPU build.
+ */
+async function loadTfjsNode(gpuOnly = false): Promise<string | null> {
+  const gpu = tfjsPackageInstalled("tfjs-node-gpu");
+  if (!gpu && (gpuOnly || !tfjsPackageInstalled("tfjs-node"))) {
+    return `${gpuOnly ? "tfjs-node-gpu" : "tfjs-node"} is not installed (\`deno task ` +
+      `install:tfjs-node${gpuOnly ? " --gpu" : ""}\` needs Google storage access)`;
   }
   try {
-    const spec = TFJS_NODE;
+    const spec = gpu ? TFJS_NODE_GPU : TFJS_NODE;
     await import(spec);
+    tfjsNodeBuild = gpu ? "tfjs-node-gpu" : "tfjs-node";
     return (await tf.setBackend("tensorflow")) ? null : "tfjs-node loaded but failed to initialize";
   } catch (e) {
     return `tfjs-node failed to load: ${
@@ -174,6 +202,59 @@ function plural(threads: number): string {
   return threads === 1 ? "1 thread" : `${threads} threads`;
 }
 
+/** "gpu": tfjs-node-gpu, else WebGPU on a hardware adapter; throws naming both reasons. */
+async function useGpu(why: string): Promise<BackendInfo> {
+  const err = await loadTfjsNode(true);
+  if (err === null) {
+    return { name: "tensorflow", reason: `${why} "gpu": tfjs-node-gpu`, kernels: [] };
+  }
+  const probe = await probeWebGpu();
+  let gpuErr: string;
+  if (typeof probe === "string") gpuErr = probe;
+  else if (probe.software) gpuErr = `the WebGPU adapter is ${adapterLabel(probe)}`;
+  else {
+    try {
+      const { adapter, kernels } = await startWebGpu();
+      return {
+        name: "webgpu",
+        reason: `${why} "gpu": webgpu on adapter ${adapterLabel(adapter)}`,
+        kernels,
+        adapter,
+      };
+    } catch (e) {
+      gpuErr = (e as Error).message;
+    }
+  }
+  throw new Error(`initBackend: ${why} "gpu" but ${err}, and ${gpuErr}`);
+}
+
+/**
+ * The "auto" step for WebGPU: starts it on a hardware adapter. A software/fallback adapter or none
+ * is `skipped` (said in the wasm reason); a hardware adapter that fails to start is a `notice`.
+ */
+async function autoWebGpu(): Promise<{ info?: BackendInfo; skipped?: string; notice?: string }> {
+  const probe = await probeWebGpu();
+  if (typeof probe === "string") return {};
+  if (probe.software) {
+    return {
+      skipped: `webgpu adapter ${adapterLabel(probe)} not used unless asked (BNN_BACKEND=webgpu)`,
+    };
+  }
+  try {
+    const { adapter, kernels } = await startWebGpu();
+    return {
+      info: {
+        name: "webgpu",
+        reason: `auto: webgpu on adapter ${adapterLabel(adapter)}`,
+        kernels,
+        adapter,
+      },
+    };
+  } catch (e) {
+    return { notice: `${(e as Error).message}; using wasm` };
+  }
+}
+
 /** The cpu backend prints a banner recommending tfjs-node on first use; our notice covers it. */
 function silenceCpuBanner(): void {
   const cpu = tf.findBackend("cpu") as unknown as { firstUse?: boolean } | null;
@@ -183,8 +264,10 @@ function silenceCpuBanner(): void {
 /**
  * Picks and activates the backend. Await it before creating any tensor. The choice comes from
  * `options.backend`, else the `BNN_BACKEND` environment variable, else "auto"
- * (tensorflow → wasm → cpu). A forced backend that cannot start throws; in "auto" mode a missing
- * tfjs-node is a one-line notice. Logs `backend: NAME (reason)` to stderr unless `quiet`.
+ * (tensorflow → webgpu on a hardware adapter → wasm → cpu; a software or fallback WebGPU adapter,
+ * such as Mesa's llvmpipe, is used only when "webgpu" is asked for; "gpu" asks for tfjs-node-gpu
+ * or WebGPU on a hardware adapter). A forced backend that cannot start throws; in "auto" mode a
+ * missing tfjs-node is a one-line notice. Logs `backend: NAME (reason)` to stderr unless `quiet`.
  * Calling it again returns the first result (when the request is compatible).
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
@@ -201,10 +284,27 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   };
   const why = options.backend !== undefined ? "forced by option" : "forced by BNN_BACKEND";
   let info: BackendInfo;
-  if (requested === "tensorflow") {
+  if (requested === "gpu") {
+    info = await useGpu(why);
+  } else if (requested === "tensorflow") {
     const err = await loadTfjsNode();
     if (err) throw new Error(`initBackend: ${why} "tensorflow" but ${err}`);
-    info = { name: "tensorflow", reason: why, kernels: [] };
+    info = { name: "tensorflow", reason: `${why}; ${tfjsNodeBuild}`, kernels: [] };
+  } else if (requested === "webgpu") {
+    const probe = await probeWebGpu();
+    if (typeof probe === "string") throw new Error(`initBackend: ${why} "webgpu" but ${probe}`);
+    let started;
+    try {
+      started = await startWebGpu();
+    } catch (e) {
+      throw new Error(`initBackend: ${why} "webgpu" but ${(e as Error).message}`);
+    }
+    info = {
+      name: "webgpu",
+      reason: `${why}; adapter ${adapterLabel(started.adapter)}`,
+      kernels: started.kernels,
+      adapter: started.adapter,
+    };
   } else if (requested === "wasm") {
     const w = await useWasm(threads);
     if (!w) throw new Error(`initBackend: ${why} "wasm" but the wasm backend failed`);
@@ -222,16 +322,20 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   } else {
     const err = await loadTfjsNode();
     if (err === null) {
-      info = { name: "tensorflow", reason: "auto: tfjs-node loaded", kernels: [] };
+      info = { name: "tensorflow", reason: `auto: ${tfjsNodeBuild} loaded`, kernels: [] };
     } else {
-      log(`notice: ${err}; using wasm`);
-      const w = await useWasm(threads);
-      if (w) {
+      const gpu = await autoWebGpu();
+      log(`notice: ${err}; using ${gpu.info ? "webgpu" : "wasm"}`);
+      if (gpu.notice) log(`notice: ${gpu.notice}`);
+      const w = gpu.info ? null : await useWasm(threads);
+      if (gpu.info) {
+        info = gpu.info;
+      } else if (w) {
         if (w.notice) log(`notice: ${w.notice}; using 1 thread`);
         info = {
           name: "wasm",
           reason: `auto: wasm (XNNPACK, SIMD, ${plural(w.threads)}) + project training kernels` +
-            kernelReport(w, log),
+            kernelReport(w, log) + (gpu.skipped ? `; ${gpu.skipped}` : ""),
           kernels: w.kernels,
           threads: w.threads,
         };

@@ -1,5 +1,5 @@
 /**
- * Backend choice and the project's wasm training kernels.
+ * Backend choice (tfjs-node, WebGPU, wasm, cpu) and the project's wasm training kernels.
  *
  * ```ts
  * import { initBackend } from "./lib/backend/mod.ts";
@@ -15,8 +15,10 @@ export {
   initBackend,
   type InitBackendOptions,
   TFJS_NODE,
+  TFJS_NODE_GPU,
   wasmPoolThreads,
 } from "./init.ts";
+export { adapterLabel, isSoftwareAdapter, probeWebGpu, type WebGpuAdapter } from "./webgpu.ts";
 export { PROJECT_WASM_KERNELS, registerWasmTrainingKernels } from "./kernels.ts";
 export { MAX_WASM_THREADS, threadsPerWorker, wasmThreadCount } from "./threads.ts";
 export {

@@ -9,3 +9,4 @@ import "./memory.ts";
 import "./deploy.ts";
 import "./data.ts";
 import "./imagenet.ts";
+import "./webgpu.ts";

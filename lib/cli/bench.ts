@@ -1,20 +1,29 @@
 /**
- * `deno task bench [--quick] [--backends wasm,cpu] [--only training,memory] [--out DIR]`:
- * the speed benchmark of issue 3 (see `lib/bench/`). `--worker` is internal: one training
- * measurement printed as a JSON line (used by the "parallel" section).
+ * `deno task bench [--quick] [--backends wasm,cpu] [--only training,memory] [--out DIR] [--webgpu]`:
+ * the speed benchmark of issue 3 (see `lib/bench/`). `--webgpu` runs the "webgpu" section on a
+ * software adapter too (it runs by itself on a hardware one). `--worker` is internal: one training
+ * measurement printed as a JSON line (used by the "parallel" and "webgpu" sections).
  *
  * @module
  */
 import { parseArgs, usage } from "./args.ts";
 import { initBackend } from "../backend/mod.ts";
 import { measureNet, runBench } from "../bench/mod.ts";
+import { measureVggSmall, WEBGPU_BENCH_NETS } from "../bench/webgpu.ts";
 
 const SPEC = {
   quick: { type: "boolean", default: false, description: "fewer steps (smoke run)" },
   backends: { type: "string", description: "comma list (default: the auto-chosen backend)" },
   only: { type: "string", description: "comma list of sections (default all)" },
   out: { type: "string", default: "results/bench", description: "output directory" },
+  webgpu: {
+    type: "boolean",
+    default: false,
+    description: "run the webgpu section even on a software adapter (e.g. llvmpipe)",
+  },
   worker: { type: "boolean", default: false, description: "internal: one measurement as JSON" },
+  net: { type: "string", default: "bench-vgg", description: `worker: ${WEBGPU_BENCH_NETS}` },
+  batch: { type: "string", default: "64", description: "worker: batch size" },
   steps: { type: "string", default: "5", description: "worker: timed steps" },
   warmup: { type: "string", default: "2", description: "worker: warm-up steps" },
   help: { type: "boolean", short: "h", default: false, description: "show this help" },
@@ -27,8 +36,21 @@ if (import.meta.main) {
     Deno.exit(0);
   }
   const info = await initBackend({ quiet: !!flags.worker });
+  if (flags.webgpu) Deno.env.set("BNN_BENCH_WEBGPU", "1");
   if (flags.worker) {
-    const s = measureNet({ steps: Number(flags.steps), warmup: Number(flags.warmup) });
+    const o = {
+      steps: Number(flags.steps),
+      warmup: Number(flags.warmup),
+      batch: Number(flags.batch),
+    };
+    const net = String(flags.net);
+    if (!(WEBGPU_BENCH_NETS as readonly string[]).includes(net)) {
+      console.error(`bench: --net ${JSON.stringify(net)}: expected one of ${WEBGPU_BENCH_NETS}`);
+      Deno.exit(2);
+    }
+    const s = net === "vgg-small"
+      ? measureVggSmall(o)
+      : measureNet({ ...o, binary: net === "bench-vgg-binary" });
     console.log(JSON.stringify(s));
   } else {
     const list = (v: unknown) => typeof v === "string" ? v.split(",").filter(Boolean) : undefined;

@@ -15,6 +15,7 @@ import { estimatePlan, formatPlan } from "../experiments/run/estimate.ts";
 import { type BackendName, initBackend, threadsPerWorker } from "../backend/mod.ts";
 import { BACKEND_NAMES } from "../backend/init.ts";
 import { SLURM_FLAGS, slurmExecutor } from "./flags.ts";
+import { availableBackends, formatBackends } from "../backend/available.ts";
 
 const SPEC: Record<string, FlagSpec> = {
   preset: {
@@ -26,7 +27,11 @@ const SPEC: Record<string, FlagSpec> = {
   workers: { type: "string", default: "2", description: "parallel worker processes" },
   seeds: { type: "string", description: "seeds per config (default: the preset's)" },
   "data-dir": { type: "string", description: "data folder for the dataset loader" },
-  backend: { type: "string", description: "force a backend (tensorflow, wasm, cpu)" },
+  backend: {
+    type: "string",
+    description:
+      "force a backend (gpu, tensorflow, webgpu, wasm, cpu; gpu = tfjs-node-gpu or WebGPU)",
+  },
   "results-dir": {
     type: "string",
     description: "results folder (default $BNN_RESULTS_DIR or results/)",
@@ -69,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
         // The same message and exit code as without --dry-run (planRuns).
         throw new Error(`--only '${only}' matches no run of preset '${preset}'`);
       }
-      let est = null;
+      let est = null, measuredOn = "";
       if (!flags["no-measure"]) {
         // Measured with the threads each worker process will get.
         const b = await initBackend({
@@ -77,6 +82,7 @@ export async function main(argv: string[]): Promise<number> {
           threads: threadsPerWorker(workers),
           quiet: true,
         });
+        measuredOn = b.name;
         console.error(`measuring step times on backend ${b.name} (${b.reason}) …`);
         est = estimatePlan(runs, workers, {
           backend: `${b.name}${b.threads ? `×${b.threads}` : ""}`,
@@ -85,6 +91,8 @@ export async function main(argv: string[]): Promise<number> {
       }
       console.log(formatPlan(runs, est, workers));
       if (est) {
+        // With estimates: the backends this machine has besides the measured one.
+        console.log(formatBackends(await availableBackends(), measuredOn));
         console.log(
           `(one backend per process: for another, rerun with --backend NAME; ` +
             `method and caveats in docs/statistics.md)`,

@@ -19,7 +19,11 @@ const SPEC: Record<string, FlagSpec> = {
     description: "results folder (default $BNN_RESULTS_DIR or results/)",
   },
   "data-dir": { type: "string", description: "data folder passed to the dataset loader" },
-  backend: { type: "string", description: "force a backend (tensorflow, wasm, cpu)" },
+  backend: {
+    type: "string",
+    description:
+      "force a backend (gpu, tensorflow, webgpu, wasm, cpu; gpu = tfjs-node-gpu or WebGPU)",
+  },
   seeds: {
     type: "string",
     description: "seeds used to plan the preset if config.json is missing",

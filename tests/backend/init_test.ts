@@ -4,8 +4,8 @@ import { BACKEND_NAMES, initBackend } from "../../lib/backend/mod.ts";
 
 Deno.test("initBackend rejects an unknown backend name (option and env var)", async () => {
   await assert.rejects(
-    () => initBackend({ backend: "gpu" as "wasm", quiet: true }),
-    /option backend "gpu".*"auto", "tensorflow", "wasm", "cpu"/,
+    () => initBackend({ backend: "tpu" as "wasm", quiet: true }),
+    /option backend "tpu".*"auto", "gpu", "tensorflow", "webgpu", "wasm", "cpu"/,
   );
   Deno.env.set("BNN_BACKEND", "fast");
   try {
@@ -59,5 +59,21 @@ Deno.test("initBackend: forcing wasm registers the project kernels; logs one lin
   }
   assert.deepEqual(lines.length, 1);
   assert.match(lines[0], /^backend: wasm \(forced by option/);
-  assert.deepEqual([...BACKEND_NAMES], ["auto", "tensorflow", "wasm", "cpu"]);
+  assert.deepEqual([...BACKEND_NAMES], ["auto", "gpu", "tensorflow", "webgpu", "wasm", "cpu"]);
+});
+
+Deno.test('initBackend: "gpu" without tfjs-node-gpu or a hardware adapter is one clear error', async () => {
+  try {
+    Deno.statSync(
+      new URL("../../node_modules/@tensorflow/tfjs-node-gpu/package.json", import.meta.url),
+    );
+    return; // a machine with tfjs-node-gpu
+  } catch { /* not installed: the case tested */ }
+  const { probeWebGpu } = await import("../../lib/backend/webgpu.ts");
+  const probe = await probeWebGpu();
+  if (typeof probe !== "string" && !probe.software) return; // a machine with a GPU
+  await assert.rejects(
+    () => initBackend({ backend: "gpu", quiet: true }),
+    /forced by option "gpu" but tfjs-node-gpu is not installed .*, and (no WebGPU|.*the WebGPU adapter is ".*" \(software rasterizer, not a GPU\))/,
+  );
 });

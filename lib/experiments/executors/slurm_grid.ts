@@ -74,6 +74,17 @@ export interface SlurmReproduceOptions {
 }
 
 /**
+ * The `run-one --backend` arguments of each array element: `--backend` as given, else `gpu` when
+ * `--gres` asks for a GPU (tfjs-node-gpu or WebGPU on a hardware adapter, else the run fails: a
+ * GPU allocation never trains on the CPU), else none ("auto").
+ */
+export function elementBackendArgs(backend?: string, gres?: string): string[] {
+  if (backend) return ["--backend", backend];
+  if (gres && /(^|,)gpu([:(]|$)/.test(gres)) return ["--backend", "gpu"];
+  return [];
+}
+
+/**
  * The `--executor slurm` branch of `deno task reproduce`: returns the exit code (0 when every run
  * is finished, or the files were written without `submit`; 1 when a run failed).
  */
@@ -92,7 +103,7 @@ export async function reproduceOnSlurm(options: SlurmReproduceOptions): Promise<
     retryFailed: options.retryFailed,
   });
   const extraArgs: string[] = [];
-  if (options.backend) extraArgs.push("--backend", options.backend);
+  extraArgs.push(...elementBackendArgs(options.backend, options.gres));
   if (options.retryFailed) extraArgs.push("--retry-failed");
   const out: SlurmOutcome = await runOnSlurm(grid, {
     submit: options.submit === true,

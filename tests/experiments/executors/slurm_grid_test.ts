@@ -7,6 +7,17 @@
  */
 import assert from "node:assert/strict";
 import { findCluster, requireSlurmCluster, waitFor } from "../slurm_cluster.ts";
+import { elementBackendArgs } from "../../../lib/experiments/executors/slurm_grid.ts";
+
+Deno.test("elementBackendArgs: --gres gpu elements use the GPU backend unless --backend says", () => {
+  assert.deepEqual(elementBackendArgs(undefined, "gpu:1"), ["--backend", "gpu"]);
+  assert.deepEqual(elementBackendArgs(undefined, "gpu:a100:2"), ["--backend", "gpu"]);
+  assert.deepEqual(elementBackendArgs(undefined, "shard:1,gpu"), ["--backend", "gpu"]);
+  assert.deepEqual(elementBackendArgs("webgpu", "gpu:1"), ["--backend", "webgpu"]);
+  assert.deepEqual(elementBackendArgs(undefined, "gpumem:1"), []);
+  assert.deepEqual(elementBackendArgs(undefined, undefined), []);
+  assert.deepEqual(elementBackendArgs("cpu", undefined), ["--backend", "cpu"]);
+});
 
 const cluster = await findCluster();
 const ignore = !cluster.env && !requireSlurmCluster();
