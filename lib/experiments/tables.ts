@@ -12,6 +12,7 @@ import { formatDuration } from "./progress.ts";
 import {
   join,
   presetDir,
+  readJson,
   readRuns,
   removeStaleTemps,
   type StoredRun,
@@ -227,6 +228,14 @@ export async function writeTables(
     csv: join(dir, "table.csv"),
     json: join(dir, "table.json"),
   };
+  // Nothing changed since the last write: keep its date, so the files stay byte-identical.
+  const before = readJson<{ header?: { generated?: string } }>(paths.json);
+  if (before?.header?.generated) {
+    const same = { preset, header: { ...header, generated: before.header.generated }, notes, rows };
+    if (JSON.stringify({ ...before, paper: undefined }) === JSON.stringify(same)) {
+      header.generated = before.header.generated;
+    }
+  }
   writeJsonAtomic(paths.json, { preset, header, notes, rows, paper: PAPER_NUMBERS });
   const csvCols = [
     "label",
