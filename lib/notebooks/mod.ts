@@ -4,6 +4,7 @@
  * @module
  */
 export * from "./table.ts";
+export * from "./display.ts";
 export * from "./kernelspec.ts";
 export * from "./lint.ts";
 export * from "./demos.ts";
