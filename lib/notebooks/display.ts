@@ -8,7 +8,7 @@
  * @module
  */
 import type { Figure } from "../plots/figure.ts";
-import { inKernel } from "../plots/render.ts";
+import { inKernel, publish } from "../plots/jupyter.ts";
 import { show } from "../plots/show.ts";
 
 /** A Jupyter MIME bundle, e.g. `{ "text/markdown": "…", "text/plain": "…" }`. */
@@ -58,6 +58,6 @@ export async function display(...items: unknown[]): Promise<void> {
     }
     const bundle = bundleOf(x);
     if (!inKernel()) console.log(String(bundle["text/plain"] ?? bundle["text/markdown"] ?? ""));
-    else await Deno.jupyter.display(bundle, { raw: true });
+    else await publish("display_data", { data: bundle });
   }
 }

@@ -7,7 +7,7 @@
  */
 import { baseLayout, type Figure, round7, type Trace } from "./figure.ts";
 import { ensurePlotly, figureBundle } from "./show.ts";
-import { inKernel } from "./render.ts";
+import { inKernel, publish } from "./jupyter.ts";
 
 /** A figure displayed once and then replaced in place by {@link LiveFigure.update}. */
 export class LiveFigure {
@@ -32,9 +32,8 @@ export class LiveFigure {
     if (!inKernel()) return;
     if (!this.#shown) await ensurePlotly();
     const bundle = await figureBundle(fig, { png: options.png ?? true });
-    await Deno.jupyter.broadcast(this.#shown ? "update_display_data" : "display_data", {
+    await publish(this.#shown ? "update_display_data" : "display_data", {
       data: bundle,
-      metadata: {},
       transient: { display_id: this.displayId },
     });
     this.#shown = true;

@@ -12,6 +12,9 @@
 import { createRequire } from "node:module";
 import type { Browser, Page } from "playwright-core";
 import { type Figure, figureSize } from "./figure.ts";
+import { inKernel } from "./jupyter.ts";
+
+export { inKernel };
 
 /** Options of {@link renderFigure}. */
 export interface RenderOptions {
@@ -56,16 +59,6 @@ export function plotlyPath(): string {
     throw new Error(
       `plots: cannot find plotly.js-dist-min in node_modules (run \`deno install\`): ${e}`,
     );
-  }
-}
-
-/** True inside a Deno Jupyter kernel. */
-export function inKernel(): boolean {
-  try {
-    // Accessing Deno.jupyter outside a kernel throws.
-    return typeof Deno.jupyter === "object";
-  } catch {
-    return false;
   }
 }
 

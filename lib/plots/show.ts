@@ -14,7 +14,8 @@
  * @module
  */
 import { type Figure, figureSize } from "./figure.ts";
-import { inKernel, plotlyPath, renderFigure } from "./render.ts";
+import { plotlyPath, renderFigure } from "./render.ts";
+import { inKernel, publish } from "./jupyter.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 
 /** A Jupyter MIME bundle. */
@@ -137,13 +138,12 @@ export async function ensurePlotly(): Promise<boolean> {
   const version = JSON.parse(
     await Deno.readTextFile(plotlyPath().replace(/plotly(\.min)?\.js$/, "package.json")),
   ).version;
-  await Deno.jupyter.broadcast("display_data", {
+  await publish("display_data", {
     data: {
       "text/html": await plotlyScript(),
       "text/plain": `plotly.js ${version} loaded for the interactive figures of this notebook`,
     },
     metadata: PLOTLY_LOADER_METADATA,
-    transient: {},
   });
   plotlySent = true;
   return true;
@@ -160,7 +160,7 @@ export async function show(fig: Figure): Promise<void> {
     return;
   }
   await ensurePlotly();
-  await Deno.jupyter.display(await figureBundle(fig), { raw: true });
+  await publish("display_data", { data: await figureBundle(fig) });
 }
 
 /**
