@@ -27,7 +27,7 @@ const NB_DIR = `${ROOT}notebooks`;
 const JUPYTER = "/usr/bin/jupyter-notebook";
 const PYTHON = "/usr/bin/python3";
 /** Notebooks that only read committed results or compute curves: run several times. */
-const FAST = ["01_", "04_", "05_", "06_", "07_"];
+const FAST = ["04_", "05_", "06_", "07_"];
 const MARKER = (i: number) => `e2e-marker cell ${i}`;
 
 interface Out {
@@ -49,7 +49,7 @@ const kinds = (outs: Out[]) =>
     .map((o) => `${o.output_type}:${Object.keys(o.data ?? {}).sort().join("+")}`);
 const text = (v: unknown) => Array.isArray(v) ? v.join("") : String(v ?? "");
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -218,7 +218,7 @@ Deno.test({
       await Deno.writeTextFile(`${NB_DIR}/${copy}`, JSON.stringify(nb));
       copies.push(copy);
     }
-    const port = await freePort();
+    const port = freePort();
     const token = crypto.randomUUID();
     const server = new Deno.Command(JUPYTER, {
       args: [
