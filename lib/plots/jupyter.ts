@@ -4,8 +4,13 @@
  * Deno 2.9's `Deno.jupyter.broadcast` (and so `Deno.jupyter.display`) starts the IOPub send but
  * returns before it happened (its promise does not wait for the op), so `await display(...)` at
  * the end of a cell can still race the kernel's `status: idle`; Jupyter UIs then drop the output
- * or show it under the next cell. {@link publish} awaits the send itself (the kernel's own op,
- * reached through `Deno[Deno.internal]`, when present) and then yields one macrotask.
+ * or show it under the next cell. Even awaiting the op itself is not enough: measured on the
+ * project machine under load, 3 of ~60 outputs of a notebook run still arrived after `idle`
+ * (`tools/run_notebooks.py` counts them). {@link publish} therefore awaits the kernel's own op
+ * (reached through `Deno[Deno.internal]`, when present) and then lets the kernel's IOPub writer
+ * run for a short settle time that grows with the message size (25 ms + 20 ms per MB). This is a
+ * mitigation, not a protocol guarantee; `tests/notebooks/jupyter_ui_test.ts` checks the result
+ * in a real Jupyter UI.
  *
  * @module
  */
@@ -34,6 +39,15 @@ function broadcastOp(): BroadcastOp | null {
   return typeof op === "function" ? op : null;
 }
 
+/** The settle time after sending `content`: 25 ms plus 20 ms per MB of its text payload. */
+export function settleMs(content: { data: Record<string, unknown> }): number {
+  let bytes = 0;
+  for (const v of Object.values(content.data)) {
+    bytes += typeof v === "string" ? v.length : JSON.stringify(v)?.length ?? 0;
+  }
+  return 25 + Math.round(20 * bytes / 1e6);
+}
+
 /**
  * Publishes one IOPub message (`display_data`, `update_display_data`, …) for the running cell and
  * resolves once it was sent. Outside a kernel it does nothing.
@@ -47,5 +61,5 @@ export async function publish(
   const op = broadcastOp();
   if (op) await op(msgType, full, {}, []);
   else await Deno.jupyter.broadcast(msgType, full);
-  await new Promise((r) => setTimeout(r, 0));
+  await new Promise((r) => setTimeout(r, settleMs(full)));
 }

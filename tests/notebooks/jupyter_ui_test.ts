@@ -312,7 +312,13 @@ Deno.test({
       server.kill("SIGTERM");
       await server.status;
       await logDone.catch(() => {});
-      for (const c of copies) await Deno.remove(`${NB_DIR}/${c}`).catch(() => {});
+      for (const c of copies) {
+        await Deno.remove(`${NB_DIR}/${c}`).catch(() => {});
+        const ckpt = `${NB_DIR}/.ipynb_checkpoints/${c.replace(/\.ipynb$/, "-checkpoint.ipynb")}`;
+        await Deno.remove(ckpt).catch(() => {});
+      }
+      // The server creates the checkpoint folder on save: remove it when it is left empty.
+      await Deno.remove(`${NB_DIR}/.ipynb_checkpoints`).catch(() => {});
       await Deno.remove(tmp, { recursive: true }).catch(() => {});
     }
   },
