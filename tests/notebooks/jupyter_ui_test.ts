@@ -133,7 +133,9 @@ function checkRun(name: string, pass: number, ui: UiCell[], expected: NbJson): v
     assert.deepEqual(
       kinds(rest),
       kinds(expected.cells[i].outputs ?? []),
-      `${where(i)}: the same outputs as the committed notebook, under this cell`,
+      `${where(i)}: the same outputs as the committed notebook, under this cell; its texts: ${
+        rest.map((o) => text(o.data?.["text/plain"] ?? o.text).slice(0, 300)).join(" / ")
+      }`,
     );
     assert.equal(c.plots.length, figures(rest), `${where(i)}: one plotly chart per figure`);
     for (const p of c.plots) {
