@@ -14,7 +14,7 @@
  *   notebook UI and in the `jupyter nbconvert --to html` export of the saved notebook.
  *
  * `BNN_E2E_NOTEBOOKS` (comma list of name prefixes) and `BNN_E2E_REPEAT` (passes of the fast
- * notebooks, default 3) narrow or widen it. Needs jupyter-notebook, chromium, the data of the
+ * notebooks, default 2) narrow or widen it. Needs jupyter-notebook, chromium, the data of the
  * quickstart (CIFAR-10 for preset quick).
  */
 import assert from "node:assert/strict";
@@ -184,7 +184,7 @@ Deno.test({
     const exe = chromiumPath();
     assert.ok(exe, "chromium missing: apt-get install chromium");
     const only = Deno.env.get("BNN_E2E_NOTEBOOKS")?.split(",").filter(Boolean);
-    const repeat = Number(Deno.env.get("BNN_E2E_REPEAT") ?? 3);
+    const repeat = Number(Deno.env.get("BNN_E2E_REPEAT") ?? 2);
     const names = [...Deno.readDirSync(NB_DIR)].map((e) => e.name)
       .filter((n) => /^\d\d_.*\.ipynb$/.test(n) && (!only || only.some((o) => n.startsWith(o))))
       .sort();
