@@ -191,7 +191,7 @@ Deno.test({
     assert.ok(names.length > 0, "notebooks found");
 
     const tmp = await Deno.makeTempDir({ prefix: "bnn_jupyter_ui_" });
-    const env = {
+    const env: Record<string, string> = {
       JUPYTER_DATA_DIR: `${tmp}/data`,
       JUPYTER_PATH: `${tmp}/data`,
       JUPYTER_CONFIG_DIR: `${tmp}/config`,
@@ -200,6 +200,15 @@ Deno.test({
       PYDEVD_DISABLE_FILE_VALIDATION: "1",
       NO_COLOR: "1",
     };
+    // Notebook 7 writes report.html next to the results it reads: give it a copy of the shared
+    // results, so the test leaves the tracked results/ untouched.
+    const preset = Deno.env.get("BNN_PRESET") ?? "quick";
+    await Deno.mkdir(`${tmp}/results`, { recursive: true });
+    const cp = await new Deno.Command("cp", {
+      args: ["-r", `${ROOT}results/${preset}`, `${tmp}/results/${preset}`],
+    }).output();
+    assert.equal(cp.code, 0, `copy of results/${preset}`);
+    Object.assign(env, { BNN_RESULTS_DIR: `${tmp}/results` });
     const kdir = `${tmp}/data/kernels/bnn-lab`;
     await Deno.mkdir(kdir, { recursive: true });
     await Deno.writeTextFile(`${kdir}/kernel.json`, JSON.stringify(kernelSpec(Deno.execPath())));
