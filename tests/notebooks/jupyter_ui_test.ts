@@ -155,9 +155,10 @@ async function checkInteractive(page: Page, what: string): Promise<void> {
   const hovers = `document.querySelectorAll(".hoverlayer .hovertext").length`;
   assert.equal(await page.evaluate(hovers), 0, `${what}: no hover label before`);
   let hovered = false;
-  for (let k = 1; k <= 9 && !hovered; k++) {
-    await page.mouse.move(box.x + box.width * k / 10, box.y + box.height / 2);
-    hovered = await page.waitForFunction(`${hovers} > 0`, null, { timeout: 700 })
+  for (let k = 0; k < 45 && !hovered; k++) {
+    const fx = (1 + k % 9) / 10, fy = (1 + Math.floor(k / 9)) / 6;
+    await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
+    hovered = await page.waitForFunction(`${hovers} > 0`, null, { timeout: 300 })
       .then(() => true, () => false);
   }
   assert.ok(hovered, `${what}: hovering shows a label`);
