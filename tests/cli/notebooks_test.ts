@@ -11,7 +11,7 @@ import { chromiumPath } from "../../lib/plots/render.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
 const NOTEBOOKS = [...Deno.readDirSync(`${REPO}notebooks`)]
-  .filter((e) => e.name.endsWith(".ipynb")).map((e) => e.name).sort();
+  .filter((e) => e.name.endsWith(".ipynb") && !e.name.startsWith(".")).map((e) => e.name).sort();
 
 type Output = { output_type: string; data?: Record<string, unknown>; ename?: string };
 type Trace = { x: unknown[]; name?: string };
