@@ -11,8 +11,13 @@ Run by `deno task notebooks` with Debian's /usr/bin/python3:
 * The Deno kernel can publish a cell's last outputs after `status: idle`; stock nbclient drops them.
   `GraceClient` keeps reading IOPub for `--grace` seconds (default 0.2) after idle.
 * A cell error stops that notebook; the run fails at the end naming each notebook, cell and message.
-* `--write` stores the executed outputs back into the notebooks (atomically); `--out DIR` writes the
-  executed copies into DIR instead. Without either, nothing is written.
+  A cell that produced an `execute_result` also fails it: cells must end with `await display(...)`
+  (in a Jupyter UI a late `execute_result` can land under the next cell).
+* `--write` stores the executed outputs back into the notebooks (atomically), without the
+  one-per-notebook plotly.js output (4.8 MB; the figures' HTML then shows their PNG until the
+  notebook is rerun); `--out DIR` writes complete executed copies into DIR instead (interactive in
+  the classic Notebook once trusted, and in `jupyter nbconvert --to html`). Without either,
+  nothing is written.
 * Prints one line per notebook with its wall time and exits 1 if any notebook failed.
 """
 import argparse
@@ -38,6 +43,7 @@ class GraceClient(NotebookClient):
 
     grace = 0.2
     late_messages = 0
+    late_kinds = []
 
     async def _async_poll_output_msg(self, parent_msg_id, cell, cell_index):
         assert self.kc is not None
@@ -62,6 +68,7 @@ class GraceClient(NotebookClient):
                 continue
             if msg["msg_type"] != "status":
                 GraceClient.late_messages += 1
+                GraceClient.late_kinds.append(f"cell {cell_index}: {msg['msg_type']}")
             try:
                 self.process_message(msg, cell, cell_index)
             except CellExecutionComplete:
@@ -111,6 +118,20 @@ def first_error(nb):
     return None
 
 
+def value_cells(nb):
+    return [i for i, c in enumerate(nb.cells)
+            if any(o.get("output_type") == "execute_result" for o in c.get("outputs", []))]
+
+
+def strip_plotly_loader(nb):
+    """Drop the plotly.js output (metadata bnn.plotlyLoader) that `show` sends once per session."""
+    for cell in nb.cells:
+        if "outputs" in cell:
+            cell.outputs = [o for o in cell.outputs
+                            if not o.get("metadata", {}).get("bnn", {}).get("plotlyLoader")]
+    return nb
+
+
 def write_atomic(nb, path):
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="utf-8") as f:
@@ -150,6 +171,9 @@ def run_one(path, args):
         found = first_error(nb)
         if found:
             error = f"cell {found[0]}: {found[1]}"
+    if error is None and value_cells(nb):
+        error = (f"cell(s) {value_cells(nb)} end with a value (execute_result): end them with "
+                 "`await display(...)`")
     return nb, error, time.monotonic() - t0
 
 
@@ -185,10 +209,11 @@ def main():
                 Path(args.out).mkdir(parents=True, exist_ok=True)
                 write_atomic(nb, Path(args.out) / path.name)
             if args.write:
-                write_atomic(nb, path)
+                write_atomic(strip_plotly_loader(nb), path)
     print(f"{len(paths) - len(failures)} of {len(paths)} notebooks ok in "
           f"{time.monotonic() - t_all:.1f} s (late IOPub messages caught: "
-          f"{GraceClient.late_messages})")
+          f"{GraceClient.late_messages}{': ' if GraceClient.late_kinds else ''}"
+          f"{', '.join(GraceClient.late_kinds)})")
     if failures:
         print("notebook failures:\n  " + "\n  ".join(failures), file=sys.stderr)
         sys.exit(1)

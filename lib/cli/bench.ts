@@ -1,8 +1,11 @@
 /**
- * `deno task bench [--quick] [--backends wasm,cpu] [--only training,memory] [--out DIR] [--webgpu]`:
- * the speed benchmark of issue 3 (see `lib/bench/`). `--webgpu` runs the "webgpu" section on a
- * software adapter too (it runs by itself on a hardware one). `--worker` is internal: one training
- * measurement printed as a JSON line (used by the "parallel" and "webgpu" sections).
+ * `deno task bench [--quick] [--backends wasm,cpu] [--only training,memory] [--save | --out DIR]
+ * [--webgpu]`: the speed benchmark of issue 3 (see `lib/bench/`). The report goes to the
+ * git-ignored `results/local/bench/` unless asked otherwise: `--save` writes the shared
+ * `results/bench/{latest,bench-<date>}.{md,json}` that the docs cite, `--out DIR` any folder.
+ * `--webgpu` runs the "webgpu" section on a software adapter too (it runs by itself on a hardware
+ * one). `--worker` is internal: one training measurement printed as a JSON line (used by the
+ * "parallel" and "webgpu" sections).
  *
  * @module
  */
@@ -15,7 +18,12 @@ const SPEC = {
   quick: { type: "boolean", default: false, description: "fewer steps (smoke run)" },
   backends: { type: "string", description: "comma list (default: the auto-chosen backend)" },
   only: { type: "string", description: "comma list of sections (default all)" },
-  out: { type: "string", default: "results/bench", description: "output directory" },
+  out: { type: "string", description: "output directory (default results/local/bench/)" },
+  save: {
+    type: "boolean",
+    default: false,
+    description: "write the shared results/bench/latest.* (what the docs cite)",
+  },
   webgpu: {
     type: "boolean",
     default: false,
@@ -29,11 +37,32 @@ const SPEC = {
   help: { type: "boolean", short: "h", default: false, description: "show this help" },
 } as const;
 
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/**
+ * Where the report goes: `--out`, else `results/bench/` with `--save`, else the git-ignored
+ * `results/local/bench/`. `--out` with `--save` is an error.
+ */
+export function benchOutDir(flags: { out?: unknown; save?: unknown }, root = ROOT): string {
+  if (flags.out !== undefined && flags.save) {
+    throw new Error("--save and --out exclude each other (--save means results/bench/)");
+  }
+  if (flags.out !== undefined) return String(flags.out);
+  return flags.save ? `${root}results/bench` : `${root}results/local/bench`;
+}
+
 if (import.meta.main) {
   const { flags } = parseArgs(Deno.args, SPEC);
   if (flags.help) {
     console.log(usage("deno task bench", SPEC));
     Deno.exit(0);
+  }
+  let outDir: string;
+  try {
+    outDir = benchOutDir(flags);
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}`);
+    Deno.exit(2);
   }
   const info = await initBackend({ quiet: !!flags.worker });
   if (flags.webgpu) Deno.env.set("BNN_BENCH_WEBGPU", "1");
@@ -58,8 +87,11 @@ if (import.meta.main) {
       quick: !!flags.quick,
       backends: list(flags.backends) ?? [info.name],
       only: list(flags.only),
-      outDir: String(flags.out),
+      outDir,
     });
     console.log(markdown);
+    console.error(
+      `report: ${outDir}/latest.md${flags.save ? "" : " (not shared; --save to share)"}`,
+    );
   }
 }

@@ -1,16 +1,29 @@
 /**
- * `deno task jupyter:install [--name N] [--display D] [--data-dir DIR]`: installs the project's
- * Jupyter kernelspec (the running deno, NO_COLOR=1) for JupyterLab, Notebook and VS Code.
+ * `deno task jupyter:install [--name N] [--display D] [--data-dir DIR] [--deno PATH]`: installs
+ * the project's Jupyter kernelspec (NO_COLOR=1) for JupyterLab, Notebook and VS Code, naming a
+ * deno that lasts (see `stableDeno`: not one inside npx's cache), and says how to open the
+ * notebooks with the Jupyter UI that is actually installed.
  *
  * @module
  */
 import { parseArgs, usage } from "./args.ts";
-import { installKernelSpec, KERNEL_NAME, kernelSpec } from "../notebooks/kernelspec.ts";
+import {
+  installDeno,
+  installKernelSpec,
+  jupyterDataDir,
+  jupyterUis,
+  KERNEL_NAME,
+  kernelDir,
+  kernelSpec,
+  openHint,
+  stableDeno,
+} from "../notebooks/kernelspec.ts";
 
 const SPEC = {
   name: { type: "string", default: KERNEL_NAME, description: "kernel name" },
   display: { type: "string", default: "BNN+ Lab (Deno)", description: "display name" },
   "data-dir": { type: "string", description: "Jupyter data dir (default: the user's)" },
+  deno: { type: "string", description: "deno binary for the kernel (default: a lasting one)" },
   help: { type: "boolean", short: "h", description: "show this help" },
 } as const;
 
@@ -21,13 +34,17 @@ export async function main(argv: string[]): Promise<void> {
     console.log(usage("deno task jupyter:install", SPEC));
     return;
   }
-  const spec = kernelSpec(Deno.execPath(), { displayName: String(flags.display) });
-  const path = await installKernelSpec(spec, {
-    name: String(flags.name),
-    dataDir: flags["data-dir"] as string | undefined,
-  });
+  const dataDir = (flags["data-dir"] as string | undefined) ?? jupyterDataDir();
+  const dir = kernelDir(String(flags.name), dataDir);
+  const chosen = flags.deno
+    ? { path: String(flags.deno), reason: "--deno", copyFrom: undefined }
+    : stableDeno(dir);
+  if (chosen.copyFrom) await installDeno(chosen.copyFrom, chosen.path);
+  const spec = kernelSpec(chosen.path, { displayName: String(flags.display) });
+  const path = await installKernelSpec(spec, { name: String(flags.name), dataDir });
   console.log(`installed kernel "${flags.name}" → ${path}\n  argv: ${spec.argv.join(" ")}`);
-  console.log("open the notebooks with: jupyter lab notebooks/  (or VS Code, kernel picker)");
+  console.log(`  deno: ${chosen.reason}`);
+  console.log(openHint(jupyterUis()));
 }
 
 if (import.meta.main) {

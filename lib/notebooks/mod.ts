@@ -59,6 +59,7 @@ export * from "../plots/analysis_figures.ts";
 export * from "../plots/training_figures.ts";
 export * from "../plots/table.ts";
 export * from "../results/mod.ts";
+export * from "./display.ts";
 export * from "./setup.ts";
 export * from "./results.ts";
 export * from "./demos.ts";

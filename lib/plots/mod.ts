@@ -7,6 +7,7 @@
  */
 export * from "./figure.ts";
 export * from "./render.ts";
+export { publish } from "./jupyter.ts";
 export * from "./show.ts";
 export * from "./live.ts";
 export * from "./analysis_figures.ts";

@@ -12,6 +12,9 @@
 import { createRequire } from "node:module";
 import type { Browser, Page } from "playwright-core";
 import { type Figure, figureSize } from "./figure.ts";
+import { inKernel } from "./jupyter.ts";
+
+export { inKernel };
 
 /** Options of {@link renderFigure}. */
 export interface RenderOptions {
@@ -59,17 +62,8 @@ export function plotlyPath(): string {
   }
 }
 
-/** True inside a Deno Jupyter kernel. */
-export function inKernel(): boolean {
-  try {
-    // Accessing Deno.jupyter outside a kernel throws.
-    return typeof Deno.jupyter === "object";
-  } catch {
-    return false;
-  }
-}
-
 let liveBrowser: Browser | null = null;
+const START_TIMEOUT_MS = 120_000;
 
 async function start(): Promise<State> {
   const exe = chromiumPath();
@@ -79,9 +73,12 @@ async function start(): Promise<State> {
     );
   }
   const { chromium } = await import("playwright-core");
+  // Generous timeouts: on a loaded machine Chromium's start and plotly.js's first parse can take
+  // longer than playwright's 30 s defaults, and a figure would then lose its PNG.
   const browser = await chromium.launch({
     executablePath: exe,
     headless: true,
+    timeout: START_TIMEOUT_MS,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
   });
   try {
@@ -90,6 +87,7 @@ async function start(): Promise<State> {
     const html = `<!doctype html><html><head><meta charset="utf-8"></head><body>` +
       `<script src="${new URL(`file://${plotlyPath()}`).href}"></script></body></html>`;
     await Deno.writeTextFile(`${dir}/render.html`, html);
+    page.setDefaultTimeout(START_TIMEOUT_MS);
     await page.goto(`file://${dir}/render.html`);
     await page.waitForFunction(() => "Plotly" in globalThis);
     // Loaded: the page needs the file no more, so no bnn_plots_* folder outlives a kernel.

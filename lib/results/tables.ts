@@ -19,6 +19,7 @@ import {
 import {
   join,
   presetDir,
+  readJson,
   readRuns,
   removeStaleTemps,
   type StoredRun,
@@ -247,7 +248,10 @@ export async function writeTables(
   const runs = readRuns(resultsDir, preset);
   const rows = await buildRows(runs, preset);
   const stats = attachStatistics(rows, runs);
-  const header = { ...tableHeader(preset, runs), statistics: statisticsLine(stats) };
+  const header: Record<string, string> = {
+    ...tableHeader(preset, runs),
+    statistics: statisticsLine(stats),
+  };
   const notes = PRESETS[preset] ? getPreset(preset).notes : [];
   const dir = presetDir(resultsDir, preset);
   const paths = {
@@ -270,6 +274,13 @@ export async function writeTables(
       level: stats.level,
     }
     : null;
+  // Nothing changed since the last write: keep its date, so the files stay byte-identical.
+  const before = readJson<{ header?: { generated?: string } }>(paths.json);
+  if (before?.header?.generated) {
+    const generated = before.header.generated;
+    const same = { preset, header: { ...header, generated }, notes, statistics, rows, paper };
+    if (JSON.stringify(before) === JSON.stringify(same)) header.generated = generated;
+  }
   writeJsonAtomicSync(paths.json, { preset, header, notes, statistics, rows, paper }, {
     mkdir: true,
   });

@@ -373,8 +373,15 @@ export function ablationTelemetry(
       }),
     };
   }
-  return learningCurvesFigure(curves, {
+  const fig = learningCurvesFigure(curves, {
     metric: label,
     title: `${AXIS_TITLES[axis] ?? axis}: ${label} per epoch`,
   });
+  if (kind === "flips") {
+    // A share from 0 (not Plotly's −1…1 around a single point); epochs from 0.
+    const last = Math.max(1, ...curves.flatMap((c) => c.epochs));
+    fig.layout.yaxis = { ...(fig.layout.yaxis as object), rangemode: "tozero", tickformat: ".1%" };
+    fig.layout.xaxis = { ...(fig.layout.xaxis as object), range: [0, last + 0.5] };
+  }
+  return fig;
 }

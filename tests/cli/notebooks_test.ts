@@ -11,10 +11,10 @@ import { chromiumPath } from "../../lib/plots/render.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
 const NOTEBOOKS = [...Deno.readDirSync(`${REPO}notebooks`)]
-  .filter((e) => e.name.endsWith(".ipynb")).map((e) => e.name).sort();
+  .filter((e) => e.name.endsWith(".ipynb") && !e.name.startsWith(".")).map((e) => e.name).sort();
 
 type Output = { output_type: string; data?: Record<string, unknown>; ename?: string };
-type Trace = { x: unknown[] };
+type Trace = { x: unknown[]; name?: string };
 
 function b64(s: unknown): Uint8Array {
   const text = Array.isArray(s) ? s.join("") : String(s);
@@ -53,7 +53,8 @@ Deno.test({
               // One output, redrawn in place (update_display_data): it ends with every epoch.
               assert.equal(figs.length, 1, `cell ${i}: live figure must be a single output`);
               const live = figs[0].data!["application/vnd.plotly.v1+json"] as { data: Trace[] };
-              assert.ok(live.data[0].x.length >= 2, `cell ${i}: live figure was not updated`);
+              const test = live.data.find((t) => t.name === "test");
+              assert.ok(test && test.x.length >= 2, `cell ${i}: live figure was not updated`);
             }
             for (const o of figs) {
               assert.ok(o.data && "image/png" in o.data, `cell ${i}: figure without PNG`);
@@ -68,48 +69,53 @@ Deno.test({
           assert.ok(figures > 0, `${name} shows no figure`);
         });
       }
-      await t.step("nbconvert HTML of an executed notebook shows a plot in Chromium", async () => {
-        const src = `${tmp}/out/${NOTEBOOKS[0]}`;
-        const conv = await new Deno.Command("/usr/bin/jupyter", {
-          args: ["nbconvert", "--to", "html", "--output-dir", `${tmp}/html`, src],
-          env: { PYDEVD_DISABLE_FILE_VALIDATION: "1" },
-          stdout: "null",
-          stderr: "piped",
-        }).output();
-        assert.equal(conv.code, 0, new TextDecoder().decode(conv.stderr));
-        const html = `${tmp}/html/${NOTEBOOKS[0].replace(/\.ipynb$/, ".html")}`;
-        const { chromium } = await import("playwright-core");
-        const browser = await chromium.launch({
-          executablePath: chromiumPath() ?? undefined,
-          args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        });
-        try {
-          const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
-          await page.goto(`file://${html}`);
-          const img = page.locator(".jp-OutputArea-output img, .output_png img").first();
-          await img.scrollIntoViewIfNeeded();
-          const box = await img.boundingBox();
-          assert.ok(
-            box && box.width > 200 && box.height > 150,
-            `figure box ${JSON.stringify(box)}`,
-          );
-          const shotPng = await page.screenshot({ clip: box });
-          if (Deno.env.get("BNN_KEEP_SHOT")) {
-            await Deno.writeFile(Deno.env.get("BNN_KEEP_SHOT")!, shotPng);
+      await t.step(
+        "nbconvert HTML of an executed notebook shows a live chart in Chromium",
+        async () => {
+          const src = `${tmp}/out/${NOTEBOOKS[0]}`;
+          const conv = await new Deno.Command("/usr/bin/jupyter", {
+            args: ["nbconvert", "--to", "html", "--output-dir", `${tmp}/html`, src],
+            env: { PYDEVD_DISABLE_FILE_VALIDATION: "1" },
+            stdout: "null",
+            stderr: "piped",
+          }).output();
+          assert.equal(conv.code, 0, new TextDecoder().decode(conv.stderr));
+          const html = `${tmp}/html/${NOTEBOOKS[0].replace(/\.ipynb$/, ".html")}`;
+          const { chromium } = await import("playwright-core");
+          const browser = await chromium.launch({
+            executablePath: chromiumPath() ?? undefined,
+            args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+          });
+          try {
+            const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
+            await page.goto(`file://${html}`);
+            // plotly.js (sent once in the executed copy) replaced the PNG fallback by a chart.
+            await page.waitForSelector(".js-plotly-plot .main-svg", { timeout: 30_000 });
+            const img = page.locator(".js-plotly-plot").first();
+            await img.scrollIntoViewIfNeeded();
+            const box = await img.boundingBox();
+            assert.ok(
+              box && box.width > 200 && box.height > 150,
+              `figure box ${JSON.stringify(box)}`,
+            );
+            const shotPng = await page.screenshot({ clip: box });
+            if (Deno.env.get("BNN_KEEP_SHOT")) {
+              await Deno.writeFile(Deno.env.get("BNN_KEEP_SHOT")!, shotPng);
+            }
+            const shot = await decodePng(shotPng);
+            const ink = countForeground(shot, { background: [255, 255, 255] });
+            const share = ink / (shot.width * shot.height);
+            assert.ok(share > 0.01 && share < 0.9, `non-background share ${share.toFixed(3)}`);
+            // A blank area of the page next to it is (nearly) all background: the check can fail.
+            const blank = await decodePng(
+              await page.screenshot({ clip: { x: 0, y: 0, width: 40, height: 40 } }),
+            );
+            assert.ok(countForeground(blank, { background: [255, 255, 255] }) < 80);
+          } finally {
+            await browser.close();
           }
-          const shot = await decodePng(shotPng);
-          const ink = countForeground(shot, { background: [255, 255, 255] });
-          const share = ink / (shot.width * shot.height);
-          assert.ok(share > 0.01 && share < 0.9, `non-background share ${share.toFixed(3)}`);
-          // A blank area of the page next to it is (nearly) all background: the check can fail.
-          const blank = await decodePng(
-            await page.screenshot({ clip: { x: 0, y: 0, width: 40, height: 40 } }),
-          );
-          assert.ok(countForeground(blank, { background: [255, 255, 255] }) < 80);
-        } finally {
-          await browser.close();
-        }
-      });
+        },
+      );
     } finally {
       await Deno.remove(tmp, { recursive: true });
     }

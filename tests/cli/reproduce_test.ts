@@ -244,3 +244,43 @@ Deno.test("CLI: --dry-run of the imagenet preset lists its 14 runs and the per-b
   assert.match(dry.out, /tfjs-node-gpu, one A100\/H100, assumed\): ~\d+h\d+m per run; wall 1: /);
   assert.match(dry.out, /\n14 runs\n?$/);
 });
+
+Deno.test("results folder: results/local by default, --share means results/, both flags clash", async () => {
+  const { chooseResultsDir, LOCAL_RESULTS_DIR, SHARED_RESULTS_DIR } = await import(
+    "../../lib/cli/reproduce.ts"
+  );
+  const none = () => undefined;
+  assert.equal(chooseResultsDir({}, none), LOCAL_RESULTS_DIR);
+  assert.ok(LOCAL_RESULTS_DIR.endsWith("/results/local"));
+  assert.equal(chooseResultsDir({ share: true }, none), SHARED_RESULTS_DIR);
+  assert.equal(chooseResultsDir({}, (k) => k === "BNN_RESULTS_DIR" ? "/x" : undefined), "/x");
+  assert.equal(chooseResultsDir({ "results-dir": "/y" }, none), "/y");
+  assert.throws(() => chooseResultsDir({ share: true, "results-dir": "/y" }, none), /exclude/);
+  // results/local is git-ignored, so a first run leaves the working tree clean.
+  const ignored = await new Deno.Command("git", {
+    args: ["check-ignore", "-q", `${LOCAL_RESULTS_DIR}/quick/table.md`],
+    cwd: ROOT,
+  }).output();
+  assert.equal(ignored.code, 0, "results/local/ is git-ignored");
+});
+
+Deno.test("writeTables twice with nothing new: the table files stay byte-identical", async () => {
+  const { writeFakeStore } = await import("../results/_fixture.ts");
+  const { writeTables } = await import("../../lib/results/tables.ts");
+  const dir = Deno.makeTempDirSync({ prefix: "bnn-tables-" });
+  writeFakeStore(dir, "quick", [{ labels: ["a"], axes: ["baseline"], seed: 0, accs: [0.1] }]);
+  // The table reads the full config: give the fake run the smoke preset's base config.
+  const { getPreset } = await import("../../lib/experiments/config/presets.ts");
+  const cfgPath = `${dir}/quick/runs/run000/config.json`;
+  const rec = JSON.parse(Deno.readTextFileSync(cfgPath));
+  const { makeConfig } = await import("../../lib/experiments/config/config.ts");
+  rec.config = makeConfig(getPreset("smoke").base, { seed: 0 });
+  Deno.writeTextFileSync(cfgPath, JSON.stringify(rec));
+  const paths = await writeTables(dir, "quick");
+  const read = () => [paths.md, paths.csv, paths.json].map((p) => Deno.readTextFileSync(p));
+  const first = read();
+  await new Promise((r) => setTimeout(r, 5)); // a later timestamp, were it rewritten
+  await writeTables(dir, "quick");
+  assert.deepEqual(read(), first);
+  Deno.removeSync(dir, { recursive: true });
+});

@@ -1,9 +1,16 @@
 import assert from "node:assert/strict";
 import {
+  denoVersion,
+  installDeno,
   installKernelSpec,
+  isEphemeralPath,
   jupyterDataDir,
+  jupyterUis,
   KERNEL_NAME,
   kernelSpec,
+  onPath,
+  openHint,
+  stableDeno,
 } from "../../lib/notebooks/kernelspec.ts";
 
 Deno.test("kernelSpec runs the given deno as a Jupyter kernel with NO_COLOR", () => {
@@ -46,5 +53,95 @@ Deno.test("installKernelSpec writes kernel.json that Jupyter itself lists", asyn
     assert.equal(specs[KERNEL_NAME], `${dir}/kernels/${KERNEL_NAME}`);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("isEphemeralPath: npx/npm caches and temp folders, not installed binaries", () => {
+  assert.ok(isEphemeralPath("/root/.npm/_npx/abc/node_modules/deno/deno"));
+  assert.ok(isEphemeralPath("/home/u/.cache/deno/bin/deno"));
+  assert.ok(isEphemeralPath("/tmp/x/deno"));
+  assert.ok(!isEphemeralPath("/usr/local/bin/deno"));
+  assert.ok(!isEphemeralPath("/home/u/.deno/bin/deno"));
+});
+
+Deno.test("stableDeno: running deno if lasting, else same-version deno on PATH, else a copy", async () => {
+  const tmp = await Deno.makeTempDir();
+  try {
+    const bin = `${tmp}/bin`;
+    await Deno.mkdir(bin);
+    await Deno.writeTextFile(`${bin}/deno`, "#!/bin/sh\necho deno 2.9.6\n");
+    await Deno.chmod(`${bin}/deno`, 0o755);
+    const npx = "/root/.npm/_npx/1/node_modules/deno/deno";
+    assert.deepEqual(stableDeno("/k", { running: "/usr/bin/deno" }), {
+      path: "/usr/bin/deno",
+      reason: "the running deno",
+    });
+    // The PATH entry is under /tmp (ephemeral) here, so give the predicate a lasting twin.
+    const onTmp = stableDeno("/k", { running: npx, path: bin, sameVersion: () => true });
+    assert.equal(onTmp.path, "/k/deno", "a deno under /tmp is not lasting either");
+    assert.equal(onTmp.copyFrom, npx);
+    assert.equal(onPath("deno", bin), `${bin}/deno`);
+    assert.equal(onPath("deno", "/nonexistent"), null);
+    // Copy: the kernel dir gets an executable copy.
+    await installDeno(`${bin}/deno`, `${tmp}/k/deno`);
+    const out = await new Deno.Command(`${tmp}/k/deno`, { stdout: "piped" }).output();
+    assert.equal(new TextDecoder().decode(out.stdout), "deno 2.9.6\n");
+    assert.equal(denoVersion(`${tmp}/k/deno`), "2.9.6");
+    assert.equal(denoVersion(`${tmp}/none`), null);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("jupyterUis / openHint name the UI that is installed", async () => {
+  const tmp = await Deno.makeTempDir();
+  try {
+    assert.deepEqual(jupyterUis(tmp), []);
+    assert.match(openHint([]), /no Jupyter UI found.*apt-get install jupyter-notebook/);
+    await Deno.writeTextFile(`${tmp}/jupyter-notebook`, "#!/bin/sh\n");
+    await Deno.chmod(`${tmp}/jupyter-notebook`, 0o755);
+    assert.deepEqual(jupyterUis(tmp), ["notebook"]);
+    assert.equal(
+      openHint(["notebook"]),
+      "open the notebooks with: jupyter notebook notebooks/  (or VS Code, kernel picker)",
+    );
+    assert.doesNotMatch(openHint(["notebook"]), /jupyter lab/);
+    await Deno.writeTextFile(`${tmp}/jupyter-lab`, "#!/bin/sh\n");
+    await Deno.chmod(`${tmp}/jupyter-lab`, 0o755);
+    assert.deepEqual(jupyterUis(tmp), ["lab", "notebook"]);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("jupyter:install from an npx-cached deno names a lasting copy in the kernel folder", async () => {
+  const tmp = await Deno.makeTempDir({ dir: Deno.env.get("HOME") }); // not under /tmp
+  try {
+    const cache = `${tmp}/.npm/_npx/x`;
+    await Deno.mkdir(cache, { recursive: true });
+    await Deno.copyFile(Deno.execPath(), `${cache}/deno`);
+    await Deno.chmod(`${cache}/deno`, 0o755);
+    const root = new URL("../../", import.meta.url).pathname;
+    // A PATH with no deno on it (else that one is chosen) and a classic Notebook stub.
+    await Deno.mkdir(`${tmp}/bin`);
+    await Deno.writeTextFile(`${tmp}/bin/jupyter-notebook`, "#!/bin/sh\n");
+    await Deno.chmod(`${tmp}/bin/jupyter-notebook`, 0o755);
+    const out = await new Deno.Command(`${cache}/deno`, {
+      args: ["run", "-A", `${root}lib/cli/jupyter_install.ts`, "--data-dir", `${tmp}/data`],
+      env: { PATH: `${tmp}/bin` },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const spec = JSON.parse(await Deno.readTextFile(`${tmp}/data/kernels/bnn-lab/kernel.json`));
+    assert.equal(spec.argv[0], `${tmp}/data/kernels/bnn-lab/deno`);
+    await Deno.remove(cache, { recursive: true }); // the npx cache is cleaned: the kernel still runs
+    assert.equal(denoVersion(spec.argv[0]), Deno.version.deno);
+    assert.match(text, /a copy of the running deno/);
+    assert.match(text, /jupyter notebook notebooks\//, "names the classic Notebook it found");
+    assert.doesNotMatch(text, /jupyter lab/);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
   }
 });

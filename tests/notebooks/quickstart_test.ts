@@ -78,3 +78,57 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "quickstart loop: config, data, trainStep loop, live curves and flips from epoch 1",
+  sanitizeResources: false,
+  async fn() {
+    const { quickstartConfig, quickstartData, telemetryTracker } = await import(
+      "../../lib/notebooks/quickstart.ts"
+    );
+    const { buildModel } = await import("../../lib/models.ts");
+    const { trainStep, evaluate } = await import("../../lib/train.ts");
+    const { liveCurves } = await import("../../lib/plots/live.ts");
+    const { tf } = await import("../../lib/tf.ts");
+    await initBackend({ quiet: true });
+    const config = quickstartConfig({ epochs: 1 }, "smoke");
+    assert.equal(config.regularizer, "euclidean");
+    const data = await quickstartData(config);
+    const model = buildModel(config, data.shape);
+    const kernels = () =>
+      model.layers.filter((l) => (l.getConfig() as { kernelQuantizer?: string }).kernelQuantizer)
+        .flatMap((l) => l.weights.filter((w) => w.originalName.endsWith("kernel")))
+        .map((w) => Float32Array.from(w.read().dataSync()));
+    const before = kernels();
+    const tracker = telemetryTracker(model);
+    const optimizer = tf.train.adam(config.lr);
+    const live = liveCurves({ every: 2, stepsPerEpoch: data.stepsPerEpoch });
+    let steps = 0;
+    for (const batch of data.trainBatches(1)) {
+      await live.onStep(trainStep(model, batch, { optimizer }));
+      steps++;
+    }
+    assert.equal(steps, data.stepsPerEpoch);
+    assert.equal(live.steps.length, Math.floor(steps / 2), "points during the first epoch");
+    const test = evaluate(model, data.testBatches());
+    await live.onEpoch({ epoch: 1, testAccuracy: test.accuracy });
+    const t = tracker.record(1);
+    // Independent count of sign changes of the latent kernels over the epoch.
+    const after = kernels();
+    let flipped = 0, total = 0;
+    before.forEach((k, i) => {
+      for (let j = 0; j < k.length; j++) if ((k[j] >= 0) !== (after[i][j] >= 0)) flipped++;
+      total += k.length;
+    });
+    assert.ok(flipped > 0);
+    assert.equal(t.flipRatio, flipped / total);
+    const fig = telemetryFigure(tracker, "flips");
+    assert.deepEqual(fig.data[0].x, [1], "the flips of epoch 1 are counted");
+    const range = (fig.layout.yaxis as { range: number[] }).range;
+    assert.equal(range[0], 0);
+    assert.ok(range[1] > t.flipRatio!);
+    assert.deepEqual(tracker.metrics.map((m) => m.epoch), [0, 1]);
+    optimizer.dispose();
+    model.dispose();
+  },
+});

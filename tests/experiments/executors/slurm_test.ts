@@ -173,3 +173,19 @@ Deno.test("slurm: no sbatch on PATH gives one clear error; without --submit the 
   await Deno.remove(grid.root, { recursive: true });
   await Deno.remove(empty, { recursive: true });
 });
+
+Deno.test("slurm test cluster: a private one started by this file is stopped", async () => {
+  const dir = cluster.privateDir;
+  const pids = dir
+    ? ["munged", "slurmctld", "slurmd"].map((n) =>
+      Deno.readTextFileSync(`${dir}/run/${n}.pid`).trim()
+    )
+    : [];
+  await cluster.stop();
+  if (!dir) return; // the shared cluster (.ci/run's) is stopped by whoever started it
+  assert.equal(pids.length, 3);
+  for (const pid of pids) {
+    const alive = await Deno.stat(`/proc/${pid}`).then(() => true, () => false);
+    assert.equal(alive, false, `daemon ${pid} of the private cluster stopped`);
+  }
+});
