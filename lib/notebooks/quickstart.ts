@@ -10,7 +10,7 @@ import type { tf } from "../tf.ts";
 import { batches, type Dataset, numBatches } from "../data/mod.ts";
 import type { Batch } from "../train.ts";
 import { signSnapshot, telemetry } from "../telemetry.ts";
-import { buildModel, buildNetwork, type ModelDataShape } from "../models.ts";
+import { buildNetwork, type ModelDataShape } from "../models.ts";
 import {
   configKey,
   type ExperimentConfig,
