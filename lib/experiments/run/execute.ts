@@ -15,7 +15,7 @@ import { initialState, loadCheckpoint, saveCheckpoint, type TrainState } from ".
 import { runId as runIdOf, validateConfig } from "../config/config.ts";
 import { openRunData, type RunData } from "./data_setup.ts";
 import { acquireLock, lockHolder } from "../store/lock.ts";
-import { runEpochHooks } from "./hooks.ts";
+import { runEpochHooks, runEpochStartHooks } from "./hooks.ts";
 import { learningRate, setLearningRate } from "./schedule.ts";
 import { type RunEnd, writeSummary } from "./summary.ts";
 import {
@@ -181,6 +181,7 @@ async function train(
     while (state.epoch < config.epochs) {
       const epochStart = performance.now();
       const sessionSecondsBefore = state.accum.seconds;
+      if (state.batch === 0) runEpochStartHooks({ runId, config, model, epoch: state.epoch + 1 });
       // Resume inside an epoch: same order, same augmentation.
       for await (const batch of data.trainBatches(state.epoch, state.batch)) {
         setLearningRate(optimizer, learningRate(config, state.step, totalSteps));

@@ -21,9 +21,19 @@ export interface EpochContext {
 }
 
 /** A telemetry hook: returns extra fields for the epoch's metrics line. */
-export type EpochHook = (
-  ctx: EpochContext,
-) => Record<string, unknown> | Promise<Record<string, unknown>>;
+export type EpochHook =
+  & ((
+    ctx: EpochContext,
+  ) => Record<string, unknown> | Promise<Record<string, unknown>>)
+  & {
+    /**
+     * Optional: called before the first batch of an epoch that starts from its beginning (epoch 1
+     * of a fresh run, or the next epoch after a resume at an epoch boundary) with the weights the
+     * epoch starts from; `epoch` is the 1-based number of the epoch about to train. Not called when
+     * a run resumes in the middle of an epoch.
+     */
+    onEpochStart?: (ctx: Omit<EpochContext, "metrics"> & { epoch: number }) => void;
+  };
 
 const hooks: EpochHook[] = [];
 
@@ -34,6 +44,11 @@ export function addEpochHook(hook: EpochHook): () => void {
     const i = hooks.indexOf(hook);
     if (i >= 0) hooks.splice(i, 1);
   };
+}
+
+/** Tells every hook that an epoch starts from its first batch (see `EpochHook.onEpochStart`). */
+export function runEpochStartHooks(ctx: Omit<EpochContext, "metrics"> & { epoch: number }): void {
+  for (const h of hooks) h.onEpochStart?.(ctx);
 }
 
 /** Runs every hook and returns the merged fields (a failing hook's error becomes a field). */

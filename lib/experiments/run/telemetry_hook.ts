@@ -4,13 +4,14 @@
  * share of latent weights near ±α) to each line of `metrics.jsonl`, with weight histograms at the
  * first and last epoch and every `histogramEvery` epochs.
  *
- * The sign snapshot of the previous epoch lives in memory, so the first epoch a process trains
- * (a fresh run, or the first epoch after a resume) records `flipRatio: null`.
+ * The sign snapshot is taken in memory before each epoch that starts from its first batch (so
+ * epoch 1 of a fresh run records its flips too); an epoch resumed in its middle records
+ * `flipRatio: null`.
  *
  * @module
  */
 import { type SignSnapshot, signSnapshot, telemetry } from "../../telemetry.ts";
-import { addEpochHook, type EpochContext } from "./hooks.ts";
+import { addEpochHook, type EpochContext, type EpochHook } from "./hooks.ts";
 
 /** Options of {@link installTelemetryHook}. */
 export interface TelemetryHookOptions {
@@ -19,18 +20,18 @@ export interface TelemetryHookOptions {
 }
 
 /** Builds the hook function (exported for tests); `installTelemetryHook` registers it. */
-export function telemetryHook(
-  options: TelemetryHookOptions = {},
-): (ctx: EpochContext) => Record<string, unknown> {
+export function telemetryHook(options: TelemetryHookOptions = {}): EpochHook {
   const every = options.histogramEvery ?? 10;
   const previous = new Map<string, SignSnapshot>();
-  return (ctx) => {
+  const hook: EpochHook = (ctx: EpochContext) => {
     const epoch = Number(ctx.metrics.epoch);
     const histograms = epoch === 1 || epoch === ctx.config.epochs || epoch % every === 0;
     const t = telemetry(ctx.model, { previous: previous.get(ctx.runId), epoch, histograms });
-    previous.set(ctx.runId, signSnapshot(ctx.model));
+    previous.delete(ctx.runId); // the next epoch's snapshot is taken when it starts
     return { telemetry: t };
   };
+  hook.onEpochStart = (ctx) => previous.set(ctx.runId, signSnapshot(ctx.model));
+  return hook;
 }
 
 let installed: (() => void) | null = null;
