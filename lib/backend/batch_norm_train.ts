@@ -48,7 +48,7 @@ export function batchNormTrain(
   const op = tf.customGrad((xIn, gIn, bIn, saveIn) => {
     const [xx, g, bt] = [xIn, gIn, bIn] as tf.Tensor[];
     const save = saveIn as tf.GradSaveFunc;
-    const b = tf.backend() as unknown as HeapBackend;
+    const b = tf.backend() as HeapBackend;
     const vecOut = () => b.makeOutput([c], "float32");
     const p = (t: tf.TensorInfo) => heapPointer(b, t);
     // Every output is allocated before any view is taken: an allocation may grow the heap, which

@@ -25,18 +25,21 @@
  */
 import { tf } from "../tf.ts";
 import { heapPointer, nativeHeap, nativePool } from "./native_kernels.ts";
-import type { HeapBackend } from "./wasm_ops.ts";
+import { kernelArgs, type UntypedKernelArgs } from "./wasm_ops.ts";
 
 /** Kernel name of the popcount forward (registered for backend "wasm"). */
 export const BINARY_CONV = "BinaryConv2D";
 
-/** Attributes of the {@link BINARY_CONV} kernel. */
-export interface BinaryConvAttrs {
+/** Attributes of the {@link BINARY_CONV} kernel (a type, so that it is a `tf.NamedAttrMap`). */
+export type BinaryConvAttrs = {
   /** Strides [sh, sw]. */
   strides: [number, number];
   /** 'same' (zero padding, as tfjs computes it) or 'valid'. */
   pad: "same" | "valid";
-}
+};
+
+/** Inputs of the {@link BINARY_CONV} kernel (checked by the kernel: x and filter are required). */
+type BinaryConvInputs = Partial<Record<"x" | "filter" | "alpha" | "bias", tf.TensorInfo>>;
 
 /** Largest kh·kw·C whose ±1 dot products are exact in float32 (2²⁴). */
 export const MAX_EXACT_TAPS = 2 ** 24;
@@ -99,17 +102,14 @@ function reserve(name: string, bytes: number): number {
   return s.ptr;
 }
 
-type KernelArgs = {
-  inputs: tf.NamedTensorInfoMap;
-  backend: tf.KernelBackend;
-  attrs: tf.NamedAttrMap;
-};
-
-function binaryConvKernel(args: KernelArgs): tf.TensorInfo {
+function binaryConvKernel(args: UntypedKernelArgs): tf.TensorInfo {
   const pool = nativePool();
   if (!pool) throw new Error(`${BINARY_CONV}: the native kernel pool is not started`);
-  const { x, filter, alpha, bias } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-  const { strides, pad } = args.attrs as unknown as BinaryConvAttrs;
+  const { inputs, attrs: { strides, pad }, backend: b } = kernelArgs<
+    BinaryConvInputs,
+    BinaryConvAttrs
+  >(args);
+  const { x, filter, alpha, bias } = inputs;
   if (!x || !filter || x.shape.length !== 4 || filter.shape.length !== 4) {
     throw new Error(`${BINARY_CONV}: x must be NHWC and filter HWIO (rank 4)`);
   }
@@ -135,7 +135,6 @@ function binaryConvKernel(args: KernelArgs): tf.TensorInfo {
     false,
     "channelsLast",
   );
-  const b = args.backend as unknown as HeapBackend;
   const words = Math.ceil(ci / 64);
   // Every allocation before the pointers of the output are taken (allocating may grow the heap).
   const xp = reserve("x", n * h * w * words * 8);
@@ -160,7 +159,7 @@ function ensureRegistered(): void {
   tf.registerKernel({
     kernelName: BINARY_CONV,
     backendName: "wasm",
-    kernelFunc: binaryConvKernel as unknown as tf.KernelFunc,
+    kernelFunc: binaryConvKernel,
   });
 }
 
@@ -189,11 +188,7 @@ function runForward(
   const inputs: Record<string, tf.Tensor> = { x, filter: k };
   if (extra.alpha) inputs.alpha = extra.alpha;
   if (extra.bias) inputs.bias = extra.bias;
-  return tf.engine().runKernel(
-    BINARY_CONV,
-    inputs as unknown as tf.NamedTensorMap,
-    extra.attrs as unknown as tf.NamedAttrMap,
-  ) as tf.Tensor;
+  return tf.engine().runKernel(BINARY_CONV, inputs, extra.attrs) as tf.Tensor;
 }
 
 /** Splits customGrad's arguments into (x, kernel, alpha?, bias?) and the save function. */
@@ -262,16 +257,25 @@ export function binaryConv2d(
       value,
       gradFunc: (dy: tf.Tensor4D) => {
         const w = t.alpha ? tf.mul(t.k, t.alpha) : t.k;
-        const common = { strides, pad, dataFormat: "NHWC", dimRoundingMode: undefined };
+        const common = { strides, pad, dataFormat: "NHWC" as const };
+        const shape4 = (s: number[]) => s as [number, number, number, number];
+        const dxAttrs = {
+          ...common,
+          inputShape: shape4(t.x.shape),
+        } satisfies tf.Conv2DBackpropInputAttrs;
+        const dwAttrs = {
+          ...common,
+          filterShape: shape4(t.k.shape),
+        } satisfies tf.Conv2DBackpropFilterAttrs;
         const dx = tf.engine().runKernel(
-          "Conv2DBackpropInput",
-          { dy, filter: w },
-          { ...common, inputShape: t.x.shape } as unknown as tf.NamedAttrMap,
+          tf.Conv2DBackpropInput,
+          { dy, filter: w } satisfies tf.Conv2DBackpropInputInputs,
+          dxAttrs,
         ) as tf.Tensor;
         const dw = tf.engine().runKernel(
-          "Conv2DBackpropFilter",
-          { x: t.x, dy },
-          { ...common, filterShape: t.k.shape } as unknown as tf.NamedAttrMap,
+          tf.Conv2DBackpropFilter,
+          { x: t.x, dy } satisfies tf.Conv2DBackpropFilterInputs,
+          dwAttrs,
         ) as tf.Tensor;
         const dk = t.alpha ? tf.mul(dw, t.alpha) : dw;
         return [dx, dk, ...scaleAndBiasGrads(dy, dw, t)];

@@ -13,30 +13,21 @@
 import { tf } from "../tf.ts";
 import { nativeConv2D } from "./native_conv.ts";
 import { nativePool } from "./native_kernels.ts";
+import { kernelArgs, type UntypedKernelArgs } from "./wasm_ops.ts";
 
-type ConvArgs = {
-  inputs: tf.NamedTensorInfoMap;
-  backend: tf.KernelBackend;
-  attrs: tf.NamedAttrMap;
-};
+/** The attributes of `Conv2D` and `FusedConv2D` (only the latter has an activation). */
+type ConvAttrs = tf.Conv2DAttrs & Partial<Pick<tf.FusedConv2DAttrs, "activation">>;
 
-type ConvAttrs = {
-  strides: number | [number, number];
-  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
-  dilations?: number | [number, number];
-  dimRoundingMode?: "floor" | "round" | "ceil";
-  dataFormat?: string;
-  activation?: string;
-};
+/** The typed view of a conv call (`FusedConv2DInputs` also covers `Conv2D`'s x and filter). */
+const convArgs = (args: UntypedKernelArgs) => kernelArgs<tf.FusedConv2DInputs, ConvAttrs>(args);
 
 function isOne(d: number | [number, number] | undefined): boolean {
   return d === undefined || d === 1 || (Array.isArray(d) && d[0] === 1 && d[1] === 1);
 }
 
 /** Whether the native kernel computes this call (see the module doc for the cases). */
-export function nativeConvApplies(args: ConvArgs): boolean {
-  const a = args.attrs as unknown as ConvAttrs;
-  const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo>;
+export function nativeConvApplies(args: UntypedKernelArgs): boolean {
+  const { inputs: { x, filter, bias, preluActivationWeights }, attrs: a } = convArgs(args);
   if (!nativePool() || preluActivationWeights !== undefined) return false;
   if ((a.dataFormat ?? "NHWC") !== "NHWC" || !isOne(a.dilations)) return false;
   if (![undefined, "linear", "relu"].includes(a.activation)) return false;
@@ -50,10 +41,9 @@ export function nativeConvApplies(args: ConvArgs): boolean {
 
 /** Wraps wasm's `Conv2D` or `FusedConv2D` kernel function so that the native kernel runs it. */
 export function makeNativeConv2D(original: tf.KernelFunc): tf.KernelFunc {
-  return ((args: ConvArgs) => {
+  return (args) => {
     if (!nativeConvApplies(args)) return original(args);
-    const a = args.attrs as unknown as ConvAttrs;
-    const { x, filter, bias } = args.inputs as Record<string, tf.TensorInfo>;
+    const { inputs: { x, filter, bias }, attrs: a, backend } = convArgs(args);
     const info = tf.backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number],
       filter.shape as [number, number, number, number],
@@ -64,7 +54,7 @@ export function makeNativeConv2D(original: tf.KernelFunc): tf.KernelFunc {
       false,
       "channelsLast",
     );
-    const out = nativeConv2D(args.backend, {
+    const out = nativeConv2D(backend, {
       x,
       filter,
       bias,
@@ -74,5 +64,5 @@ export function makeNativeConv2D(original: tf.KernelFunc): tf.KernelFunc {
       pad: [info.padInfo.top, info.padInfo.left],
     });
     return out ?? original(args);
-  }) as unknown as tf.KernelFunc;
+  };
 }

@@ -68,7 +68,7 @@ export function depthwiseBackpropFilter(
   }
   const cat = taps.length === 1
     ? o.reshape(taps[0], taps[0].shape)
-    : o.run("Concat", { inputs: taps as unknown as Record<string, Info>, attrs: { axis: 0 } });
+    : o.run("Concat", { inputs: taps, attrs: { axis: 0 } });
   const out = o.reshape(cat, attrs.filterShape);
   o.free(src, dy5, cat, ...taps);
   return out;

@@ -13,14 +13,17 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import type { HeapBackend } from "./wasm_ops.ts";
+import { kernelArgs, type Present } from "./wasm_ops.ts";
 import { shareData } from "./identity.ts";
 import { nativeAffineRows, nativePool } from "./native_kernels.ts";
 
 /** Smallest output (elements) sent to the native kernels. */
 export const NATIVE_MIN_SIZE = 4096;
 
-type Args = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap };
+/** `FusedBatchNorm`'s inputs: x, mean and variance always; offset and scale when given. */
+type BatchNormInputs =
+  & Present<Pick<tf.FusedBatchNormInputs, "x" | "mean" | "variance">>
+  & Pick<tf.FusedBatchNormInputs, "offset" | "scale">;
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -37,14 +40,14 @@ function eligible(x: tf.TensorInfo): boolean {
 
 /** Builds the project `FusedBatchNorm` on top of wasm's original `fallback`. */
 export function makeFusedBatchNorm(fallback: tf.KernelFunc): tf.KernelFunc {
-  return ((args: Args) => {
-    const { x, mean, variance, offset, scale } = args.inputs as Record<string, tf.TensorInfo>;
-    const eps = (args.attrs as { varianceEpsilon: number }).varianceEpsilon;
+  return (args) => {
+    const { inputs, attrs, backend: h } = kernelArgs<BatchNormInputs, tf.FusedBatchNormAttrs>(args);
+    const { x, mean, variance, offset, scale } = inputs;
+    const eps = attrs.varianceEpsilon;
     const vectors = [mean, variance, offset, scale].filter((t) => t !== undefined);
     const ok = eligible(x) &&
       vectors.every((t) => t.dtype === "float32" && isChannelVector(t.shape, x.shape));
-    if (!ok) return fallback(args as Parameters<tf.KernelFunc>[0]);
-    const h = args.backend as unknown as HeapBackend;
+    if (!ok) return fallback(args);
     const c = x.shape[x.shape.length - 1];
     const out = h.makeOutput(x.shape, "float32");
     const s = h.makeOutput([c], "float32");
@@ -52,20 +55,20 @@ export function makeFusedBatchNorm(fallback: tf.KernelFunc): tf.KernelFunc {
     const sv = h.typedArrayFromHeap(s), vv = h.typedArrayFromHeap(variance);
     const gv = scale ? h.typedArrayFromHeap(scale) : undefined;
     for (let i = 0; i < c; i++) sv[i] = (gv ? gv[i] : 1) / Math.sqrt(vv[i] + eps);
-    nativeAffineRows(args.backend, { x, m: mean, s, t: offset, out, cols: c });
-    args.backend.disposeData(s.dataId);
+    nativeAffineRows(h, { x, m: mean, s, t: offset, out, cols: c });
+    h.disposeData(s.dataId);
     return out;
-  }) as unknown as tf.KernelFunc;
+  };
 }
 
 /** Builds the project `Cast` (no copy when the dtype does not change) over wasm's `fallback`. */
 export function makeCast(fallback: tf.KernelFunc): tf.KernelFunc {
-  return ((args: Args) => {
-    const x = args.inputs.x as tf.TensorInfo;
-    const { dtype } = args.attrs as { dtype: tf.DataType };
-    if (x.dtype !== dtype || dtype === "string") {
-      return fallback(args as Parameters<tf.KernelFunc>[0]);
-    }
-    return shareData(args.backend, x, dtype);
-  }) as unknown as tf.KernelFunc;
+  return (args) => {
+    const { inputs: { x }, attrs: { dtype }, backend } = kernelArgs<
+      Present<tf.CastInputs>,
+      tf.CastAttrs
+    >(args);
+    if (x.dtype !== dtype || dtype === "string") return fallback(args);
+    return shareData(backend, x, dtype);
+  };
 }

@@ -7,6 +7,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import { kernelArgs, type Present } from "./wasm_ops.ts";
 
 /** A tensor record for `x`'s data (reference counted on `backend`), as dtype `dtype`. */
 export function shareData(
@@ -14,15 +15,15 @@ export function shareData(
   x: tf.TensorInfo,
   dtype: tf.DataType = x.dtype,
 ): tf.TensorInfo {
-  (backend as unknown as { incRef(d: object): void }).incRef(x.dataId);
+  backend.incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype };
 }
 
 /** Builds the sharing `Identity` on top of wasm's original kernel (used for strings). */
 export function makeIdentity(original: tf.KernelFunc): tf.KernelFunc {
-  return ((args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend }) => {
-    const x = args.inputs.x as tf.TensorInfo;
-    if (x.dtype === "string") return original(args as Parameters<tf.KernelFunc>[0]);
-    return shareData(args.backend, x);
-  }) as unknown as tf.KernelFunc;
+  return (args) => {
+    const { inputs: { x }, backend } = kernelArgs<Present<tf.IdentityInputs>, unknown>(args);
+    if (x.dtype === "string") return original(args);
+    return shareData(backend, x);
+  };
 }

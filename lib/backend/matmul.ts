@@ -7,17 +7,17 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { wasmOps } from "./wasm_ops.ts";
-
-type Args = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap };
+import { kernelArgs, type Present, wasmOps } from "./wasm_ops.ts";
 
 /** Builds the project `BatchMatMul` on top of wasm's original `fallback`. */
 export function makeBatchMatMul(fallback: tf.KernelFunc): tf.KernelFunc {
-  return ((args: Args) => {
-    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
-    if (!transposeA && !transposeB) return fallback(args as Parameters<tf.KernelFunc>[0]);
-    const o = wasmOps(args.backend);
+  return (args) => {
+    const { inputs: { a, b }, attrs: { transposeA, transposeB }, backend } = kernelArgs<
+      Present<tf.BatchMatMulInputs>,
+      tf.BatchMatMulAttrs
+    >(args);
+    if (!transposeA && !transposeB) return fallback(args);
+    const o = wasmOps(backend);
     const swap = (t: tf.TensorInfo) => {
       const perm = t.shape.map((_, i) => i);
       [perm[perm.length - 2], perm[perm.length - 1]] = [
@@ -28,15 +28,13 @@ export function makeBatchMatMul(fallback: tf.KernelFunc): tf.KernelFunc {
     };
     const a2 = transposeA ? swap(a) : a, b2 = transposeB ? swap(b) : b;
     try {
-      return fallback(
-        {
-          ...args,
-          inputs: { ...args.inputs, a: a2, b: b2 },
-          attrs: { ...args.attrs, transposeA: false, transposeB: false },
-        } as Parameters<tf.KernelFunc>[0],
-      );
+      return fallback({
+        ...args,
+        inputs: { ...args.inputs, a: a2, b: b2 },
+        attrs: { ...args.attrs, transposeA: false, transposeB: false },
+      });
     } finally {
       o.free(transposeA ? a2 : undefined, transposeB ? b2 : undefined);
     }
-  }) as unknown as tf.KernelFunc;
+  };
 }

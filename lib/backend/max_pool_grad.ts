@@ -16,7 +16,7 @@ import { nativeMaxPoolGrad } from "./native_kernels.ts";
 export function maxPoolGrad(
   args: {
     inputs: { dy: tf.TensorInfo; input: tf.TensorInfo };
-    backend: tf.KernelBackend;
+    backend: HeapBackend;
     attrs: tf.MaxPoolGradAttrs;
   },
 ): tf.TensorInfo {
@@ -33,7 +33,7 @@ export function maxPoolGrad(
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } =
     info;
   const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw, padInfo } = info;
-  const b = args.backend as unknown as HeapBackend;
+  const b = args.backend;
   const out = b.makeOutput(input.shape, "float32");
   if (
     input.dtype === "float32" && nativeMaxPoolGrad(args.backend, { x: input, dy, dx: out, info })

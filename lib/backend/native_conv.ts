@@ -101,7 +101,7 @@ export function nativeConv2D(
       ? "winograd4"
       : "winograd";
   }
-  const b = backend as unknown as HeapBackend;
+  const b = backend as HeapBackend;
   if (algorithm === "direct") return direct(b, options);
   if (!(kh === 3 && kw === 3 && sh === 1 && sw === 1 && ci % 4 === 0)) {
     throw new Error(
@@ -188,7 +188,7 @@ export function nativeWinogradBackpropFilter(
   };
   if (!pool || !winogradApplies(geometry) || co % 4 !== 0) return undefined;
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return undefined;
-  const b = backend as unknown as HeapBackend;
+  const b = backend as HeapBackend;
   // F(4×4, 3×3) where the output is at least 4×4, else F(2×2, 3×3) (as for the forward conv).
   const tile = ho >= 4 && wo >= 4 ? 4 : 2, positions = (tile + 2) ** 2;
   // Tiles per block: V and Z of one block (positions·block·(Ci+Co) floats) stay near 512 KiB.

@@ -144,7 +144,7 @@ export function nativeConvBackpropFilter(
 ): tf.TensorInfo | undefined {
   if (!pool) return undefined;
   const { x, dy, info } = options;
-  const b = backend as unknown as HeapBackend;
+  const b = backend as HeapBackend;
   const [n, h, w, ci] = x.shape;
   const [, ho, wo, co] = dy.shape;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
@@ -165,7 +165,7 @@ export function nativeSumRows(
   options: { x: tf.TensorInfo; out: tf.TensorInfo; rows: number; cols: number; mean: boolean },
 ): boolean {
   if (!pool) return false;
-  const b = backend as unknown as HeapBackend;
+  const b = backend as HeapBackend;
   const { rows, cols } = options;
   const args = [heapPointer(b, options.x), heapPointer(b, options.out), rows, cols];
   pool.run("sum_rows", { args: [...args, options.mean ? 1 : 0], units: Math.ceil(cols / 16) });
@@ -186,7 +186,7 @@ export function nativeMaxPoolGrad(
   },
 ): boolean {
   if (!pool) return false;
-  const b = backend as unknown as HeapBackend;
+  const b = backend as HeapBackend;
   const { info } = options;
   const args = [heapPointer(b, options.x), heapPointer(b, options.dy), heapPointer(b, options.dx)];
   args.push(info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth);
@@ -220,7 +220,7 @@ export function nativeAffineRows(
   },
 ): boolean {
   if (!pool) return false;
-  const p = backend as unknown as HeapBackend;
+  const p = backend as HeapBackend;
   const { x, m, s, t, out, cols } = options;
   const rows = x.shape.reduce((a, b) => a * b, 1) / cols;
   const block = rowBlock(cols);

@@ -9,14 +9,8 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import type { HeapBackend } from "./wasm_ops.ts";
+import { kernelArgs, type Present, type UntypedKernelArgs } from "./wasm_ops.ts";
 import { nativeSumRows } from "./native_kernels.ts";
-
-type ReduceArgs = {
-  inputs: tf.NamedTensorInfoMap;
-  backend: tf.KernelBackend;
-  attrs: tf.NamedAttrMap;
-};
 
 /** The number of leading axes `axis` reduces, or -1 if it is not a leading prefix. */
 export function leadingAxes(axis: number | number[], rank: number): number {
@@ -26,20 +20,26 @@ export function leadingAxes(axis: number | number[], rank: number): number {
   return sorted.every((a, i) => a === i) ? sorted.length : -1;
 }
 
-function reduceLeading(args: ReduceArgs, mean: boolean, fallback: tf.KernelFunc): tf.TensorInfo {
-  const x = args.inputs.x as tf.TensorInfo;
-  const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+function reduceLeading(
+  args: UntypedKernelArgs,
+  mean: boolean,
+  fallback: tf.KernelFunc,
+): tf.TensorInfo {
+  // `Sum` and `Mean` have the same inputs and attributes; tfjs always passes `x`.
+  const { inputs: { x }, attrs: { axis, keepDims }, backend: b } = kernelArgs<
+    Present<tf.SumInputs | tf.MeanInputs>,
+    tf.SumAttrs | tf.MeanAttrs
+  >(args);
   const k = x.dtype === "float32" ? leadingAxes(axis, x.shape.length) : -1;
   if (k <= 0) return fallback(args) as tf.TensorInfo;
   const rest = x.shape.slice(k);
   const m = x.shape.slice(0, k).reduce((p, d) => p * d, 1);
   const c = rest.reduce((p, d) => p * d, 1);
   if (m * c === 0) return fallback(args) as tf.TensorInfo;
-  const b = args.backend as unknown as HeapBackend;
   const shape = keepDims ? [...new Array(k).fill(1), ...rest] : rest;
   const native = b.makeOutput(shape, "float32");
-  if (nativeSumRows(args.backend, { x, out: native, rows: m, cols: c, mean })) return native;
-  args.backend.disposeData(native.dataId);
+  if (nativeSumRows(b, { x, out: native, rows: m, cols: c, mean })) return native;
+  b.disposeData(native.dataId);
   const acc = new Float64Array(c);
   const src = b.typedArrayFromHeap(x);
   for (let i = 0, o = 0; i < m; i++, o += c) {
@@ -54,10 +54,10 @@ function reduceLeading(args: ReduceArgs, mean: boolean, fallback: tf.KernelFunc)
 
 /** Builds the project `Sum` kernel on top of wasm's original `fallback`. */
 export function makeSum(fallback: tf.KernelFunc): tf.KernelFunc {
-  return ((args: ReduceArgs) => reduceLeading(args, false, fallback)) as unknown as tf.KernelFunc;
+  return (args) => reduceLeading(args, false, fallback);
 }
 
 /** Builds the project `Mean` kernel on top of wasm's original `fallback`. */
 export function makeMean(fallback: tf.KernelFunc): tf.KernelFunc {
-  return ((args: ReduceArgs) => reduceLeading(args, true, fallback)) as unknown as tf.KernelFunc;
+  return (args) => reduceLeading(args, true, fallback);
 }

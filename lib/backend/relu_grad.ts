@@ -16,7 +16,7 @@ export function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
   if (!pool || tf.getBackend() !== "wasm" || dy.dtype !== "float32" || x.dtype !== "float32") {
     return tf.mul(dy, tf.cast(tf.step(x), "float32"));
   }
-  const b = tf.backend() as unknown as HeapBackend;
+  const b = tf.backend() as HeapBackend;
   const out = b.makeOutput(x.shape, "float32");
   const n = x.size;
   pool.run("relu_grad", {

@@ -8,12 +8,10 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import { kernelArgs, type Present } from "./wasm_ops.ts";
 
-type ConvArgs = {
-  inputs: tf.NamedTensorInfoMap;
-  backend: tf.KernelBackend;
-  attrs: tf.NamedAttrMap;
-};
+/** The attributes of the wrapped kernels (the fused forms add their activation to these). */
+type ConvAttrs = tf.Conv2DAttrs | tf.DepthwiseConv2dNativeAttrs;
 
 /** The kernels wrapped, and whether each is depthwise. */
 export const SAME_PAD_KERNELS: Readonly<Record<string, boolean>> = {
@@ -25,15 +23,11 @@ export const SAME_PAD_KERNELS: Readonly<Record<string, boolean>> = {
 
 /** Wraps a wasm conv kernel so that `pad: "same"` reaches it as explicit padding. */
 export function makeExplicitSame(original: tf.KernelFunc, depthwise: boolean): tf.KernelFunc {
-  return ((args: ConvArgs) => {
-    const a = args.attrs as {
-      pad?: unknown;
-      strides: number | [number, number];
-      dilations?: number | [number, number];
-      dimRoundingMode?: "floor" | "round" | "ceil";
-      dataFormat?: string;
-    };
-    const x = args.inputs.x as tf.TensorInfo, f = args.inputs.filter as tf.TensorInfo;
+  return (args) => {
+    const { inputs: { x, filter: f }, attrs: a } = kernelArgs<
+      Present<tf.Conv2DInputs | tf.DepthwiseConv2dNativeInputs>,
+      ConvAttrs
+    >(args);
     if (a.pad !== "same" || (a.dataFormat !== undefined && a.dataFormat !== "NHWC")) {
       return original(args);
     }
@@ -48,6 +42,6 @@ export function makeExplicitSame(original: tf.KernelFunc, depthwise: boolean): t
     );
     const { top, bottom, left, right } = info.padInfo;
     const pad = [[0, 0], [top, bottom], [left, right], [0, 0]];
-    return original({ ...args, attrs: { ...args.attrs, pad } as tf.NamedAttrMap });
-  }) as unknown as tf.KernelFunc;
+    return original({ ...args, attrs: { ...args.attrs, pad } });
+  };
 }

@@ -18,7 +18,7 @@ import { tf } from "../tf.ts";
 export type Info = tf.TensorInfo;
 
 /** The wasm backend's heap, as the project's kernels reach it (pointers, views, outputs). */
-export interface HeapBackend {
+export interface HeapBackend extends tf.KernelBackend {
   /** Tensor records; `memoryOffset` is the tensor's byte offset in the heap. */
   dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
   /** Allocates an output tensor on the heap (may grow, and move, the heap). */
@@ -27,6 +27,39 @@ export interface HeapBackend {
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
   /** Shares `dataId` with one more tensor. */
   incRef(dataId: object): void;
+}
+
+/** What tfjs hands any registered kernel function (untyped inputs and attributes). */
+export type UntypedKernelArgs = Parameters<tf.KernelFunc>[0];
+
+/**
+ * tfjs-core's `*Inputs` type of a kernel whose inputs are all required (`Pick<NamedTensorInfoMap,
+ * …>` types each entry `TensorInfo | undefined`; tfjs passes every one).
+ */
+export type Present<I> = { [K in keyof I]-?: NonNullable<I[K]> };
+
+/**
+ * A kernel's arguments as tfjs's own kernels declare them: tfjs-core's `*Inputs` and `*Attrs`
+ * types (e.g. `tf.SumInputs`, `tf.SumAttrs`) and the wasm backend's heap.
+ */
+export interface KernelArgs<I, A> {
+  inputs: I;
+  backend: HeapBackend;
+  attrs: A;
+}
+
+/**
+ * The typed view of the arguments tfjs passes a kernel: the one cast from tfjs's untyped
+ * `NamedAttrMap` to a kernel's `*Attrs` interface, made at the kernel's entry as tfjs's own
+ * kernels make it at registration (tfjs checks nothing here: the attributes are the op's).
+ *
+ * @example
+ * ```ts
+ * const { inputs, attrs } = kernelArgs<tf.SumInputs, tf.SumAttrs>(args);
+ * ```
+ */
+export function kernelArgs<I, A>(args: UntypedKernelArgs): KernelArgs<I, A> {
+  return args as unknown as KernelArgs<I, A>;
 }
 
 /** The minimal surface of the wasm backend the project's kernels use. */
@@ -38,7 +71,10 @@ export interface WasmBackendLike extends tf.KernelBackend {
 export interface WasmOps {
   backend: WasmBackendLike;
   /** Runs wasm's kernel `name`; throws a clear error when it is not registered. */
-  run(name: string, args: { inputs: Record<string, Info>; attrs?: Record<string, unknown> }): Info;
+  run(
+    name: string,
+    args: { inputs: Record<string, Info> | Info[]; attrs?: Record<string, unknown> },
+  ): Info;
   /** Frees intermediate results (never kernel inputs). */
   free(...infos: (Info | undefined)[]): void;
   /** `Transpose`. */
@@ -64,6 +100,7 @@ export function wasmOps(backend: tf.KernelBackend): WasmOps {
     const k = tf.getKernel(name, "wasm");
     if (k === undefined) throw new Error(`wasm kernel ${name} is not registered`);
     const out = k.kernelFunc({
+      // Concat takes its inputs as an array (tfjs's ConcatInputs), every other kernel by name.
       inputs: args.inputs as tf.NamedTensorInfoMap,
       backend: b,
       attrs: (args.attrs ?? {}) as tf.NamedAttrMap,

@@ -9,7 +9,7 @@
 import { ArgsError, type FlagSpec, oneOfFlag, positiveIntFlag } from "./args.ts";
 import type { LoadOptions } from "../data/load.ts";
 import { defaultResultsDir } from "../experiments/store/store.ts";
-import { reproduceOnSlurm } from "../experiments/executors/slurm_grid.ts";
+import { reproduceOnSlurm } from "../experiments/executors/slurm.ts";
 
 /** The `--data-dir` flag, for CLIs built on `lib/cli/args.ts`. */
 export const DATA_FLAGS: Record<string, FlagSpec> = {

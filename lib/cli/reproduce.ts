@@ -10,7 +10,8 @@
  * `--share` trains into `results/` itself (to update the shared tables); `--results-dir` or
  * `$BNN_RESULTS_DIR` pick any other folder.
  * With `--executor slurm [--partition P] [--time T] [--cpus-per-task N] [--mem M] [--gres G]
- * [--submit]` the grid goes to a Slurm cluster as a job array instead (see slurm_grid.ts).
+ * [--submit]` the grid goes to a Slurm cluster as a job array instead (see
+ * lib/experiments/executors/slurm.ts).
  *
  * @module
  */

@@ -23,14 +23,12 @@ export * from "./executors/progress.ts";
 export * from "./run/estimate.ts";
 export {
   prepareSlurm,
+  reproduceOnSlurm,
   runOnSlurm,
   type SlurmExecutorOptions,
   type SlurmFailure,
   type SlurmGrid,
-  type SlurmOutcome,
-} from "./executors/slurm.ts";
-export {
-  reproduceOnSlurm,
   slurmGridFor,
+  type SlurmOutcome,
   type SlurmReproduceOptions,
-} from "./executors/slurm_grid.ts";
+} from "./executors/slurm.ts";

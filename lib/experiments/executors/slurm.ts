@@ -1,38 +1,47 @@
 /**
- * The Slurm executor of `deno task reproduce --executor slurm`: writes `results/<preset>/slurm/`
- * (a manifest of pending runs and an `sbatch` job-array script, one element per run), and with
- * `submit` submits it, follows it with one progress line, lists failed elements with their logs
- * and reasons, and rebuilds the tables. Every element runs the project's single-run entry point,
- * which resumes from a checkpoint and never redoes a finished run, so a cancelled, preempted or
- * timed-out element continues where it stopped when requeued or resubmitted.
+ * The Slurm executor of `deno task reproduce --executor slurm`: plans a preset with the store's
+ * `planRuns` (same run ids as `reproduce`, config.json written for every run), writes
+ * `results/<preset>/slurm/` (a manifest of pending runs and an `sbatch` job-array script, one
+ * element per run), and with `submit` submits it, follows it with one progress line, lists failed
+ * elements with their logs and reasons, and rebuilds the tables with the runs that did not finish
+ * marked (`table.json` gains a `slurm` block and each affected row a `slurmFailures` list,
+ * `table.md` a section listing each failed element; `table.csv` already carries each row's
+ * status). Every element runs the project's single-run entry point, which resumes from a
+ * checkpoint and never redoes a finished run, so a cancelled, preempted or timed-out element
+ * continues where it stopped when requeued or resubmitted. Also the `--executor slurm` branch of
+ * the reproduce CLI ({@link reproduceOnSlurm}; flags are parsed in `lib/cli/flags.ts`).
  *
  * @module
  */
-import { checkPartition, requireSlurm, type SlurmEnvOptions, submitScript } from "./slurm_queue.ts";
+import { planRuns } from "../store/plan.ts";
+import { join, runState } from "../store/store.ts";
+import { writeTables } from "../../results/tables.ts";
 import { writeJsonAtomic, writeTextFileAtomic } from "../../util/atomic.ts";
 import {
   activeElements,
+  checkPartition,
   elementKey,
+  failureReason,
   followElements,
+  formatFailures,
   readJobs,
   recordJob,
+  requireSlurm,
+  type RunStatus,
+  runStatusFromFiles,
+  type SlurmEnvOptions,
+  type SlurmFailure,
+  submitScript,
   type TrackedElement,
-} from "./slurm_follow.ts";
+} from "./slurm_queue.ts";
 import {
   sbatchScript,
   shellQuote,
   type SlurmResources,
   validateResources,
 } from "./slurm_script.ts";
-import {
-  failureReason,
-  formatFailures,
-  type RunStatus,
-  runStatusFromFiles,
-  type SlurmFailure,
-} from "./slurm_status.ts";
 
-export type { RunStatus, SlurmFailure } from "./slurm_status.ts";
+export type { RunStatus, SlurmFailure } from "./slurm_queue.ts";
 export type { SlurmResources } from "./slurm_script.ts";
 
 /** The grid handed to Slurm, as the runner describes it. */
@@ -264,4 +273,163 @@ export async function runOnSlurm(
     outcome.exitCode = 1;
   }
   return outcome;
+}
+
+/** Paths of a preset's tables. */
+export interface TablePaths {
+  md: string;
+  csv: string;
+  json: string;
+}
+
+interface JsonRow {
+  label: string;
+  runIds: string[];
+  slurmFailures?: { runId: string; element: string; reason: string; log: string }[];
+}
+
+/** The Markdown section listing `failures` (empty string when there are none). */
+export function failuresSection(failures: SlurmFailure[], labelOf: (id: string) => string): string {
+  if (failures.length === 0) return "";
+  const esc = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ");
+  const lines = [
+    "",
+    "## Runs that did not finish on Slurm",
+    "",
+    "| row | run | element | reason | log |",
+    "|---|---|---|---|---|",
+    ...failures.map((f) =>
+      `| ${esc(labelOf(f.runId))} | ${f.runId} | ${f.element} | ${esc(f.reason)} | ${esc(f.log)} |`
+    ),
+    "",
+  ];
+  return lines.join("\n");
+}
+
+/** Adds the Slurm failures to freshly written tables (no-op when there are none). */
+export async function markSlurmFailures(
+  paths: TablePaths,
+  failures: SlurmFailure[],
+): Promise<void> {
+  if (failures.length === 0) return;
+  const table = JSON.parse(await Deno.readTextFile(paths.json));
+  const rows: JsonRow[] = table.rows ?? [];
+  const labelOf = (id: string) => rows.find((r) => r.runIds.includes(id))?.label ?? "?";
+  for (const row of rows) {
+    const mine = failures.filter((f) => row.runIds.includes(f.runId));
+    if (mine.length > 0) {
+      row.slurmFailures = mine.map(({ runId, element, reason, log }) => ({
+        runId,
+        element,
+        reason,
+        log,
+      }));
+    }
+  }
+  table.slurm = { failures };
+  await writeJsonAtomic(paths.json, table);
+  const md = await Deno.readTextFile(paths.md);
+  await writeTextFileAtomic(paths.md, md.trimEnd() + "\n" + failuresSection(failures, labelOf));
+}
+
+/** Options of {@link slurmGridFor}. */
+export interface SlurmGridOptions {
+  resultsDir: string;
+  seeds?: number;
+  only?: string;
+  /** Failed runs count as pending (they are run again with `--retry-failed`). */
+  retryFailed?: boolean;
+}
+
+function absolute(path: string): string {
+  return path.startsWith("/") ? path : join(Deno.cwd(), path);
+}
+
+/** Plans `preset` (writing each run's config.json) and describes it for {@link runOnSlurm}. */
+export async function slurmGridFor(preset: string, options: SlurmGridOptions): Promise<SlurmGrid> {
+  const resultsDir = absolute(options.resultsDir);
+  const { runs } = await planRuns({ ...options, preset, resultsDir });
+  const runStatus = (id: string): Promise<RunStatus> => {
+    const s = runState(resultsDir, preset, id, options);
+    // A run held by a live process (here or on another node) is started but not finished.
+    if (s.state === "locked") return Promise.resolve({ state: "incomplete" });
+    if (s.state === "failed") return Promise.resolve({ state: "failed", reason: s.reason });
+    return Promise.resolve({ state: s.state });
+  };
+  return {
+    preset,
+    runIds: runs.map((r) => r.runId),
+    runsDir: join(resultsDir, preset, "runs"),
+    slurmDir: join(resultsDir, preset, "slurm"),
+    runStatus,
+    rebuildTables: async (failures: SlurmFailure[]) => {
+      const paths = await writeTables(resultsDir, preset);
+      await markSlurmFailures(paths, failures);
+      return [paths.md, paths.csv, paths.json];
+    },
+  };
+}
+
+/** Options of {@link reproduceOnSlurm} (what `--executor slurm` passes; see `lib/cli/flags.ts`). */
+export interface SlurmReproduceOptions {
+  preset: string;
+  resultsDir: string;
+  seeds?: number;
+  only?: string;
+  /** Resubmit runs that failed in the runner. */
+  retryFailed?: boolean;
+  /** Backend forced in every element. */
+  backend?: string;
+  /** Data folder, as seen from the nodes. */
+  dataDir?: string;
+  /** Submit and follow; default false (write the files and print the sbatch command). */
+  submit?: boolean;
+  partition?: string;
+  time?: string;
+  cpusPerTask?: number;
+  mem?: string;
+  gres?: string;
+}
+
+/**
+ * The `run-one --backend` arguments of each array element: `--backend` as given, else `gpu` when
+ * `--gres` asks for a GPU (tfjs-node-gpu or WebGPU on a hardware adapter, else the run fails: a
+ * GPU allocation never trains on the CPU), else none ("auto").
+ */
+export function elementBackendArgs(backend?: string, gres?: string): string[] {
+  if (backend) return ["--backend", backend];
+  if (gres && /(^|,)gpu([:(]|$)/.test(gres)) return ["--backend", "gpu"];
+  return [];
+}
+
+/**
+ * The `--executor slurm` branch of `deno task reproduce`: returns the exit code (0 when every run
+ * is finished, or the files were written without `submit`; 1 when a run failed).
+ */
+export async function reproduceOnSlurm(options: SlurmReproduceOptions): Promise<number> {
+  const resources = validateResources({
+    partition: options.partition,
+    time: options.time,
+    cpusPerTask: options.cpusPerTask,
+    mem: options.mem,
+    gres: options.gres,
+  });
+  const grid = await slurmGridFor(options.preset, {
+    resultsDir: options.resultsDir,
+    seeds: options.seeds,
+    only: options.only,
+    retryFailed: options.retryFailed,
+  });
+  const extraArgs: string[] = [];
+  extraArgs.push(...elementBackendArgs(options.backend, options.gres));
+  if (options.retryFailed) extraArgs.push("--retry-failed");
+  const out: SlurmOutcome = await runOnSlurm(grid, {
+    submit: options.submit === true,
+    projectDir: new URL("../../../", import.meta.url).pathname.replace(/\/$/, ""),
+    resultsDir: absolute(options.resultsDir),
+    dataDir: options.dataDir ? absolute(options.dataDir) : undefined,
+    extraArgs,
+    ...resources,
+  });
+  return out.exitCode;
 }
