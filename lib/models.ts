@@ -20,7 +20,7 @@
  */
 import { tf } from "./tf.ts";
 import { batchNormalization, conv2d, quantConv2d, quantDense } from "./layers/mod.ts";
-import type { QuantConfig } from "./layers/options.ts";
+import { type QuantConfig, quantConfigOf } from "./layers/options.ts";
 import {
   alexnetImagenetLayers,
   alexnetLayers,
@@ -132,17 +132,7 @@ export function buildModel(spec: ModelSpec, data: ModelDataShape): tf.Sequential
       flat = true;
     }
     const name = `${l.kind}${i}`;
-    const quant = {
-      inputQuantizer: spec.inputQuantizer,
-      kernelQuantizer: spec.kernelQuantizer,
-      beta: spec.beta,
-      trainableBeta: spec.trainableBeta,
-      scale: spec.scale,
-      scaleShape: spec.scaleShape,
-      regularizer: spec.regularizer,
-      lambda: spec.lambda,
-      kernelClip: spec.kernelClip,
-    };
+    const quant = quantConfigOf(spec);
     if (l.kind === "conv") {
       if (typeof l.padding === "number") {
         model.add(tf.layers.zeroPadding2d(withInput({ padding: l.padding, name: `pad${i}` })));
@@ -194,17 +184,7 @@ export function buildResnet(spec: ModelSpec, data: ModelDataShape): tf.LayersMod
   const fullPrecision = spec.inputQuantizer === "none";
   let k = 0;
   const init = () => tf.initializers.glorotUniform({ seed: spec.seed * 1000 + k++ });
-  const quant = {
-    inputQuantizer: spec.inputQuantizer,
-    kernelQuantizer: spec.kernelQuantizer,
-    beta: spec.beta,
-    trainableBeta: spec.trainableBeta,
-    scale: spec.scale,
-    scaleShape: spec.scaleShape,
-    regularizer: spec.regularizer,
-    lambda: spec.lambda,
-    kernelClip: spec.kernelClip,
-  };
+  const quant = quantConfigOf(spec);
   const bn = (name: string) => batchNormalization({ momentum: 0.9, epsilon: 1e-4, name });
   const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor) =>
     layer.apply(x) as tf.SymbolicTensor;

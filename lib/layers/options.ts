@@ -103,6 +103,23 @@ export const QUANT_CHECKS: Readonly<Record<keyof QuantConfig, Check>> = {
   kernelClip: nullable(num(0, Infinity, { exclusiveMin: true })),
 };
 
+/** The {@link QuantConfig} fields of `o` (e.g. of a model spec or an experiment config). */
+export function quantConfigOf(o: QuantConfig): QuantConfig {
+  const { inputQuantizer, kernelQuantizer, beta, trainableBeta } = o;
+  const { scale, scaleShape, regularizer, lambda, kernelClip } = o;
+  return {
+    inputQuantizer,
+    kernelQuantizer,
+    beta,
+    trainableBeta,
+    scale,
+    scaleShape,
+    regularizer,
+    lambda,
+    kernelClip,
+  };
+}
+
 const ACTIVATIONS: readonly ActivationName[] = [
   "linear",
   "relu",
