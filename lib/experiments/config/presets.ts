@@ -180,6 +180,19 @@ export function imagenetEntries(): GridEntry[] {
   return [...alex, ...resnet];
 }
 
+/** The base of the ImageNet presets (AlexNet, all of ILSVRC-2012, 45 epochs of Adam). */
+const IMAGENET_BASE = {
+  model: "alexnet_imagenet",
+  width: 1,
+  dataset: "imagenet",
+  trainSubset: null,
+  testSubset: null,
+  batchSize: 256,
+  epochs: 45,
+  lr: 1e-3,
+  augment: true,
+} as const;
+
 /** The presets by name. */
 export const PRESETS: Readonly<Record<string, Preset>> = {
   smoke: {
@@ -278,18 +291,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     description:
       "ImageNet (ILSVRC-2012) AlexNet: BNN, XNOR-style, BNN+ and its 3 axes; ResNet-18 Bi-Real " +
       "baselines (needs the data and GPUs or a cluster)",
-    base: {
-      model: "alexnet_imagenet",
-      width: 1,
-      dataset: "imagenet",
-      imageSize: 224,
-      trainSubset: null,
-      testSubset: null,
-      batchSize: 256,
-      epochs: 45,
-      lr: 1e-3,
-      augment: true,
-    },
+    base: { ...IMAGENET_BASE, imageSize: 224 },
     entries: imagenetEntries(),
     seeds: 1,
     notes: [
@@ -309,18 +311,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     name: "imagenet-112",
     description: "the imagenet grid at 112 px, for repeated ablations from a 128-px cache " +
       "(deno task imagenet:cache --size 128)",
-    base: {
-      model: "alexnet_imagenet",
-      width: 1,
-      dataset: "imagenet",
-      imageSize: 112,
-      trainSubset: null,
-      testSubset: null,
-      batchSize: 256,
-      epochs: 45,
-      lr: 1e-3,
-      augment: true,
-    },
+    base: { ...IMAGENET_BASE, imageSize: 112 },
     entries: imagenetEntries(),
     seeds: 1,
     notes: [
