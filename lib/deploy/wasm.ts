@@ -11,6 +11,7 @@
  */
 import { popcount32 } from "./bits.ts";
 import { kernelModuleBytes } from "./wasm_asm.ts";
+import type { Window2D } from "./float_ops.ts";
 
 export { kernelModuleBytes };
 
@@ -62,18 +63,8 @@ export interface PopcountKernel {
   convBits?(x: Uint32Array, g: PatchGeometry, w: KernelWeights, t: KernelThresholds): Uint32Array;
 }
 
-/** The geometry {@link PopcountKernel.convBits} builds a patch for (`Window2D` and words). */
-export interface PatchGeometry {
-  h: number;
-  w: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  oh: number;
-  ow: number;
-  padTop: number;
-  padLeft: number;
+/** The geometry {@link PopcountKernel.convBits} builds a patch for: a window and its words. */
+export interface PatchGeometry extends Window2D {
   /** 32-bit words per input position. */
   cw: number;
 }
