@@ -118,7 +118,7 @@ export const STANDARD_BASE: Partial<ExperimentConfig> = {
   trainSubset: null,
   testSubset: null,
   batchSize: 128,
-  epochs: 6,
+  epochs: 8,
   lr: 1e-2,
   lrSchedule: "cosine",
   lrFinalFactor: 1e-2,

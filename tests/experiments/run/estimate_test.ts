@@ -15,7 +15,7 @@ import {
 } from "../../../lib/experiments/run/estimate.ts";
 import { planPreset } from "../../../lib/experiments/config/presets.ts";
 
-Deno.test("runSteps: standard preset run = 6 epochs × (391 train + 79 test batches)", async () => {
+Deno.test("runSteps: standard preset run = 8 epochs × (391 train + 79 test batches)", async () => {
   const [run] = await planPreset("standard", { seeds: 1, only: "BNN+ (default)" });
   assert.deepEqual(runSteps(run), {
     train: run.config.epochs * Math.ceil(50000 / 128),
