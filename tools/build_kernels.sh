@@ -8,8 +8,9 @@
 #   - libbnn_kernels.linux-x86_64.so: the same kernels natively, an AVX2+FMA variant and an
 #     AVX-512 variant (chosen at run time by cpuid, host/pool.c), a pthread pool, for Deno FFI
 #     (lib/backend/ffi.ts);
-#   - libbnn_kernels.linux-aarch64.so (NEON) when an aarch64 sysroot is installed
-#     (/usr/aarch64-linux-gnu: apt-get install libc6-dev-arm64-cross), else skipped with a note.
+#   - libbnn_kernels.linux-aarch64.so (NEON) when Debian's aarch64 cross C library is installed
+#     (apt-get install libc6-dev-arm64-cross libgcc-12-dev-arm64-cross: clang finds it by itself),
+#     else skipped with a note.
 # The built files are committed; tests/backend/native_kernels_test.ts rebuilds them and compares
 # the bytes, so the build is reproducible: no build ids, paths or compiler ident in the outputs.
 #
@@ -99,10 +100,11 @@ native=(-O3 -fPIC -fvisibility=hidden -ffp-contract=off -fno-ident -Wall -Werror
 link=(-shared -fuse-ld=lld -Wl,--build-id=none -Wl,-z,nodelete -Wl,--strip-all -Wl,-z,noexecstack
   -Wl,--hash-style=gnu)
 
-# native_lib TARGET OS_ARCH VARIANT:FLAGS...
+# native_lib TARGET OS_ARCH "TARGET_FLAGS" VARIANT:FLAGS... (TARGET_FLAGS: for every object and
+# the link, e.g. a cross sysroot)
 native_lib() {
-  local target=$1 name=$2
-  shift 2
+  local target=$1 name=$2 tflags=$3
+  shift 3
   local objs=()
   for spec in "$@"; do
     local v=${spec%%:*} flags=${spec#*:}
@@ -111,23 +113,26 @@ native_lib() {
     for f in "${srcs[@]}" "$tmp/table.c"; do
       local o
       o="$tmp/$name/$v/$(basename "$f" .c).o"
-      "$cc" --target="$target" "${native[@]}" $flags "${renames[@]/BNN_VARIANT/$v}" \
+      "$cc" --target="$target" $tflags "${native[@]}" $flags "${renames[@]/BNN_VARIANT/$v}" \
         -DBNN_TABLE="bnn_table_$v" -I"$src" -c "$f" -o "$o"
       objs+=("$o")
     done
   done
-  "$cc" --target="$target" "${native[@]}" -c "$src/host/pool.c" -o "$tmp/$name/pool.o"
-  "$cc" --target="$target" "${link[@]}" -o "$out/libbnn_kernels.$name.so" "$tmp/$name/pool.o" \
+  # shellcheck disable=SC2086
+  "$cc" --target="$target" $tflags "${native[@]}" -c "$src/host/pool.c" -o "$tmp/$name/pool.o"
+  # shellcheck disable=SC2086
+  "$cc" --target="$target" $tflags "${link[@]}" -o "$out/libbnn_kernels.$name.so" "$tmp/$name/pool.o" \
     "${objs[@]}" -lpthread
 }
 
-native_lib x86_64-linux-gnu linux-x86_64 "avx2:-mavx2 -mfma" \
+native_lib x86_64-linux-gnu linux-x86_64 "" "avx2:-mavx2 -mfma" \
   "avx512:-mavx512f -mavx512vl -mavx512bw -mavx512dq -mavx2 -mfma"
 built="kernels.wasm kernels.single.wasm libbnn_kernels.linux-x86_64.so"
-if [ -d /usr/aarch64-linux-gnu/include ]; then
-  native_lib aarch64-linux-gnu linux-aarch64 "neon:--sysroot=/usr/aarch64-linux-gnu"
+if [ -d /usr/aarch64-linux-gnu/include ] && compgen -G "/usr/lib/gcc-cross/aarch64-linux-gnu/*/crtbeginS.o" >/dev/null; then
+  native_lib aarch64-linux-gnu linux-aarch64 "" "neon:"
   built="$built libbnn_kernels.linux-aarch64.so"
 else
-  echo "build_kernels: no aarch64 sysroot (/usr/aarch64-linux-gnu); skipped the aarch64 library" >&2
+  echo "build_kernels: no aarch64 cross C library (apt-get install libc6-dev-arm64-cross" \
+    "libgcc-12-dev-arm64-cross); skipped the aarch64 library" >&2
 fi
 echo "built in $out: $built"

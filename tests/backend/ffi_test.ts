@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { loadNativeLibrary, nativeLibraryUrl } from "../../lib/backend/ffi.ts";
 import { KERNEL_EXPORTS } from "../../lib/backend/native_pool.ts";
 import { DEPLOY_NATIVE_KERNELS } from "../../lib/deploy/native_kernel.ts";
+import { aarch64Required } from "./helpers.ts";
 
 const CHILD = new URL("../fixtures/native_workload_child.ts", import.meta.url).pathname;
 const x86Linux = Deno.build.os === "linux" && Deno.build.arch === "x86_64";
@@ -14,10 +15,17 @@ interface ChildResult {
   stderr: string[];
 }
 
-/** Runs the workload child with `flags` and `env`; it must exit by itself, with code 0. */
-async function child(flags: string[], env: Record<string, string>): Promise<ChildResult> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", ...flags, CHILD],
+/**
+ * Runs the workload child with `flags` and `env`; it must exit by itself, with code 0. `runner`:
+ * the command before `run` (default: this deno).
+ */
+async function child(
+  flags: string[],
+  env: Record<string, string>,
+  runner: string[] = [Deno.execPath()],
+): Promise<ChildResult> {
+  const out = await new Deno.Command(runner[0], {
+    args: [...runner.slice(1), "run", "--no-prompt", ...flags, CHILD],
     env: { NO_COLOR: "1", BNN_THREADS: "2", ...env },
     stdout: "piped",
     stderr: "piped",
@@ -30,14 +38,19 @@ async function child(flags: string[], env: Record<string, string>): Promise<Chil
 
 Deno.test("ffi: the library for this machine loads, with a kernel for every pool kernel", () => {
   const lib = loadNativeLibrary();
-  if (!x86Linux) {
-    // Only linux-x86_64 is committed; elsewhere the reason names the missing build.
+  const variants: Record<string, RegExp> = {
+    "linux-x86_64": /^x86-64 (AVX-512|AVX2\+FMA)$/,
+    "linux-aarch64": /^aarch64 NEON$/,
+  };
+  const variant = variants[`${Deno.build.os}-${Deno.build.arch}`];
+  if (variant === undefined) {
+    // linux-x86_64 and linux-aarch64 are committed; elsewhere the reason names the missing build.
     assert.equal(typeof lib, "string");
     return;
   }
   assert.notEqual(typeof lib, "string", String(lib));
   if (typeof lib === "string") return;
-  assert.match(lib.variant, /^x86-64 (AVX-512|AVX2\+FMA)$/);
+  assert.match(lib.variant, variant);
   assert.deepEqual([...lib.kernels].sort(), [...KERNEL_EXPORTS, ...DEPLOY_NATIVE_KERNELS].sort());
   assert.equal(lib.symbols.bnn_kernel_name(lib.kernels.length), null, "past the table: NULL");
 });
@@ -75,4 +88,49 @@ Deno.test("ffi: without FFI permission the wasm kernels run, after exactly one n
   const notices = r.stderr.filter((l) => l.startsWith("notice: native kernels unavailable"));
   assert.equal(notices.length, 1, r.stderr.join("\n"));
   assert.match(notices[0], /no FFI permission/);
+});
+
+/**
+ * Deno's linux-aarch64 build under qemu-user (Debian: qemu-user, libc6-arm64-cross; the binary from
+ * `tools/fetch_deno_aarch64.sh`, or `BNN_DENO_AARCH64`), or why it cannot run here.
+ */
+function aarch64Runner(): string[] | string {
+  const deno = Deno.env.get("BNN_DENO_AARCH64") ??
+    new URL("../../.cache/deno-linux-aarch64/deno", import.meta.url).pathname;
+  const exists = (p: string) => {
+    try {
+      return Deno.statSync(p).isFile;
+    } catch {
+      return false;
+    }
+  };
+  if (!exists(deno)) return `no aarch64 deno at ${deno} (tools/fetch_deno_aarch64.sh fetches it)`;
+  if (!exists("/usr/bin/qemu-aarch64")) {
+    return "no /usr/bin/qemu-aarch64 (apt-get install qemu-user)";
+  }
+  if (!exists("/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1")) {
+    return "no aarch64 C library in /usr/aarch64-linux-gnu (apt-get install libc6-arm64-cross)";
+  }
+  return ["/usr/bin/qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", deno];
+}
+const aarch64 = x86Linux ? aarch64Runner() : "not on linux-x86_64";
+/** Under `.ci/run` (`BNN_REQUIRE_AARCH64=1`) or `CI=true` a missing emulator fails the test. */
+const requireAarch64 = x86Linux && aarch64Required();
+
+Deno.test({
+  name:
+    "ffi: the aarch64 NEON library computes the x86-64 kernels' results bit for bit (qemu-user)",
+  ignore: typeof aarch64 === "string" && !requireAarch64,
+  async fn() {
+    if (typeof aarch64 === "string") throw new Error(`cannot run the aarch64 check: ${aarch64}`);
+    const [x86, arm] = [await child(["-A"], {}), await child(["-A"], {}, aarch64)];
+    assert.equal(arm.isa, "aarch64 NEON", arm.stderr.join("\n"));
+    assert.equal(arm.path, "native");
+    assert.equal(arm.threads, x86.threads);
+    assert.equal(arm.hash, x86.hash, `aarch64 NEON vs ${x86.isa}`);
+    assert.ok(
+      arm.stderr.some((l) => /kernels: aarch64 NEON native/.test(l)),
+      arm.stderr.join("\n"),
+    );
+  },
 });

@@ -132,3 +132,12 @@ export async function assertWasmMatchesCpu(
     }
   });
 }
+
+/**
+ * True where the aarch64 checks must run (the cross-built library, the qemu-user run): in CI
+ * (`CI=true`) or under `.ci/run` (`BNN_REQUIRE_AARCH64=1`); elsewhere a machine without the Debian
+ * cross packages skips them.
+ */
+export function aarch64Required(): boolean {
+  return Deno.env.get("CI") === "true" || Deno.env.get("BNN_REQUIRE_AARCH64") === "1";
+}

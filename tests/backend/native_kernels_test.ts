@@ -6,6 +6,7 @@ import { convInfo, xnnpackBackpropFilter } from "../../lib/backend/conv_backprop
 import { wasmOps } from "../../lib/backend/wasm_ops.ts";
 import { nativeLibraryUrl } from "../../lib/backend/ffi.ts";
 import {
+  aarch64Required,
   assertBitIdentical,
   forEachKernelPath,
   randomArray,
@@ -115,6 +116,20 @@ Deno.test("native kernels: the committed .wasm and .so files are what tools/buil
       built.length === committed.length && built.every((b, i) => b === committed[i]),
       `${name} differs from the committed one (${built.length} vs ${committed.length} bytes)`,
     );
+    // The aarch64 library is built where Debian's cross C library is installed (CI installs it).
+    const armName = nativeLibraryUrl("linux", "aarch64").pathname.split("/").pop()!;
+    const armBuilt = await Deno.readFile(`${dir}/${armName}`).catch(() => null);
+    assert.ok(
+      armBuilt !== null || !aarch64Required(),
+      `no ${armName} built: ${new TextDecoder().decode(out.stderr)}`,
+    );
+    if (armBuilt !== null) {
+      const armCommitted = await Deno.readFile(nativeLibraryUrl("linux", "aarch64"));
+      assert.ok(
+        armBuilt.length === armCommitted.length && armBuilt.every((b, i) => b === armCommitted[i]),
+        `${armName} differs from the committed one (${armBuilt.length} vs ${armCommitted.length} bytes)`,
+      );
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
