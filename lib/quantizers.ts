@@ -11,6 +11,7 @@
  * import assert from "node:assert/strict";
  * import { quantize, QUANTIZER_NAMES } from "./quantizers.ts";
  * import { tf } from "./tf.ts";
+import { fusedSign, fusedSteSignGrad, fusedSwishSignGrad } from "./backend/quantizer_grad.ts";
  * const x = tf.tensor1d([-0.5, 0, 2]);
  * assert.deepEqual(quantize(x, "swish_sign", { beta: 5 }).arraySync(), [-1, 1, 1]);
  * // The pseudo-gradient training uses (autodiff through the quantizer): 1{|x| ≤ 1} for STE.
@@ -22,6 +23,7 @@
  * @module
  */
 import { tf } from "./tf.ts";
+import { fusedSign, fusedSteSignGrad, fusedSwishSignGrad } from "./backend/quantizer_grad.ts";
 
 /** A number or a scalar tensor (for example a trainable `tf.Variable`). */
 export type Beta = number | tf.Scalar;
@@ -39,17 +41,23 @@ export function sign<T extends tf.Tensor>(x: T): T {
 
 /**
  * The one custom-gradient block of the quantizers: forward `sign(x)`, backward `dy · dqdx(x)`.
+ * On tfjs-wasm with the project's native kernels both run as one pass each (`fused`: the whole
+ * backward, `lib/backend/quantizer_grad.ts`), bit-identical to the tfjs ops written here.
  */
 function signWithPseudoGradient<T extends tf.Tensor>(
   x: T,
   dqdx: (x: tf.Tensor) => tf.Tensor,
+  fused?: (x: tf.Tensor, dy: tf.Tensor) => tf.Tensor | undefined,
 ): T {
   const f = tf.customGrad((input, save) => {
     const t = input as tf.Tensor;
     (save as tf.GradSaveFunc)([t]);
     return {
-      value: sign(t),
-      gradFunc: (dy, saved) => tf.mul(dy, dqdx((saved as tf.Tensor[])[0])),
+      value: fusedSign(t) ?? sign(t),
+      gradFunc: (dy, saved) => {
+        const xs = (saved as tf.Tensor[])[0];
+        return fused?.(xs, dy as tf.Tensor) ?? tf.mul(dy, dqdx(xs));
+      },
     };
   });
   return f(x) as T;
@@ -69,7 +77,7 @@ function signWithParamGradient<T extends tf.Tensor>(
     const pt = param as tf.Tensor;
     (save as tf.GradSaveFunc)([t, pt]);
     return {
-      value: sign(t),
+      value: fusedSign(t) ?? sign(t),
       gradFunc: (dy, saved) => {
         const [xs, ps] = saved as tf.Tensor[];
         const { dx, dp } = grads(xs, ps);
@@ -127,7 +135,11 @@ function steGrad(x: tf.Tensor, clipValue = 1): tf.Tensor {
  */
 export function steSign<T extends tf.Tensor>(x: T, options: SteSignOptions = {}): T {
   const clipValue = options.clipValue ?? 1;
-  return signWithPseudoGradient(x, (xs) => steGrad(xs, clipValue));
+  return signWithPseudoGradient(
+    x,
+    (xs) => steGrad(xs, clipValue),
+    (xs, dy) => fusedSteSignGrad(xs, dy, clipValue),
+  );
 }
 
 function approxGrad(x: tf.Tensor): tf.Tensor {
@@ -179,7 +191,11 @@ function swishKernel(t: tf.Tensor): tf.Tensor {
 export function swishSign<T extends tf.Tensor>(x: T, beta: Beta = 5): T {
   if (typeof beta === "number") {
     const b = beta;
-    return signWithPseudoGradient(x, (xs) => tf.mul(b, swishKernel(tf.mul(b, xs))));
+    return signWithPseudoGradient(
+      x,
+      (xs) => tf.mul(b, swishKernel(tf.mul(b, xs))),
+      (xs, dy) => fusedSwishSignGrad(xs, dy, b),
+    );
   }
   return signWithParamGradient(x, beta, (xs, bs) => {
     const g = swishKernel(tf.mul(bs, xs));

@@ -44,6 +44,11 @@ if command -v wasm-objdump >/dev/null; then
       echo "build_kernels: $f uses the shadow stack (an array indexed at run time?)" >&2
       exit 1
     fi
+    # Nor may it have a data segment (a static table): wasm-ld would write it into tfjs's heap.
+    if wasm-objdump -h "$f" | grep -q "^ *Data "; then
+      echo "build_kernels: $f has a data segment (a static const table? pass it in from JS)" >&2
+      exit 1
+    fi
   done
 fi
 

@@ -32,6 +32,7 @@ import { makeMean, makeSum } from "./reduce.ts";
 import { makeCast, makeFusedBatchNorm } from "./elementwise.ts";
 import { makeBatchMatMul } from "./matmul.ts";
 import { registerReluGrad } from "./relu_grad.ts";
+import { registerFusedAdam } from "./adam.ts";
 
 const wrapped = new Map<string, tf.KernelFunc>();
 
@@ -83,6 +84,7 @@ export function registerWasmTrainingKernels(): string[] {
   }
   registerBatchNormGrad();
   registerReluGrad();
+  registerFusedAdam();
   return [
     ...names,
     ...Object.keys(SAME_PAD_KERNELS).map((k) => `${k} (explicit same padding)`),
@@ -93,5 +95,6 @@ export function registerWasmTrainingKernels(): string[] {
     "BatchMatMul (transposes made explicit)",
     "FusedBatchNorm (gradient)",
     "Relu (gradient: one native pass)",
+    "Adam (tf.AdamOptimizer: one native pass per variable)",
   ];
 }
