@@ -1,0 +1,25 @@
+import assert from "node:assert/strict";
+import { tf } from "../../lib/tf.ts";
+import { initBackend } from "../../lib/backend/mod.ts";
+import { benchDeploy, binaryVggSmall, formatDeployBench } from "../../lib/bench/deploy.ts";
+import { binaryForwardEnabled } from "../../lib/backend/binary_conv.ts";
+
+await initBackend({ backend: "wasm", quiet: true });
+
+Deno.test("benchDeploy: sizes in closed form, both tfjs baselines timed, ratios of the times", async () => {
+  const model = binaryVggSmall({ width: 0.125 });
+  try {
+    const r = await benchDeploy(model, { images: 2, batchSize: 2, rounds: 1, threads: 1 });
+    assert.equal(r.float32Bytes, 4 * model.countParams());
+    assert.ok(r.sizeRatio > 10, `size ratio ${r.sizeRatio}`);
+    const bl = r.binaryLayers;
+    for (const [k, v] of Object.entries(bl)) assert.ok(Number.isFinite(v) && v > 0, `${k} = ${v}`);
+    assert.equal(r.binaryLayerSpeedup, bl.tfjsMs / bl.engineMs);
+    assert.equal(r.binaryLayerSpeedupFloat, bl.tfjsFloatMs / bl.engineMs);
+    assert.equal(binaryForwardEnabled(), true, "the popcount forward is back on afterwards");
+    assert.match(formatDeployBench(r), /with float convolutions → [0-9.]+×/);
+  } finally {
+    model.dispose();
+  }
+  assert.equal(tf.getBackend(), "wasm");
+});
