@@ -4,6 +4,7 @@
  *
  * - `FusedBatchNorm` (`tf.batchNorm`) with per-channel mean / variance / offset / scale:
  *   `y = (x − mean) · scale/√(var + ε) + offset` in one threaded pass (wasm's takes several ×).
+ * - `Relu`: tfjs-wasm's own rule (XNNPACK's bitwise vrelu: sign bit set → +0), threaded.
  * - `Cast` to the dtype the tensor already has: shares the data instead of copying.
  *
  * Tensors under {@link NATIVE_MIN_SIZE} elements stay on wasm's kernels (call overhead). A native
@@ -15,7 +16,7 @@
 import { tf } from "../tf.ts";
 import { kernelArgs, type Present } from "./wasm_ops.ts";
 import { shareData } from "./identity.ts";
-import { nativeAffineRows, nativePool } from "./native_kernels.ts";
+import { nativeAffineRows, nativeElementwise, nativePool } from "./native_kernels.ts";
 
 /** Smallest output (elements) sent to the native kernels. */
 export const NATIVE_MIN_SIZE = 4096;
@@ -57,6 +58,21 @@ export function makeFusedBatchNorm(fallback: tf.KernelFunc): tf.KernelFunc {
     for (let i = 0; i < c; i++) sv[i] = (gv ? gv[i] : 1) / Math.sqrt(vv[i] + eps);
     nativeAffineRows(h, { x, m: mean, s, t: offset, out, cols: c });
     h.disposeData(s.dataId);
+    return out;
+  };
+}
+
+/**
+ * Builds the project `Relu` over wasm's `fallback`: wasm's own rule bit for bit (XNNPACK's f32
+ * vrelu: a value with its sign bit set, −0 and negative NaNs included, becomes +0), threaded on
+ * the native pool; wasm's own kernel runs on one thread.
+ */
+export function makeRelu(fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { inputs: { x }, backend: h } = kernelArgs<Present<tf.ReluInputs>, object>(args);
+    if (!eligible(x)) return fallback(args);
+    const out = h.makeOutput(x.shape, "float32");
+    nativeElementwise(h, "relu_fwd", { inputs: [x], out });
     return out;
   };
 }

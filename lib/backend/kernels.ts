@@ -29,7 +29,7 @@ import { makeExplicitSame, SAME_PAD_KERNELS } from "./same_pad.ts";
 import { makeNativeConv2D } from "./conv_forward.ts";
 import { makeIdentity } from "./identity.ts";
 import { makeMean, makeSum } from "./reduce.ts";
-import { makeCast, makeFusedBatchNorm } from "./elementwise.ts";
+import { makeCast, makeFusedBatchNorm, makeRelu } from "./elementwise.ts";
 import { makeBatchMatMul } from "./matmul.ts";
 import { registerReluGrad } from "./relu_grad.ts";
 import { registerFusedAdam } from "./adam.ts";
@@ -71,6 +71,7 @@ export function registerWasmTrainingKernels(): string[] {
     ["Mean", makeMean],
     ["FusedBatchNorm", makeFusedBatchNorm],
     ["Cast", makeCast],
+    ["Relu", makeRelu],
     ["BatchMatMul", makeBatchMatMul],
   ];
   for (const [kernelName, make] of wrappers) {
@@ -91,7 +92,7 @@ export function registerWasmTrainingKernels(): string[] {
     "Conv2D, FusedConv2D (native FMA kernel: linear / relu, dilation 1)",
     "Identity (no copy)",
     "Sum, Mean (leading axes)",
-    "FusedBatchNorm (native, per-channel), Cast (same dtype: no copy)",
+    "FusedBatchNorm (native, per-channel), Cast (same dtype: no copy), Relu (native)",
     "BatchMatMul (transposes made explicit)",
     "FusedBatchNorm (gradient)",
     "Relu (gradient: one native pass)",

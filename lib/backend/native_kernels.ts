@@ -19,7 +19,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { type NativePool, startNativePool } from "./native_pool.ts";
+import { type KernelName, type NativePool, startNativePool } from "./native_pool.ts";
 import { startFfiPool } from "./ffi_pool.ts";
 import type { HeapBackend } from "./wasm_ops.ts";
 
@@ -198,6 +198,26 @@ export function nativeMaxPoolGrad(
 
 /** Elements per work unit of the elementwise kernels. */
 export const ELEMENT_BLOCK = 16384;
+
+/**
+ * Runs the elementwise kernel `name(inputs…, out, extra…, n, scalars…, block, u0, u1)` over the
+ * `n` elements of `out`, in work units of {@link ELEMENT_BLOCK} elements (any thread split gives
+ * the same bits). `extra`: further heap offsets; `scalars`: int32 arguments (e.g. float32 bits).
+ * Returns false when no pool is started.
+ */
+export function nativeElementwise(
+  backend: tf.KernelBackend,
+  name: KernelName,
+  options: { inputs: tf.TensorInfo[]; out: tf.TensorInfo; extra?: number[]; scalars?: number[] },
+): boolean {
+  if (!pool) return false;
+  const b = backend as HeapBackend;
+  const n = options.out.shape.reduce((a, d) => a * d, 1);
+  const args = [...options.inputs.map((t) => heapPointer(b, t)), heapPointer(b, options.out)];
+  args.push(...(options.extra ?? []), n, ...(options.scalars ?? []), ELEMENT_BLOCK);
+  if (n > 0) pool.run(name, { args, units: Math.ceil(n / ELEMENT_BLOCK) });
+  return true;
+}
 
 /** Rows of `cols` elements per work unit of the row-wise elementwise kernels (at least 1). */
 export function rowBlock(cols: number): number {

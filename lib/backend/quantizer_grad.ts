@@ -18,7 +18,7 @@
  */
 import { tf } from "../tf.ts";
 import type { HeapBackend } from "./wasm_ops.ts";
-import { ELEMENT_BLOCK, heapPointer, nativeHeap, nativePool } from "./native_kernels.ts";
+import { nativeElementwise, nativeHeap, nativePool } from "./native_kernels.ts";
 
 /**
  * musl's exp2f table (`src/math/exp2f_data.c`, from Arm's optimized-routines, MIT license):
@@ -92,10 +92,7 @@ function heapBackend(...ts: tf.Tensor[]): HeapBackend | undefined {
   return tf.backend() as HeapBackend;
 }
 
-/**
- * Runs elementwise kernel `name` — `(inputs…, out, extra…, n, scalars…, block, u0, u1)` — over the
- * elements of `inputs[0]` into a new float32 tensor of its shape.
- */
+/** Runs `name` over the elements of `inputs[0]` into a new float32 tensor of its shape. */
 function run(
   b: HeapBackend,
   name: "sign_pm1" | "ste_sign_grad" | "swish_sign_grad",
@@ -104,13 +101,8 @@ function run(
   scalars: number[],
 ): tf.Tensor {
   const out = b.makeOutput(inputs[0].shape, "float32");
-  // Pointers after makeOutput: allocating may grow (and move) the heap; offsets stay valid.
-  const n = inputs[0].size;
-  const args = [...inputs.map((t) => heapPointer(b, t)), heapPointer(b, out), ...extra, n];
-  nativePool()!.run(name, {
-    args: [...args, ...scalars, ELEMENT_BLOCK],
-    units: Math.ceil(n / ELEMENT_BLOCK),
-  });
+  // Offsets are taken after makeOutput (allocating may grow the heap; offsets stay valid).
+  nativeElementwise(b, name, { inputs, out, extra, scalars });
   return tf.engine().makeTensorFromTensorInfo(out);
 }
 

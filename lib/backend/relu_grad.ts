@@ -8,7 +8,7 @@
  */
 import { tf } from "../tf.ts";
 import type { HeapBackend } from "./wasm_ops.ts";
-import { ELEMENT_BLOCK, heapPointer, nativePool } from "./native_kernels.ts";
+import { nativeElementwise, nativePool } from "./native_kernels.ts";
 
 /** `dy · step(x)` in one native pass on wasm, tfjs ops elsewhere. */
 export function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
@@ -18,11 +18,7 @@ export function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
   }
   const b = tf.backend() as HeapBackend;
   const out = b.makeOutput(x.shape, "float32");
-  const n = x.size;
-  pool.run("relu_grad", {
-    args: [heapPointer(b, dy), heapPointer(b, x), heapPointer(b, out), n, ELEMENT_BLOCK],
-    units: Math.ceil(n / ELEMENT_BLOCK),
-  });
+  nativeElementwise(b, "relu_grad", { inputs: [dy, x], out });
   return tf.engine().makeTensorFromTensorInfo(out);
 }
 

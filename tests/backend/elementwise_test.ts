@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tf.ts";
 import { isChannelVector, NATIVE_MIN_SIZE } from "../../lib/backend/elementwise.ts";
-import { randomArray, relError, runOn, setupBackends } from "./helpers.ts";
+import {
+  assertBitIdentical,
+  forEachKernelPath,
+  randomArray,
+  relError,
+  runOn,
+  setupBackends,
+} from "./helpers.ts";
 
 await setupBackends();
 
@@ -59,4 +66,25 @@ Deno.test("Cast to the same dtype shares the data; other casts still convert", a
   assert.deepEqual(Array.from(i.dataSync()), [1, -2, 0]);
   assert.equal(i.dtype, "int32");
   tf.dispose([y, i]);
+});
+
+Deno.test("Relu: the native kernel == tfjs-wasm's own (sign bit set → +0) bit for bit", async () => {
+  const n = 3 * 16384 + 5; // several work units and a ragged tail, above NATIVE_MIN_SIZE
+  assert.ok(n >= NATIVE_MIN_SIZE);
+  const xs = randomArray(n, 91);
+  const special = [0, -0, NaN, -1e-45, 1e-45, -Infinity, Infinity, -2, 3];
+  xs.set(special, 0);
+  new Uint32Array(xs.buffer)[special.length] = 0xffc00000; // a negative NaN
+  // XNNPACK's f32 vrelu on the bits: x & ~(x >> 31).
+  const bits = new Int32Array(xs.buffer);
+  const expected = new Float32Array(Int32Array.from(bits, (b) => b & ~(b >> 31)).buffer);
+  const small = 40; // below NATIVE_MIN_SIZE: tfjs-wasm's own kernel
+  const [own] = await runOn("wasm", () => tf.relu(tf.tensor1d(xs.slice(0, small))));
+  assertBitIdentical(own.values, expected.slice(0, small), "tfjs-wasm's Relu");
+  const ran = await forEachKernelPath(async (path) => {
+    const [r] = await runOn("wasm", () => tf.relu(tf.tensor1d(xs)));
+    assertBitIdentical(r.values, expected, `${path} Relu`);
+  });
+  assert.deepEqual(ran, ["native", "wasm"]);
+  assert.ok(Object.is(expected[1], 0) && Number.isNaN(expected[2]), "−0 → +0, NaN stays");
 });

@@ -47,3 +47,14 @@ void relu_grad(const float* dy, const float* x, float* out, int n, int block, in
     for (; i < end; i++) out[i] = dy[i] * (x[i] > 0.f ? 1.f : (x[i] != x[i] ? x[i] : 0.f));
   }
 }
+
+// ReLU forward exactly as tfjs-wasm's `Relu` kernel (XNNPACK's f32 vrelu, which works on the bits):
+// a value whose sign bit is set (negatives, −0, negative NaNs) becomes +0, everything else passes.
+// Units are blocks of `block` elements; the loop vectorizes.
+EXPORT("relu_fwd")
+void relu_fwd(const int* x, int* out, int n, int block, int u0, int u1) {
+  for (int u = u0; u < u1; u++) {
+    const int end = (u + 1) * block < n ? (u + 1) * block : n;
+    for (int i = u * block; i < end; i++) out[i] = x[i] & ~(x[i] >> 31);
+  }
+}
