@@ -21,7 +21,7 @@ export const COMPARED_FIELDS = [
 /** The parts of a stored run the comparison reads (`readRuns` of lib/results/runs.ts fits). */
 export interface ComparableRun {
   record: { runId: string; labels?: string[]; config?: { seed?: number } };
-  summary: { status: string; finalTestAcc?: number | null } | null;
+  summary: { status: string; finalTestAcc?: number | null; backend?: string } | null;
   metrics: Record<string, unknown>[];
 }
 
@@ -46,6 +46,11 @@ export interface RunComparison {
    */
   status: "identical" | "different" | "no-shared" | "unfinished";
   differences: FieldDifference[];
+  /**
+   * The backends (with thread counts, e.g. `wasm×1`) of a different run here and in the shared
+   * results, when they differ: some kernels' float sums depend on the thread split.
+   */
+  backends?: { local: string; shared: string };
 }
 
 /** The result of {@link compareRuns}. */
@@ -92,7 +97,14 @@ export function compareRuns(local: ComparableRun[], shared: ComparableRun[]): Co
         if (!Object.is(a, b)) differences.push({ epoch: i + 1, field: f, local: a, shared: b });
       }
     }
-    return { ...base, status: differences.length ? "different" : "identical", differences };
+    const [lb, sb] = [l.summary.backend, s.summary.backend];
+    const backends = differences.length && lb && sb && lb !== sb ? { local: lb, shared: sb } : {};
+    return {
+      ...base,
+      status: differences.length ? "different" : "identical",
+      differences,
+      ...(backends.local ? { backends } : {}),
+    };
   });
   const identical = runs.filter((r) => r.status === "identical").length;
   const different = runs.filter((r) => r.status === "different").length;
@@ -132,6 +144,20 @@ export function formatComparison(
       const where = d.epoch ? `epoch ${d.epoch} ${d.field}` : d.field;
       lines.push(`    ${where}: ${fmt(d.local)} here, ${fmt(d.shared)} shared${delta}`);
     }
+  }
+  const other = report.runs.filter((r) => r.backends);
+  if (other.length) {
+    const pairs = [
+      ...new Set(other.map((r) => `${r.backends!.local} here, ${r.backends!.shared} shared`)),
+    ];
+    lines.push(
+      `  ${other.length} differing run(s) ran on another backend or thread count (${
+        pairs.join("; ")
+      }): ` +
+        "some kernels' float sums depend on the thread split, so runs match bit for bit only on " +
+        "the same backend and threads per run (reproduce gives each of W workers cores/W threads: " +
+        "use the --workers of the shared runs; docs/reproduce.md)",
+    );
   }
   const noShared = report.runs.filter((r) => r.status === "no-shared");
   const unfinished = report.runs.filter((r) => r.status === "unfinished");

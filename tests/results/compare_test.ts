@@ -49,6 +49,24 @@ Deno.test("compareRuns: identical, one ulp different, missing shared, unfinished
   assert.match(text, /1 of 4 run\(s\) did not finish here/);
 });
 
+Deno.test("compareRuns: a difference between thread counts is named with its reason", () => {
+  const [a, b] = [run("a", [0.2, 0.3]), run("a", [0.2, 0.31])];
+  a.summary!.backend = "wasm×2";
+  b.summary!.backend = "wasm×1";
+  const rep = compareRuns([a], [b]);
+  assert.deepEqual(rep.runs[0].backends, { local: "wasm×2", shared: "wasm×1" });
+  const text = formatComparison(rep, "results/quick");
+  assert.match(
+    text,
+    /1 differing run\(s\) ran on another backend or thread count \(wasm×2 here, wasm×1 shared\)/,
+  );
+  // Same numbers on another backend: identical, and nothing to explain.
+  const same = compareRuns([a], [{ ...a, summary: { ...a.summary!, backend: "wasm×1" } }]);
+  assert.equal(same.runs[0].status, "identical");
+  assert.equal(same.runs[0].backends, undefined);
+  assert.doesNotMatch(formatComparison(same, "results/quick"), /thread count/);
+});
+
 Deno.test("compareRuns: a different number of epochs is a difference, not a crash", () => {
   const rep = compareRuns([run("a", [0.1, 0.2, 0.3])], [run("a", [0.1, 0.2])]);
   assert.equal(rep.runs[0].status, "different");
