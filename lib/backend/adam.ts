@@ -13,7 +13,13 @@
  */
 import { tf } from "../tf.ts";
 import type { HeapBackend } from "./wasm_ops.ts";
-import { ELEMENT_BLOCK, heapPointer, nativeHeap, nativePool } from "./native_kernels.ts";
+import {
+  ELEMENT_BLOCK,
+  heapPointer,
+  heapScratch,
+  nativeHeap,
+  nativePool,
+} from "./native_kernels.ts";
 
 /** tfjs-core 4.22's `AdamOptimizer.applyGradients`, as tfjs ships it. */
 export const TFJS_ADAM_APPLY_GRADIENTS = tf.AdamOptimizer.prototype.applyGradients;
@@ -33,14 +39,11 @@ interface AdamInternals {
 
 type Gradients = Parameters<typeof TFJS_ADAM_APPLY_GRADIENTS>[0];
 
-/** Heap offset of the 8 float32 scalars of `adam_update` (one buffer per heap). */
-let scalars: { ptr: number; memory: WebAssembly.Memory } | undefined;
-
+/** Writes the float32 scalars of `adam_update` to their heap scratch buffer; returns its offset. */
 function writeScalars(values: number[]): number {
-  const heap = nativeHeap()!;
-  if (scalars?.memory !== heap.memory) scalars = { ptr: heap.malloc(64), memory: heap.memory };
-  new Float32Array(heap.memory.buffer, scalars.ptr, values.length).set(values);
-  return scalars.ptr;
+  const ptr = heapScratch("adam scalars", 4 * values.length);
+  new Float32Array(nativeHeap()!.memory.buffer, ptr, values.length).set(values);
+  return ptr;
 }
 
 function fusedApplyGradients(this: tf.AdamOptimizer, variableGradients: Gradients): void {

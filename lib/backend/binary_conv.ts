@@ -24,7 +24,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { heapPointer, nativeHeap, nativePool } from "./native_kernels.ts";
+import { heapPointer, heapScratch, nativePool } from "./native_kernels.ts";
 import { kernelArgs, type UntypedKernelArgs } from "./wasm_ops.ts";
 
 /** Kernel name of the popcount forward (registered for backend "wasm"). */
@@ -87,21 +87,6 @@ export function binaryForwardAvailable(taps: number): boolean {
     taps < MAX_EXACT_TAPS;
 }
 
-/** Heap scratch buffers by name, grown on demand (the pool runs one job at a time). */
-const scratch = new Map<string, { ptr: number; bytes: number }>();
-
-function reserve(name: string, bytes: number): number {
-  const heap = nativeHeap();
-  if (!heap) throw new Error(`${BINARY_CONV}: the native kernel pool is not started`);
-  let s = scratch.get(name);
-  if (!s || s.bytes < bytes) {
-    const size = Math.max(bytes, 4096);
-    s = { ptr: heap.malloc(size), bytes: size };
-    scratch.set(name, s);
-  }
-  return s.ptr;
-}
-
 function binaryConvKernel(args: UntypedKernelArgs): tf.TensorInfo {
   const pool = nativePool();
   if (!pool) throw new Error(`${BINARY_CONV}: the native kernel pool is not started`);
@@ -137,9 +122,9 @@ function binaryConvKernel(args: UntypedKernelArgs): tf.TensorInfo {
   );
   const words = Math.ceil(ci / 64);
   // Every allocation before the pointers of the output are taken (allocating may grow the heap).
-  const xp = reserve("x", n * h * w * words * 8);
+  const xp = heapScratch("binary x", n * h * w * words * 8);
   const blocks = Math.ceil(co / 8);
-  const wp = reserve("w", blocks * 8 * kh * kw * words * 8);
+  const wp = heapScratch("binary w", blocks * 8 * kh * kw * words * 8);
   const { outHeight: ho, outWidth: wo } = info;
   const y = b.makeOutput([n, ho, wo, co], "float32");
   if (y.shape.includes(0) || x.shape.includes(0)) return y;

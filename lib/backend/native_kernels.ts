@@ -122,6 +122,25 @@ export function nativeHeap():
   return heap;
 }
 
+/** Heap scratch buffers by name and heap, grown on demand (the pool runs one job at a time). */
+const scratch = new Map<string, { ptr: number; bytes: number; memory: WebAssembly.Memory }>();
+
+/**
+ * A scratch buffer of at least `bytes` bytes on the kernels' heap (8-byte aligned), reused by
+ * every call with the same `name`: packed operands, scalar blocks, tables. Allocating may grow
+ * (and move) the heap: take tensor offsets and views after it.
+ */
+export function heapScratch(name: string, bytes: number): number {
+  if (!heap) throw new Error(`native kernels: no heap for scratch buffer '${name}' (not started)`);
+  let s = scratch.get(name);
+  if (!s || s.bytes < bytes || s.memory !== heap.memory) {
+    const size = Math.max(bytes, 4096);
+    s = { ptr: (heap.malloc(size + 8) + 7) & ~7, bytes: size, memory: heap.memory };
+    scratch.set(name, s);
+  }
+  return s.ptr;
+}
+
 /** The started pool, if any (kernels fall back to XNNPACK formulations without it). */
 export function nativePool(): NativePool | undefined {
   return pool;

@@ -18,7 +18,7 @@
  */
 import { tf } from "../tf.ts";
 import type { HeapBackend } from "./wasm_ops.ts";
-import { nativeElementwise, nativeHeap, nativePool } from "./native_kernels.ts";
+import { heapScratch, nativeElementwise, nativeHeap, nativePool } from "./native_kernels.ts";
 
 /**
  * musl's exp2f table (`src/math/exp2f_data.c`, from Arm's optimized-routines, MIT license):
@@ -60,17 +60,11 @@ export const EXP2F_TABLE: readonly bigint[] = [
   0x3fefd0765b6e4540n,
 ];
 
-let table: { ptr: number; memory: WebAssembly.Memory } | undefined;
-
-/** Heap offset of {@link EXP2F_TABLE} (written once per heap). */
-function expTable(memory: WebAssembly.Memory, malloc: (n: number) => number): number {
-  if (table?.memory !== memory) {
-    const ptr = malloc(8 * EXP2F_TABLE.length + 8);
-    const aligned = (ptr + 7) & ~7;
-    new BigUint64Array(memory.buffer, aligned, EXP2F_TABLE.length).set(EXP2F_TABLE);
-    table = { ptr: aligned, memory };
-  }
-  return table.ptr;
+/** Writes {@link EXP2F_TABLE} to its heap scratch buffer (256 bytes); returns its offset. */
+function expTable(memory: WebAssembly.Memory): number {
+  const ptr = heapScratch("exp2f table", 8 * EXP2F_TABLE.length);
+  new BigUint64Array(memory.buffer, ptr, EXP2F_TABLE.length).set(EXP2F_TABLE);
+  return ptr;
 }
 
 /** The bits of `v` as a float32, as an int32 kernel argument. */
@@ -129,6 +123,6 @@ export function fusedSwishSignGrad(
   const b = heapBackend(x, dy);
   const heap = nativeHeap();
   if (!b || !heap) return undefined;
-  const tab = expTable(heap.memory, heap.malloc);
+  const tab = expTable(heap.memory);
   return run(b, "swish_sign_grad", [x, dy], [tab], [f32Bits(beta)]);
 }
