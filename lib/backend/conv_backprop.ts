@@ -164,9 +164,8 @@ export function conv2DBackpropInput(
   const info = convInfo(attrs.inputShape, filter.shape, attrs);
   const tmp: Info[] = [];
   const { d, pad } = dilateForTranspose(dy, { ops: o, info, tmp });
-  const rev = o.run("Reverse", { inputs: { x: filter }, attrs: { dims: [0, 1] } });
-  const wT = o.transpose(rev, [0, 1, 3, 2]);
-  tmp.push(rev, wT);
+  const wT = o.flipFilter(filter, { swapIO: true });
+  tmp.push(wT);
   const native = nativeConv2D(args.backend, {
     x: d,
     filter: wT,

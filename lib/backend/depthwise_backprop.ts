@@ -92,7 +92,7 @@ export function depthwiseBackpropInput(
   const [n, h, w] = attrs.inputShape;
   const tmp: Info[] = [];
   const { d, pad: p } = dilateForTranspose(dy, { ops: o, info, tmp });
-  const rev = o.run("Reverse", { inputs: { x: filter }, attrs: { dims: [0, 1] } });
+  const rev = o.flipFilter(filter, { swapIO: false });
   const f = o.reshape(rev, [kh, kw, c * mult, 1]);
   tmp.push(rev, f);
   const y = o.run("DepthwiseConv2dNative", {

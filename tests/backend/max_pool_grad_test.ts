@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tf.ts";
-import { randomArray, relError, runOn, setupBackends } from "./helpers.ts";
+import {
+  assertBitIdentical,
+  forEachKernelPath,
+  randomArray,
+  relError,
+  runOn,
+  setupBackends,
+} from "./helpers.ts";
 
 await setupBackends();
 
@@ -36,3 +43,55 @@ for (const c of CASES) {
     assert.ok(cpu[0].values.some((v) => v !== 0));
   });
 }
+
+/** Independent reference: the first strict maximum of each window gets 0 + dy, the rest +0. */
+function poolGradReference(
+  x: Float32Array,
+  dy: Float32Array,
+  shape: number[],
+  f: [number, number],
+): Float32Array {
+  const [n, h, w, c] = shape, [fh, fw] = f, oh = h / fh, ow = w / fw;
+  const dx = new Float32Array(x.length);
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < oh; r++) {
+      for (let q = 0; q < ow; q++) {
+        for (let d = 0; d < c; d++) {
+          let best = -Infinity, at = -1;
+          for (let ky = 0; ky < fh; ky++) {
+            for (let kx = 0; kx < fw; kx++) {
+              const i = ((b * h + r * fh + ky) * w + q * fw + kx) * c + d;
+              if (x[i] > best) best = x[i], at = i;
+            }
+          }
+          if (at >= 0) dx[at] = 0 + dy[((b * oh + r) * ow + q) * c + d];
+        }
+      }
+    }
+  }
+  return dx;
+}
+
+Deno.test("maxPool gradient, windows tiling the input (16-lane path + tail): bit for bit, both builds", async () => {
+  const shape = [2, 6, 8, 37], f: [number, number] = [2, 2]; // 37 channels: 2 × 16 lanes + 5
+  const x = randomArray(shape.reduce((a, b) => a * b), 70).map((v) => (v < -0.3 ? 0 : v));
+  // NaN and −inf never win (strict >): windows (0, 0) and (0, 1) of image 0 hold some.
+  x.fill(NaN, 0, 37 * 3);
+  x.fill(-Infinity, 37 * 8 + 37 * 2, 37 * 8 + 37 * 4);
+  const dy = randomArray(2 * 3 * 4 * 37, 71);
+  dy[5] = -0, dy[40] = -0, dy[41] = NaN; // 0 + (−0) is +0 at the maximum
+  const ref = poolGradReference(x, dy, shape, f);
+  const ran = await forEachKernelPath(async () => {
+    const [g] = await runOn("wasm", () => {
+      const xt = tf.tensor4d(x, shape as [number, number, number, number]);
+      const dyt = tf.tensor4d(dy, [2, 3, 4, 37]);
+      return tf.engine().runKernel("MaxPoolGrad", { dy: dyt, input: xt, output: xt }, {
+        filterSize: f,
+        strides: f,
+        pad: "valid",
+      }) as tf.Tensor;
+    });
+    assertBitIdentical(g.values, ref, "MaxPoolGrad");
+  });
+  assert.ok(ran.length >= 1);
+});

@@ -67,6 +67,8 @@ void conv_bpf(const float* x, const float* dy, float* dw, int n, int h, int w, i
       float* d = dw + ((long)t * ci + c0) * co;
       int o = 0;
 #if VW > 4
+#define BPF_WIDE1(R) \
+  bpf_wide(xb + c0, gb, d, w, ci, wo, co, o, oy0, oy1, ox0, ox1, sh, sw, ky, kx, pt, pl, R, 1)
       for (; o + TILE_V * VW <= co; o += TILE_V * VW) {
 #define BPF_WIDE(R) \
   bpf_wide(xb + c0, gb, d, w, ci, wo, co, o, oy0, oy1, ox0, ox1, sh, sw, ky, kx, pt, pl, R, TILE_V)
@@ -75,6 +77,13 @@ void conv_bpf(const float* x, const float* dy, float* dw, int n, int h, int w, i
         else if (cn == 2) BPF_WIDE(2);
         else BPF_WIDE(1);
 #undef BPF_WIDE
+      }
+      // One wide vector at a time for the rest (e.g. co = 16 on AVX-512): same chain per element.
+      for (; o + VW <= co; o += VW) {
+        if (cn == 4) BPF_WIDE1(4);
+        else if (cn == 3) BPF_WIDE1(3);
+        else if (cn == 2) BPF_WIDE1(2);
+        else BPF_WIDE1(1);
       }
 #endif
       const int ow = o;

@@ -32,21 +32,15 @@ static inline double bnn_asdouble(uint64_t u) {
   return x;
 }
 
-static inline float bnn_expf(float x, const uint64_t* tab) {
+// The normal path of musl's expf: exact for |x| < 88, and musl takes it for every finite x that
+// neither overflows nor underflows.
+static inline double bnn_expf_core(float x, const uint64_t* tab) {
   const double invln2n = 0x1.71547652b82fep+0 * BNN_EXP2F_N;
   const double shift = 0x1.8p+52;
   const double c0 = 0x1.c6af84b912394p-5 / BNN_EXP2F_N / BNN_EXP2F_N / BNN_EXP2F_N;
   const double c1 = 0x1.ebfce50fac4f3p-3 / BNN_EXP2F_N / BNN_EXP2F_N;
   const double c2 = 0x1.62e42ff0c52d6p-1 / BNN_EXP2F_N;
   const double xd = (double)x;
-  const uint32_t abstop = (bnn_asuint(x) >> 20) & 0x7ff;
-  if (__builtin_expect(abstop >= (bnn_asuint(88.0f) >> 20), 0)) {
-    // |x| >= 88 or x is NaN.
-    if (bnn_asuint(x) == bnn_asuint(-__builtin_inff())) return 0.0f;
-    if (abstop >= (bnn_asuint(__builtin_inff()) >> 20)) return x + x;
-    if (x > 0x1.62e42ep6f) return __builtin_inff();  // overflow
-    if (x < -0x1.9fe368p6f) return 0.0f;              // underflow
-  }
   // x*N/Ln2 = k + r with r in [-1/2, 1/2] and int k.
   double z = invln2n * xd;
   double kd = z + shift;
@@ -61,8 +55,18 @@ static inline float bnn_expf(float x, const uint64_t* tab) {
   const double r2 = r * r;
   double y = c2 * r + 1;
   y = z * r2 + y;
-  y = y * s;
-  return (float)y;
+  return y * s;
+}
+
+// musl's expf with its special cases as selects instead of an early-return branch, so that a loop
+// over it vectorizes (the table read becomes a gather on AVX-512/AVX2). Same value for every
+// input: where musl branches (|x| >= 88 or NaN) it returns 0 for x = -inf or x below the underflow
+// bound, x + x for NaN and +inf, +inf above the overflow bound, and otherwise the normal path.
+static inline float bnn_expf(float x, const uint64_t* tab) {
+  float y = (float)bnn_expf_core(x, tab);
+  y = x > 0x1.62e42ep6f ? __builtin_inff() : y;  // overflow (and +inf: x + x = +inf)
+  y = x < -0x1.9fe368p6f ? 0.0f : y;              // underflow (and -inf)
+  return x != x ? x + x : y;                      // NaN
 }
 
 #endif
