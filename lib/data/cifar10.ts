@@ -9,6 +9,7 @@ import { formatError } from "./dataset.ts";
 /** Bytes per CIFAR-10 record: 1 label + 32·32·3 pixels. */
 export const CIFAR_RECORD_BYTES = 3073;
 const PLANE = 1024;
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /** Options of {@link decodeCifar}. */
 export interface DecodeCifarOptions {
@@ -16,6 +17,11 @@ export interface DecodeCifarOptions {
   expectedRecords?: number;
   /** Number of classes; label bytes must be below it. Default 10. */
   numClasses?: number;
+  /**
+   * Decode into these arrays from record `at` on (HWC images, labels) instead of new ones, e.g.
+   * the combined arrays of several files; they must have room for this file's records.
+   */
+  into?: { images: Uint8Array; labels: Uint8Array; at: number };
 }
 
 /**
@@ -50,8 +56,16 @@ export function decodeCifar(
       } bytes), found ${n} records (${bytes.length} bytes)`,
     );
   }
-  const images = new Uint8Array(n * 3 * PLANE);
-  const labels = new Uint8Array(n);
+  const at = options.into?.at ?? 0;
+  const images = options.into?.images ?? new Uint8Array(n * 3 * PLANE);
+  const labels = options.into?.labels ?? new Uint8Array(n);
+  if (images.length < (at + n) * 3 * PLANE || labels.length < at + n) {
+    throw new RangeError(`decodeCifar ${file}: the target arrays have no room for ${n} records`);
+  }
+  // Four pixels (12 HWC bytes) as three little-endian words where the output is 4-byte aligned.
+  const words = (images.byteOffset & 3) === 0
+    ? new Uint32Array(images.buffer, images.byteOffset, images.length >> 2)
+    : undefined;
   for (let r = 0; r < n; r++) {
     const base = r * CIFAR_RECORD_BYTES;
     const label = bytes[base];
@@ -62,9 +76,20 @@ export function decodeCifar(
         `label byte of record ${r} is ${label}, expected 0..${numClasses - 1}`,
       );
     }
-    labels[r] = label;
+    labels[at + r] = label;
     const src = base + 1;
-    const dst = r * 3 * PLANE;
+    const dst = (at + r) * 3 * PLANE;
+    if (words && LITTLE_ENDIAN) {
+      for (let p = 0, w = dst >> 2; p < PLANE; p += 4, w += 3) {
+        const i = src + p, g = i + PLANE, b = i + 2 * PLANE;
+        words[w] = bytes[i] | (bytes[g] << 8) | (bytes[b] << 16) | (bytes[i + 1] << 24);
+        words[w + 1] = bytes[g + 1] | (bytes[b + 1] << 8) | (bytes[i + 2] << 16) |
+          (bytes[g + 2] << 24);
+        words[w + 2] = bytes[b + 2] | (bytes[i + 3] << 8) | (bytes[g + 3] << 16) |
+          (bytes[b + 3] << 24);
+      }
+      continue;
+    }
     for (let p = 0; p < PLANE; p++) {
       const o = dst + 3 * p;
       images[o] = bytes[src + p];

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { decodeCifar } from "./cifar10.ts";
+import { CIFAR_RECORD_BYTES, decodeCifar } from "./cifar10.ts";
+import { readFileBytes } from "../util/read_file.ts";
 import type { Dataset } from "./dataset.ts";
 import { downloadDataset } from "./download.ts";
 import { decodeIdxPair, gunzip, isGzip } from "./idx.ts";
@@ -29,29 +30,25 @@ export interface LoadOptions {
   quiet?: boolean;
 }
 
-async function readCifar(spec: DatasetSpec, files: string[], split: Split, strict: boolean) {
-  const parts = [];
-  for (const f of files) {
-    const bytes = await Deno.readFile(f);
-    parts.push(decodeCifar(bytes, f, {
-      numClasses: spec.numClasses,
-      expectedRecords: strict ? spec.records[split] / files.length : undefined,
-    }));
-  }
-  const n = parts.reduce((a, p) => a + p.n, 0);
+function readCifar(spec: DatasetSpec, files: string[], split: Split, strict: boolean) {
+  const all = files.map((f) => ({ f, bytes: readFileBytes(f) }));
+  // Records per file: decodeCifar checks each file's size and count before writing anything.
+  const n = all.reduce((a, { bytes }) => a + Math.floor(bytes.length / CIFAR_RECORD_BYTES), 0);
   const images = new Uint8Array(n * 3072);
   const labels = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    images.set(p.images, o * 3072);
-    labels.set(p.labels, o);
-    o += p.n;
+  let at = 0;
+  for (const { f, bytes } of all) {
+    at += decodeCifar(bytes, f, {
+      numClasses: spec.numClasses,
+      expectedRecords: strict ? spec.records[split] / files.length : undefined,
+      into: { images, labels, at },
+    }).n;
   }
   return { images, labels, n, shape: spec.shape };
 }
 
 async function readIdx(path: string): Promise<{ bytes: Uint8Array; name: string }> {
-  const raw = await Deno.readFile(path);
+  const raw = readFileBytes(path);
   if (!isGzip(raw)) return { bytes: raw, name: path };
   return { bytes: await gunzip(raw, path), name: `${path} (after gunzip)` };
 }
@@ -70,7 +67,7 @@ export async function readDatasetFiles(
   const strict = options.strict ?? true;
   let d;
   if (spec.format === "cifar") {
-    d = await readCifar(spec, files, split, strict);
+    d = readCifar(spec, files, split, strict);
   } else {
     const img = await readIdx(files[0]);
     const lab = await readIdx(files[1]);

@@ -8,6 +8,7 @@ import type { tf } from "../tf.ts";
 import { toDeployModel, type ToDeployOptions } from "./export.ts";
 import { type BnnLimits, decodeModel, type DeployModel, encodeModel } from "./format.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
+import { readFileBytes } from "../util/read_file.ts";
 
 /** Writes bytes to a path atomically (temp file, fsync, rename); see `lib/util/atomic.ts`. */
 export { writeFileAtomic };
@@ -46,7 +47,7 @@ export async function loadBinary(
 ): Promise<DeployModel> {
   let bytes: Uint8Array;
   try {
-    bytes = await Deno.readFile(path);
+    bytes = readFileBytes(path);
   } catch (e) {
     throw new Error(`loadBinary: cannot read ${path}: ${(e as Error).message}`);
   }

@@ -32,6 +32,9 @@ import {
   writeMetrics,
 } from "../store/store.ts";
 
+/** Longest stretch of training steps between two event-loop turns (signals, stdin), ms. */
+const YIELD_MS = 100;
+
 /** Progress events of a run (the worker protocol forwards them to the parent). */
 export type RunEvent =
   | { t: "start"; runId: string; epochs: number; steps: number; epoch: number; batch: number }
@@ -174,6 +177,7 @@ async function train(
     const ckptEveryMs = (options.checkpointSeconds ?? 300) * 1000;
     let lastCkpt = Date.now();
     let lastEvent = 0;
+    let lastYield = performance.now();
     const checkpoint = async () => {
       await saveCheckpoint(ckptDir, { model, optimizer, state });
       lastCkpt = Date.now();
@@ -218,8 +222,12 @@ async function train(
             acc: state.accum.correct / state.accum.seen,
           });
         }
-        // Let signal handlers and the stdin watcher run (training steps are synchronous).
-        await new Promise((r) => setTimeout(r, 0));
+        // Let signal handlers and the stdin watcher run (training steps are synchronous): a
+        // macrotask turn at most every YIELD_MS, since each costs ~2 ms (setTimeout's clamp).
+        if (performance.now() - lastYield >= YIELD_MS) {
+          await new Promise((r) => setTimeout(r, 0));
+          lastYield = performance.now();
+        }
         const stop = options.shouldStop?.() ?? false;
         if (state.batch < stepsPerEpoch && (stop || Date.now() - lastCkpt >= ckptEveryMs)) {
           await checkpoint();
