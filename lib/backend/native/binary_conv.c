@@ -19,7 +19,7 @@
 // past co are 0), so one input word is XORed with 8 channels' words in one 512-bit vector.
 #include <stdint.h>
 
-#include "simd.h"
+#include "popcount.h"
 
 #if defined(__x86_64__) && defined(__AVX2__)
 #include <immintrin.h>
@@ -106,16 +106,6 @@ typedef struct {
 
 #if defined(__x86_64__) && defined(__AVX512BW__)
 
-// popcount of each 64-bit lane: nibble table (vpshufb) + byte sums (vpsadbw).
-INLINE __m512i popcnt_lut(__m512i v) {
-  const __m512i lut = _mm512_broadcast_i32x4(
-      _mm_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4));
-  const __m512i low = _mm512_set1_epi8(0x0f);
-  const __m512i lo = _mm512_shuffle_epi8(lut, _mm512_and_si512(v, low));
-  const __m512i hi = _mm512_shuffle_epi8(lut, _mm512_and_si512(_mm512_srli_epi16(v, 4), low));
-  return _mm512_sad_epu8(_mm512_add_epi8(lo, hi), _mm512_setzero_si512());
-}
-
 #define BLOCK_BODY(POPCNT)                                                                 \
   __m512i acc = _mm512_setzero_si512();                                                    \
   for (int r = 0; r < g->rows; r++) {                                                      \
@@ -133,7 +123,7 @@ __attribute__((target("avx512vpopcntdq"))) static __m512i block_vpop(const Taps*
   BLOCK_BODY(_mm512_popcnt_epi64)
 }
 
-INLINE __m512i block_lut(const Taps* g, const uint64_t* wb) { BLOCK_BODY(popcnt_lut) }
+INLINE __m512i block_lut(const Taps* g, const uint64_t* wb) { BLOCK_BODY(popcnt_lut512) }
 
 // All channel blocks of one pixel.
 INLINE void pixel(const Taps* g, const uint64_t* wp, const float* alpha, const float* bias,
@@ -153,15 +143,6 @@ INLINE void pixel(const Taps* g, const uint64_t* wp, const float* alpha, const f
 
 #elif defined(__x86_64__) && defined(__AVX2__)
 
-INLINE __m256i popcnt_lut(__m256i v) {
-  const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2,
-                                       1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
-  const __m256i low = _mm256_set1_epi8(0x0f);
-  const __m256i lo = _mm256_shuffle_epi8(lut, _mm256_and_si256(v, low));
-  const __m256i hi = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(v, 4), low));
-  return _mm256_sad_epu8(_mm256_add_epi8(lo, hi), _mm256_setzero_si256());
-}
-
 INLINE void pixel(const Taps* g, const uint64_t* wp, const float* alpha, const float* bias,
                   float* y, int co, int mode, int vpop) {
   (void)vpop;
@@ -174,8 +155,8 @@ INLINE void pixel(const Taps* g, const uint64_t* wp, const float* alpha, const f
       for (int k = 0; k < g->n; k++) {
         const __m256i x = _mm256_set1_epi64x((long long)xr[k]);
         const __m256i* w = (const __m256i*)(wr + 8 * k);
-        a0 = _mm256_add_epi64(a0, popcnt_lut(_mm256_xor_si256(x, _mm256_loadu_si256(w))));
-        a1 = _mm256_add_epi64(a1, popcnt_lut(_mm256_xor_si256(x, _mm256_loadu_si256(w + 1))));
+        a0 = _mm256_add_epi64(a0, popcnt_lut256(_mm256_xor_si256(x, _mm256_loadu_si256(w))));
+        a1 = _mm256_add_epi64(a1, popcnt_lut256(_mm256_xor_si256(x, _mm256_loadu_si256(w + 1))));
       }
     }
     long long c[8];

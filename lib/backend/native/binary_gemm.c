@@ -11,22 +11,13 @@
 // Integers only: every target gives the same bits.
 #include <stdint.h>
 
-#include "simd.h"
+#include "popcount.h"
 
 #if defined(__x86_64__) && defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
 #if defined(__x86_64__) && defined(__AVX512BW__)
-
-INLINE __m512i gemm_lut(__m512i v) {
-  const __m512i lut = _mm512_broadcast_i32x4(
-      _mm_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4));
-  const __m512i low = _mm512_set1_epi8(0x0f);
-  const __m512i lo = _mm512_shuffle_epi8(lut, _mm512_and_si512(v, low));
-  const __m512i hi = _mm512_shuffle_epi8(lut, _mm512_and_si512(_mm512_srli_epi16(v, 4), low));
-  return _mm512_sad_epu8(_mm512_add_epi8(lo, hi), _mm512_setzero_si512());
-}
 
 // One row of a against 4 rows of b (n words each), 8 words per step, masked tail.
 #define ROW4_BODY(POPCNT)                                                                   \
@@ -53,7 +44,7 @@ __attribute__((target("avx512vpopcntdq"))) static void row4_vpop(
 
 static void row4_lut(const uint64_t* a, const uint64_t* b0, const uint64_t* b1, const uint64_t* b2,
                      const uint64_t* b3, int n, int32_t* out) {
-  ROW4_BODY(gemm_lut)
+  ROW4_BODY(popcnt_lut512)
 }
 
 INLINE void row4(const uint64_t* a, const uint64_t* b, int n, int32_t* out, int vpop) {
