@@ -56,6 +56,12 @@ export interface Batch {
 
 /** Per-channel mean and standard deviation of pixel/255 over the whole dataset. */
 export function channelStats(ds: Dataset): { mean: number[]; std: number[] } {
+  if (ds.decodedPerClass !== undefined) {
+    throw new Error(
+      `channelStats: ${ds.name}/${ds.split} holds the pixels of only the first ` +
+        `${ds.decodedPerClass} examples of every class; load it without firstPerClass`,
+    );
+  }
   const c = ds.shape[2];
   const hist = new Float64Array(c * 256);
   const img = ds.images;
@@ -115,6 +121,14 @@ export function selectIndices(ds: Dataset, options: SelectOptions = {}): Uint32A
   const subset = want === 0 ? options.subset : undefined;
   if (subset !== undefined && !(Number.isInteger(subset) && subset > 0)) {
     throw new Error(`subset must be a positive integer (examples per class), got ${subset}`);
+  }
+  const decoded = ds.decodedPerClass;
+  if (decoded !== undefined && (v > 0 || subset === undefined || subset > decoded)) {
+    throw new Error(
+      `${ds.name}/${ds.split} holds the pixels of only the first ${decoded} examples of every ` +
+        `class; this selection (subset ${subset ?? "all"}, validation ${v}) needs others: load ` +
+        "it without firstPerClass",
+    );
   }
   const taken = new Array<number>(ds.numClasses).fill(0);
   for (let i = 0; i < ds.n; i++) {

@@ -22,6 +22,8 @@ export interface DecodeCifarOptions {
    * the combined arrays of several files; they must have room for this file's records.
    */
   into?: { images: Uint8Array; labels: Uint8Array; at: number };
+  /** Decode the pixels of a record only where this returns true (labels are always read). */
+  decode?: (label: number, record: number) => boolean;
 }
 
 /**
@@ -77,6 +79,7 @@ export function decodeCifar(
       );
     }
     labels[at + r] = label;
+    if (options.decode && !options.decode(label, r)) continue;
     const src = base + 1;
     const dst = (at + r) * 3 * PLANE;
     if (words && LITTLE_ENDIAN) {

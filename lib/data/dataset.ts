@@ -29,6 +29,12 @@ export interface Dataset {
   std?: number[];
   /** Directory or files the data was read from (absent for synthetic data). */
   source?: string;
+  /**
+   * Set when only the first `decodedPerClass` examples of every class (file order) have their
+   * pixels (`loadDataset`'s `firstPerClass`); the others are zeros. Batching refuses to read
+   * them.
+   */
+  decodedPerClass?: number;
 }
 
 /** Options of {@link syntheticDataset}. */

@@ -28,21 +28,41 @@ export interface LoadOptions {
   strict?: boolean;
   /** No download progress on stderr. Default false. */
   quiet?: boolean;
+  /**
+   * Decode the pixels of only the first N examples of every class, in file order (CIFAR formats;
+   * the others decode everything): what a run with a per-class subset reads. The other examples
+   * keep their labels and zero pixels, and the dataset says so (`decodedPerClass`).
+   */
+  firstPerClass?: number;
 }
 
-function readCifar(spec: DatasetSpec, files: string[], split: Split, strict: boolean) {
-  const all = files.map((f) => ({ f, bytes: readFileBytes(f) }));
-  // Records per file: decodeCifar checks each file's size and count before writing anything.
-  const n = all.reduce((a, { bytes }) => a + Math.floor(bytes.length / CIFAR_RECORD_BYTES), 0);
+function readCifar(
+  spec: DatasetSpec,
+  files: string[],
+  split: Split,
+  options: { strict: boolean; firstPerClass?: number },
+) {
+  const counts = files.map((f) => Math.floor(Deno.statSync(f).size / CIFAR_RECORD_BYTES));
+  const n = counts.reduce((a, c) => a + c, 0);
   const images = new Uint8Array(n * 3072);
   const labels = new Uint8Array(n);
+  const taken = options.firstPerClass === undefined
+    ? undefined
+    : new Array<number>(spec.numClasses).fill(0);
   let at = 0;
-  for (const { f, bytes } of all) {
-    at += decodeCifar(bytes, f, {
+  // One read buffer for all files (they are decoded one after the other).
+  const reuse = new Uint8Array(Math.max(0, ...counts) * CIFAR_RECORD_BYTES);
+  for (const f of files) {
+    // decodeCifar checks the file's size, record count and labels before using it.
+    at += decodeCifar(readFileBytes(f, { reuse }), f, {
       numClasses: spec.numClasses,
-      expectedRecords: strict ? spec.records[split] / files.length : undefined,
+      expectedRecords: options.strict ? spec.records[split] / files.length : undefined,
       into: { images, labels, at },
+      decode: taken && ((label) => taken[label]++ < options.firstPerClass!),
     }).n;
+  }
+  if (at !== n) {
+    throw new Error(`readCifar: the files changed while being read (${at} vs ${n} records)`);
   }
   return { images, labels, n, shape: spec.shape };
 }
@@ -60,14 +80,14 @@ async function readIdx(path: string): Promise<{ bytes: Uint8Array; name: string 
 export async function readDatasetFiles(
   name: string,
   files: string[],
-  options: { split?: Split; strict?: boolean } = {},
+  options: { split?: Split; strict?: boolean; firstPerClass?: number } = {},
 ): Promise<Dataset> {
   const spec = datasetSpec(name);
   const split = options.split ?? "train";
   const strict = options.strict ?? true;
   let d;
   if (spec.format === "cifar") {
-    d = readCifar(spec, files, split, strict);
+    d = readCifar(spec, files, split, { strict, firstPerClass: options.firstPerClass });
   } else {
     const img = await readIdx(files[0]);
     const lab = await readIdx(files[1]);
@@ -98,6 +118,9 @@ export async function readDatasetFiles(
     mean: [...spec.mean],
     std: [...spec.std],
     source: files.join(", "),
+    ...(spec.format === "cifar" && options.firstPerClass !== undefined
+      ? { decodedPerClass: options.firstPerClass }
+      : {}),
   };
 }
 
@@ -129,5 +152,9 @@ export async function loadDataset(name: string, options: LoadOptions = {}): Prom
     }
     if (!found) throw new Error(notFoundMessage(spec, split, options.dataDir, downloadError));
   }
-  return await readDatasetFiles(name, found.files, { split, strict: options.strict });
+  return await readDatasetFiles(name, found.files, {
+    split,
+    strict: options.strict,
+    firstPerClass: options.firstPerClass,
+  });
 }

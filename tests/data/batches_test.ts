@@ -164,3 +164,13 @@ Deno.test("subset: first N per class of the training part, balanced", () => {
   assert.throws(() => selectIndices(ds, { subset: 0 }), /subset must be a positive integer/);
   assert.equal(numBatches(ds, { subset: 2, batchSize: 8 }), 3);
 });
+
+Deno.test("selectIndices on a dataset decoded for the first N per class: same subsets, refuses others", () => {
+  const full = syntheticDataset(50, { seed: 3 });
+  const part: Dataset = { ...full, decodedPerClass: 3 };
+  assert.deepEqual(selectIndices(part, { subset: 3 }), selectIndices(full, { subset: 3 }));
+  assert.deepEqual(selectIndices(part, { subset: 2 }), selectIndices(full, { subset: 2 }));
+  assert.throws(() => selectIndices(part, { subset: 4 }), /only the first 3 examples/);
+  assert.throws(() => selectIndices(part), /only the first 3 examples/);
+  assert.throws(() => selectIndices(part, { subset: 2, validation: 5 }), /validation 5/);
+});

@@ -147,3 +147,39 @@ Deno.test("real Fashion-MNIST (Debian dataset-fashion-mnist): 60000/10000, balan
   assert.deepEqual(classCounts(test), new Array(10).fill(1000));
   assert.ok(Math.abs(channelStats(train).mean[0] - 0.2860) < 1e-3);
 });
+
+Deno.test("firstPerClass: the first N of every class decoded, the rest zero; labels and n of the full split", async () => {
+  await tempDir(async (root) => {
+    const ds = syntheticDataset(60, { seed: 4, numClasses: 10 });
+    // Labels in a non-periodic order so that "first N per class" spans both files unevenly.
+    for (let i = 0; i < ds.n; i++) ds.labels[i] = (i * 7 + (i >> 3)) % 10;
+    await Deno.writeFile(
+      `${root}/data_batch_1.bin`,
+      encodeCifar(ds.images.subarray(0, 25 * 3072), ds.labels.subarray(0, 25)),
+    );
+    await Deno.writeFile(
+      `${root}/data_batch_2.bin`,
+      encodeCifar(ds.images.subarray(25 * 3072), ds.labels.subarray(25)),
+    );
+    const files = [`${root}/data_batch_1.bin`, `${root}/data_batch_2.bin`];
+    const full = await readDatasetFiles("cifar10", files, { strict: false });
+    const part = await readDatasetFiles("cifar10", files, { strict: false, firstPerClass: 3 });
+    assert.equal(full.decodedPerClass, undefined);
+    assert.equal(part.decodedPerClass, 3);
+    assert.equal(part.n, full.n);
+    assert.deepEqual(part.labels, full.labels);
+    const seen = new Array(10).fill(0);
+    let decoded = 0;
+    for (let i = 0; i < full.n; i++) {
+      const a = part.images.subarray(i * 3072, (i + 1) * 3072);
+      if (seen[full.labels[i]]++ < 3) {
+        decoded++;
+        assert.deepEqual(a, full.images.subarray(i * 3072, (i + 1) * 3072), `record ${i}`);
+      } else {
+        assert.ok(a.every((v) => v === 0), `record ${i} is not decoded`);
+      }
+    }
+    assert.equal(decoded, 30);
+    assert.throws(() => channelStats(part), /only the first 3 examples of every class/);
+  });
+});

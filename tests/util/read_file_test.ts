@@ -27,3 +27,22 @@ Deno.test("readFileBytes: a file that is not a regular file of fixed size (/proc
 Deno.test("readFileBytes: a missing file throws Deno.errors.NotFound", () => {
   assert.throws(() => readFileBytes("/nonexistent/bnn-lab-file"), Deno.errors.NotFound);
 });
+
+Deno.test("readFileBytes: reuse holds the bytes when large enough, a new buffer otherwise", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const path = `${dir}/f`;
+    Deno.writeFileSync(path, Uint8Array.from([1, 2, 3, 4, 5]));
+    const big = new Uint8Array(8).fill(9);
+    const got = readFileBytes(path, { reuse: big });
+    assert.deepEqual(got, Uint8Array.from([1, 2, 3, 4, 5]));
+    assert.equal(got.buffer, big.buffer);
+    assert.deepEqual(big.subarray(5), Uint8Array.from([9, 9, 9]));
+    const small = new Uint8Array(3);
+    const other = readFileBytes(path, { reuse: small });
+    assert.notEqual(other.buffer, small.buffer);
+    assert.deepEqual(other, Uint8Array.from([1, 2, 3, 4, 5]));
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

@@ -76,9 +76,15 @@ export interface RunDataOptions {
   dataDir?: string;
 }
 
-/** The full train and test splits of `config`'s dataset (subsets are applied by batching). */
+/**
+ * The train and test splits of `config`'s dataset (subsets are applied by batching). With
+ * `trainSubset` / `testSubset` given, only the examples they select have their pixels decoded
+ * (`loadDataset`'s `firstPerClass`; labels and counts are those of the full splits).
+ */
 export async function loadRunData(
-  config: Pick<ExperimentConfig, "dataset">,
+  config:
+    & Pick<ExperimentConfig, "dataset">
+    & Partial<Pick<ExperimentConfig, "trainSubset" | "testSubset">>,
   options: RunDataOptions = {},
 ): Promise<{ train: Dataset; test: Dataset }> {
   if (config.dataset === "synthetic") {
@@ -88,9 +94,21 @@ export async function loadRunData(
     };
   }
   const opts = { dataDir: options.dataDir, quiet: true };
+  // Only the examples the run reads get their pixels decoded (the first N of every class).
   return {
-    train: await loadDataset(config.dataset, { ...opts, split: "train" }),
-    test: await loadDataset(config.dataset, { ...opts, split: "test" }),
+    train: await loadDataset(config.dataset, {
+      ...opts,
+      split: "train",
+      firstPerClass: perClassSubset(config.dataset, config.trainSubset ?? null),
+    }),
+    test: await loadDataset(config.dataset, {
+      ...opts,
+      split: "test",
+      firstPerClass: testPerClass({
+        dataset: config.dataset,
+        testSubset: config.testSubset ?? null,
+      }),
+    }),
   };
 }
 
@@ -129,13 +147,22 @@ export function trainSize(config: Pick<ExperimentConfig, "dataset" | "trainSubse
   return per === undefined ? f.train : per * f.classes;
 }
 
-/** Number of test examples of a config without loading the data. */
-export function testSize(config: Pick<ExperimentConfig, "dataset" | "testSubset">): number {
+/** Test examples per class a config evaluates on (the first N of every class), or undefined for all. */
+export function testPerClass(
+  config: Pick<ExperimentConfig, "dataset" | "testSubset">,
+): number | undefined {
   const f = fullSizes(config.dataset);
-  const per = config.testSubset === null || config.testSubset >= f.test
+  return config.testSubset === null || config.testSubset >= f.test
     ? undefined
     : Math.max(1, Math.floor(config.testSubset / f.classes));
-  return per === undefined ? f.test : per * f.classes;
+}
+
+/** Number of test examples of a config without loading the data. */
+export function testSize(config: Pick<ExperimentConfig, "dataset" | "testSubset">): number {
+  const per = testPerClass(config);
+  return per === undefined
+    ? fullSizes(config.dataset).test
+    : per * fullSizes(config.dataset).classes;
 }
 
 /** Per-channel mean/std of the training set (the dataset's published values when it has them). */

@@ -161,3 +161,54 @@ function openRunDataShape(d: RunData) {
   d.close();
   return { inputShape: d.inputShape, numClasses: d.numClasses, stepsPerEpoch: d.stepsPerEpoch };
 }
+
+Deno.test("openRunData with subsets (only their pixels decoded) gives the batches of the full splits", async () => {
+  const { makeConfig } = await import("../../../lib/experiments/config/config.ts");
+  const { batches, loadDataset } = await import("../../../lib/data/mod.ts");
+  const { trainNormalization } = await import("../../../lib/experiments/run/data_setup.ts");
+  const config = makeConfig({
+    model: "vgg_small",
+    dataset: "cifar10",
+    trainSubset: 2000,
+    testSubset: 1000,
+    batchSize: 100,
+    augment: true,
+    seed: 3,
+  });
+  const run = await openRunData(config);
+  const train = await loadDataset("cifar10", { download: false });
+  const test = await loadDataset("cifar10", { split: "test", download: false });
+  const normalize = trainNormalization(train);
+  const ref = batches(train, {
+    batchSize: 100,
+    seed: 3,
+    epoch: 1,
+    shuffle: true,
+    augment: true,
+    normalize,
+    subset: 200,
+  });
+  let n = 0;
+  for (const b of run.trainBatches(1, 0) as Iterable<{ x: Float32Array; y: Int32Array }>) {
+    const r = ref.next().value!;
+    assert.deepEqual(b.x, r.x, `train batch ${n}`);
+    assert.deepEqual(b.y, r.y);
+    n++;
+  }
+  assert.equal(n, 20);
+  const refTest = batches(test, {
+    batchSize: 100,
+    shuffle: false,
+    augment: false,
+    normalize,
+    subset: 100,
+  });
+  n = 0;
+  for (const b of run.testBatches() as Iterable<{ x: Float32Array; y: Int32Array }>) {
+    const r = refTest.next().value!;
+    assert.deepEqual(b.x, r.x, `test batch ${n}`);
+    assert.deepEqual(b.y, r.y);
+    n++;
+  }
+  assert.equal(n, 10);
+});
