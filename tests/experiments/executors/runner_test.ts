@@ -224,3 +224,42 @@ Deno.test("up front: a missing data set is one error listing every place; a bad 
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("workerWebGpuEnv: BNN_WEBGPU=0 for the workers only where auto would not use WebGPU", async () => {
+  const { workerWebGpuEnv } = await import("../../../lib/experiments/executors/runner.ts");
+  const before = { backend: Deno.env.get("BNN_BACKEND"), webgpu: Deno.env.get("BNN_WEBGPU") };
+  Deno.env.delete("BNN_BACKEND");
+  Deno.env.delete("BNN_WEBGPU");
+  let probes = 0;
+  const adapter = (software: boolean) => () => {
+    probes++;
+    return Promise.resolve({
+      vendor: "v",
+      architecture: "a",
+      description: "x",
+      fallback: false,
+      software,
+    });
+  };
+  try {
+    assert.deepEqual(await workerWebGpuEnv(undefined, adapter(true)), { BNN_WEBGPU: "0" });
+    assert.deepEqual(await workerWebGpuEnv("auto", () => Promise.resolve("no adapter")), {
+      BNN_WEBGPU: "0",
+    });
+    assert.deepEqual(await workerWebGpuEnv(undefined, adapter(false)), {}); // hardware: workers use it
+    assert.equal(probes, 2);
+    assert.deepEqual(await workerWebGpuEnv("wasm", adapter(true)), {}); // forced: no probe at all
+    assert.deepEqual(await workerWebGpuEnv("webgpu", adapter(true)), {});
+    Deno.env.set("BNN_BACKEND", "webgpu");
+    assert.deepEqual(await workerWebGpuEnv(undefined, adapter(true)), {});
+    Deno.env.delete("BNN_BACKEND");
+    Deno.env.set("BNN_WEBGPU", "1");
+    assert.deepEqual(await workerWebGpuEnv(undefined, adapter(true)), {});
+    assert.equal(probes, 2);
+  } finally {
+    for (const [k, v] of [["BNN_BACKEND", before.backend], ["BNN_WEBGPU", before.webgpu]]) {
+      if (v === undefined) Deno.env.delete(k!);
+      else Deno.env.set(k!, v);
+    }
+  }
+});
