@@ -131,6 +131,10 @@ export async function readDatasetFiles(
  */
 export async function loadDataset(name: string, options: LoadOptions = {}): Promise<Dataset> {
   const spec = datasetSpec(name);
+  const per = options.firstPerClass;
+  if (per !== undefined && !(Number.isSafeInteger(per) && per > 0)) {
+    throw new Error(`loadDataset: firstPerClass must be a positive integer, got ${per}`);
+  }
   const split = options.split ?? "train";
   if (split !== "train" && split !== "test") {
     throw new Error(`loadDataset: split must be "train" or "test", got "${split}"`);

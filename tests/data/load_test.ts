@@ -181,5 +181,11 @@ Deno.test("firstPerClass: the first N of every class decoded, the rest zero; lab
     }
     assert.equal(decoded, 30);
     assert.throws(() => channelStats(part), /only the first 3 examples of every class/);
+    for (const bad of [0, -1, 2.5, NaN]) {
+      await assert.rejects(
+        loadDataset("cifar10", { dataDir: root, strict: false, firstPerClass: bad }),
+        /firstPerClass must be a positive integer/,
+      );
+    }
   });
 });
