@@ -13,7 +13,6 @@
  */
 import { tf } from "./tf.ts";
 import { writeFileAtomic } from "./util/atomic.ts";
-import { readFileBytes } from "./util/read_file.ts";
 import "./layers/mod.ts"; // registers QuantConv2D / QuantDense for deserialization
 
 const MODEL_JSON = "model.json";
@@ -55,7 +54,7 @@ const DTYPE_BYTES: Readonly<Record<string, number>> = Object.freeze(
 
 async function readOrThrow(path: string, what: string): Promise<Uint8Array> {
   try {
-    return readFileBytes(path);
+    return await Deno.readFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
       throw new ModelFileError(path, "file", `${what} not found at ${path}`);

@@ -41,15 +41,18 @@ export async function exportBinary(
  * Reads and validates a `.bnn` file written by {@link exportBinary}; a malformed file throws one
  * `BnnFormatError` naming `path` and the field (see `format.ts`).
  */
-export async function loadBinary(
+export function loadBinary(
   path: string,
   options: { limits?: Partial<BnnLimits> } = {},
 ): Promise<DeployModel> {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileBytes(path);
-  } catch (e) {
-    throw new Error(`loadBinary: cannot read ${path}: ${(e as Error).message}`);
-  }
-  return decodeModel(bytes, { source: path, limits: options.limits });
+  // A promise that rejects (never a synchronous throw), as before the read became synchronous.
+  return Promise.resolve().then(() => {
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileBytes(path);
+    } catch (e) {
+      throw new Error(`loadBinary: cannot read ${path}: ${(e as Error).message}`);
+    }
+    return decodeModel(bytes, { source: path, limits: options.limits });
+  });
 }
