@@ -89,7 +89,21 @@ const READ_UI = `(() => Jupyter.notebook.get_cells().map((c) => ({
 })))()`;
 
 async function runAll(page: Page, timeoutMs: number): Promise<UiCell[]> {
-  await page.evaluate(`Jupyter.notebook.restart_run_all({ confirm: false })`);
+  // Restart, wait until the kernel is ready again, then Run All: what "Restart & Run All" does,
+  // minus its race. restart_run_all can queue the first cell while the websocket is still
+  // reconnecting after the restart, and that cell's IOPub output is then lost (seen once in CI,
+  // 2026-12-06: cell 1 ran but had no output, with "Starting buffering … / Restoring connection"
+  // in the server log).
+  await page.evaluate(`new Promise((resolve) => {
+    Jupyter.notebook.events.one("kernel_ready.Kernel", () => resolve(true));
+    Jupyter.notebook.kernel.restart();
+  })`);
+  await page.waitForFunction(
+    `document.querySelector("#kernel_indicator_icon.kernel_idle_icon") !== null`,
+    null,
+    { timeout: 60_000, polling: 250 },
+  );
+  await page.evaluate(`Jupyter.notebook.execute_all_cells()`);
   // Started: some prompt shows "*"; finished: none does and the kernel is idle.
   await page.waitForFunction(
     `Jupyter.notebook.get_cells().some((c) => c.input_prompt_number === "*")`,
