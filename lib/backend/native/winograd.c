@@ -10,11 +10,12 @@
 //   Bt = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]       At = [1 1 1 0; 0 1 -1 -1]
 #include "winograd.h"
 
-// U[p][c][o] (o < co4, zero for o >= co) from the HWIO filter w[3][3][ci][co]; units: input
-// channels [u0, u1). Four output channels at a time; the last co % 4 are gathered one by one.
+// U[p][c][o] (o < co4, zero for o >= co) from the HWIO filter w[3][3][ci][co], positions `ups`
+// floats apart; units: input channels [u0, u1). Four output channels at a time; the last co % 4
+// are gathered one by one.
 EXPORT("wino_filter")
-void wino_filter(const float* w, float* u, int ci, int co, int co4, int u0, int u1) {
-  const long ps = (long)ci * co4;  // stride between the 16 positions
+void wino_filter(const float* w, float* u, int ci, int co, int co4, int ups, int u0, int u1) {
+  const long ps = ups;  // stride between the 16 positions
   const v128_t half = wasm_f32x4_splat(0.5f);
   for (int c = u0; c < u1; c++) {
     for (int o = 0; o < co4; o += 4) {
@@ -47,24 +48,25 @@ void wino_filter(const float* w, float* u, int ci, int co, int co4, int u0, int 
 }
 
 // units: blocks of `block` (even) tiles over all n * tiles_h * tiles_w tiles, row-major. Thread
-// `thread` uses scratch + thread * slot floats: V [16][block][ci], then M [16][block][co4].
-// `bias4`: bias zero-padded to co4 values, or 0. ci % 4 == 0.
+// `thread` uses scratch + thread * slot floats: V [16][block][ci], then M [16][block][co4], their
+// positions `vps` and `mps` floats apart (U's: `ups`). `bias4`: bias zero-padded to co4 values,
+// or 0. ci % 4 == 0.
 EXPORT("wino_conv")
 void wino_conv(const float* x, const float* u, const float* bias4, float* y, float* scratch,
                int n, int h, int w, int ci, int ho, int wo, int co, int co4, int pt, int pl,
-               int relu, int block, int slot, int u0, int u1, int thread) {
+               int relu, int block, int vps, int ups, int mps, int slot, int u0, int u1,
+               int thread) {
   const int tiles_w = (wo + 1) / 2, tiles_img = ((ho + 1) / 2) * tiles_w;
   const int total = n * tiles_img;
   const Tiles g = {x, h, w, ci, tiles_w, tiles_img, pt, pl};
   float* vb = scratch + (long)thread * slot;
-  float* mb = vb + 16L * block * ci;
-  const long vps = (long)block * ci;  // position stride of V
+  float* mb = vb + 16L * vps;
   for (int unit = u0; unit < u1; unit++) {
     const int t0 = unit * block, nb = total - t0 < block ? total - t0 : block;
     for (int r = 0; r < nb; r++) {
       for (int c = 0; c < ci; c += 4) input_tile2(&g, vb + (long)r * ci + c, vps, t0 + r, c);
     }
-    block_gemm(vb, u, mb, 16, nb, block, ci, co4);
+    block_gemm(vb, u, mb, 16, nb, vps, ups, mps, ci, co4);
     for (int r = 0; r < nb; r++) {
       const int t = t0 + r, b = t / tiles_img, tt = t % tiles_img;
       const int oy = 2 * (tt / tiles_w), ox = 2 * (tt % tiles_w);
@@ -72,7 +74,7 @@ void wino_conv(const float* x, const float* u, const float* bias4, float* y, flo
       const int down = oy + 1 < ho, right = ox + 1 < wo;
       for (int o = 0; o < co4; o += 4) {
         const float* m = mb + (long)r * co4 + o;
-        const long ps = (long)block * co4;
+        const long ps = mps;
         v128_t a[2][4];  // At M
         for (int j = 0; j < 4; j++) {
           const v128_t m0 = wasm_v128_load(m + (0 * 4 + j) * ps);

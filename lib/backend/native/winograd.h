@@ -41,8 +41,9 @@ INLINE void store_lanes(float* y, v128_t a, int lanes) {
 
 // For each of `positions` positions p: M[p][r][o] = sum_c V[p][r][c] * U[p][c][o] over the
 // block's rows r < nb; V is [positions][block][ci], U [positions][ci][co4], M
-// [positions][block][co4]. Column tiles outer: a 16-wide column of U stays in L1 over the block's
-// rows. Row nb (odd nb) is scratch: computed, never read.
+// [positions][block][co4], with positions `vps`, `ups`, `mps` floats apart (padded: see
+// positionStride in native_conv.ts). Column tiles outer: a 16-wide column of U stays in L1 over
+// the block's rows. Row nb (odd nb) is scratch: computed, never read.
 #if VW > 4
 // M[r..r+R)[o..o+NV*VW) = V[r..r+R) . U over ci, wide vectors (the same FMA chain per element
 // as gemm_tile: from 0, c ascending).
@@ -78,11 +79,11 @@ INLINE void gemm_rows(const float* vp, const float* up, float* mp, int nb, int c
 #endif
 
 INLINE void block_gemm(const float* vb, const float* u, float* mb, const int positions, int nb,
-                       int block, int ci, int co4) {
+                       long vps, long ups, long mps, int ci, int co4) {
   for (int p = 0; p < positions; p++) {
-    const float* vp = vb + (long)p * block * ci;
-    const float* up = u + (long)p * ci * co4;
-    float* mp = mb + (long)p * block * co4;
+    const float* vp = vb + p * vps;
+    const float* up = u + p * ups;
+    float* mp = mb + p * mps;
     int o = 0;
 #if VW > 4
     for (; o + TILE_V * VW <= co4; o += TILE_V * VW) gemm_rows(vp, up, mp, nb, ci, co4, o, TILE_V);
@@ -125,7 +126,8 @@ INLINE void gemm_at_tile(const float* v, const float* z, float* acc, int nb, int
 
 // Filter-gradient GEMMs: for each of `positions` positions p, acc[p][c][o] += sum over the
 // block's rows r < nb of V[p][r][c] * Z[p][r][o]; V is [positions][block][ci], Z
-// [positions][block][co], acc [positions][ci][co]. ci even, co % 4 == 0.
+// [positions][block][co], acc [positions][ci][co], positions `vps`, `zps`, `aps` floats apart.
+// ci even, co % 4 == 0.
 #if VW > 4
 // acc[c..c+R)[o..o+NV*VW) += sum over rows r < nb of V[r][c..c+R) * Z[r][o..), wide vectors
 // (the same chain per element as gemm_at_tile: from acc, r ascending).
@@ -166,11 +168,11 @@ INLINE void gemm_at_cols(const float* vp, const float* zp, float* ap, int nb, in
 #endif
 
 INLINE void block_gemm_at(const float* vb, const float* zb, float* acc, const int positions,
-                          int nb, int block, int ci, int co) {
+                          int nb, long vps, long zps, long aps, int ci, int co) {
   for (int p = 0; p < positions; p++) {
-    const float* vp = vb + (long)p * block * ci;
-    const float* zp = zb + (long)p * block * co;
-    float* ap = acc + (long)p * ci * co;
+    const float* vp = vb + p * vps;
+    const float* zp = zb + p * zps;
+    float* ap = acc + p * aps;
 #if VW > 4
     int c = 0;
     for (; c + TILE_R <= ci; c += TILE_R) gemm_at_cols(vp, zp, ap, nb, ci, co, c, TILE_R);

@@ -10,10 +10,11 @@
 //   At = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
 #include "winograd4.h"
 
-// U[p][c][o] (p = 6*i + j, o < co4, zero for o >= co) from w[3][3][ci][co]; units: channels.
+// U[p][c][o] (p = 6*i + j, o < co4, zero for o >= co) from w[3][3][ci][co], positions `ups`
+// floats apart; units: channels.
 EXPORT("wino4_filter")
-void wino4_filter(const float* w, float* u, int ci, int co, int co4, int u0, int u1) {
-  const long ps = (long)ci * co4;
+void wino4_filter(const float* w, float* u, int ci, int co, int co4, int ups, int u0, int u1) {
+  const long ps = ups;
   for (int c = u0; c < u1; c++) {
     for (int o = 0; o < co4; o += 4) {
       v128_t g[3][3];
@@ -35,53 +36,44 @@ void wino4_filter(const float* w, float* u, int ci, int co, int co4, int u0, int
 }
 
 // units: blocks of `block` (even) tiles over all n * ceil(ho/4) * ceil(wo/4) tiles. Thread
-// `thread` uses scratch + thread * slot floats: V [36][block][ci], then M [36][block][co4].
-// `bias4`: bias zero-padded to co4 values, or 0. ci % 4 == 0.
+// `thread` uses scratch + thread * slot floats: V [36][block][ci], then M [36][block][co4], their
+// positions `vps` and `mps` floats apart (U's: `ups`). `bias4`: bias zero-padded to co4 values,
+// or 0. ci % 4 == 0.
 EXPORT("wino4_conv")
 void wino4_conv(const float* x, const float* u, const float* bias4, float* y, float* scratch,
                 int n, int h, int w, int ci, int ho, int wo, int co, int co4, int pt, int pl,
-                int relu, int block, int slot, int u0, int u1, int thread) {
+                int relu, int block, int vps, int ups, int mps, int slot, int u0, int u1,
+                int thread) {
   const int tiles_w = (wo + 3) / 4, tiles_img = ((ho + 3) / 4) * tiles_w;
   const int total = n * tiles_img;
   float* vb = scratch + (long)thread * slot;
-  float* mb = vb + 36L * block * ci;
-  const long vps = (long)block * ci, mps = (long)block * co4;  // position strides
+  float* mb = vb + 36L * vps;
   for (int unit = u0; unit < u1; unit++) {
     const int t0 = unit * block, nb = total - t0 < block ? total - t0 : block;
     const Tiles g = {x, h, w, ci, tiles_w, tiles_img, pt, pl};
     for (int r = 0; r < nb; r++) {
-      for (int c = 0; c < ci; c += 4) input_tile4(&g, vb + (long)r * ci + c, vps, t0 + r, c);
+      int c = 0;
+#if VW > 4
+      for (; c + VW <= ci; c += VW) input_tile4_wide(&g, vb + (long)r * ci + c, vps, t0 + r, c);
+#endif
+      for (; c < ci; c += 4) input_tile4(&g, vb + (long)r * ci + c, vps, t0 + r, c);
     }
-    block_gemm(vb, u, mb, 36, nb, block, ci, co4);
+    block_gemm(vb, u, mb, 36, nb, vps, ups, mps, ci, co4);
     for (int r = 0; r < nb; r++) {
       const int t = t0 + r, b = t / tiles_img, tt = t % tiles_img;
       const int oy = 4 * (tt / tiles_w), ox = 4 * (tt % tiles_w);
       const int rows = ho - oy < 4 ? ho - oy : 4, cols = wo - ox < 4 ? wo - ox : 4;
       float* yt = y + (((long)b * ho + oy) * wo + ox) * co;
-      for (int o = 0; o < co4; o += 4) {
-        const float* m = mb + (long)r * co4 + o;
-        v128_t a[6][4];  // a[j] = At (column j of M)
-#pragma clang loop unroll(full)
-        for (int j = 0; j < 6; j++) {
-          v128_t col[6];
-          for (int i = 0; i < 6; i++) col[i] = wasm_v128_load(m + (i * 6 + j) * mps);
-          output_col(col, a[j]);
-        }
+      const float* m = mb + (long)r * co4;
+      int o = 0;
+#if VW > 4
+      for (; o + VW <= co; o += VW) {
+        output_tile4_wide(m + o, mps, yt + o, (long)wo * co, co, rows, cols, VW, bias4, o, relu);
+      }
+#endif
+      for (; o < co4; o += 4) {
         const int lanes = co - o < 4 ? co - o : 4;
-        // Constant trip counts (partial tiles test inside): no array is indexed at run time, so
-        // everything stays in registers (no stack).
-#pragma clang loop unroll(full)
-        for (int i = 0; i < 4; i++) {  // row i of (At M) A
-          v128_t row[6], out[4];
-          for (int j = 0; j < 6; j++) row[j] = a[j][i];
-          output_col(row, out);
-          float* yr = yt + (long)i * wo * co + o;
-          for (int j = 0; j < 4; j++) {
-            if (i < rows && j < cols) {
-              store_lanes(yr + (long)j * co, finish(out[j], bias4, o, relu), lanes);
-            }
-          }
-        }
+        output_tile4(m + o, mps, yt + o, (long)wo * co, co, rows, cols, lanes, bias4, o, relu);
       }
     }
   }

@@ -6,18 +6,6 @@
 // Built by tools/build_kernels.sh. No stack, no data segment. Ci, Co multiples of 4.
 #include "winograd4.h"
 
-// out = A (y0..y3) for one column: 6 values.
-INLINE void grad_col(const v128_t* y, v128_t* out) {
-  const v128_t e = wasm_f32x4_add(y[0], y[2]), o = wasm_f32x4_add(y[1], y[3]);
-  out[0] = y[0];
-  out[1] = wasm_f32x4_add(e, o);
-  out[2] = wasm_f32x4_sub(e, o);
-  const v128_t e4 = MADD(SPLAT(4.f), y[2], y[0]), o4 = MADD(SPLAT(4.f), y[3], y[1]);
-  out[3] = MADD(SPLAT(2.f), o4, e4);
-  out[4] = MADD(SPLAT(-2.f), o4, e4);
-  out[5] = y[3];
-}
-
 // out = Gt (u0..u5) for one column: 3 values.
 INLINE void unfilter_col(const v128_t* u, v128_t* out) {
   const v128_t s12 = wasm_f32x4_add(u[1], u[2]), s34 = wasm_f32x4_add(u[3], u[4]);
@@ -29,58 +17,48 @@ INLINE void unfilter_col(const v128_t* u, v128_t* out) {
   out[2] = wasm_f32x4_add(wasm_f32x4_mul(sixth, wasm_f32x4_sub(s34, s12)), u[5]);
 }
 
-// units: blocks of `block` tiles. Thread `thread` accumulates into its own dU (36 * ci * co
-// floats at du + thread * 36 * ci * co, zeroed by the caller) using scratch + thread * slot:
-// V [36][block][ci], then Z [36][block][co].
+// units: blocks of `block` tiles. Thread `thread` accumulates into its own dU (36 positions
+// `aps` floats apart, at du + thread * 36 * aps, zeroed by the caller) using scratch + thread *
+// slot: V [36][block][ci], then Z [36][block][co], positions `vps` and `zps` floats apart.
 EXPORT("wino4_bpf")
 void wino4_bpf(const float* x, const float* dy, float* du, float* scratch, int n, int h, int w,
-               int ci, int ho, int wo, int co, int pt, int pl, int block, int slot, int u0, int u1,
-               int thread) {
+               int ci, int ho, int wo, int co, int pt, int pl, int block, int vps, int zps, int aps,
+               int slot, int u0, int u1, int thread) {
   const int tiles_w = (wo + 3) / 4, tiles_img = ((ho + 3) / 4) * tiles_w;
   const int total = n * tiles_img;
   const Tiles g = {x, h, w, ci, tiles_w, tiles_img, pt, pl};
   float* vb = scratch + (long)thread * slot;
-  float* zb = vb + 36L * block * ci;
-  float* acc = du + (long)thread * 36 * ci * co;
-  const long vps = (long)block * ci, zps = (long)block * co;  // position strides
+  float* zb = vb + 36L * vps;
+  float* acc = du + (long)thread * 36 * aps;
   for (int unit = u0; unit < u1; unit++) {
     const int t0 = unit * block, nb = total - t0 < block ? total - t0 : block;
     for (int r = 0; r < nb; r++) {
       const int t = t0 + r, b = t / tiles_img, tt = t % tiles_img;
-      for (int c = 0; c < ci; c += 4) input_tile4(&g, vb + (long)r * ci + c, vps, t, c);
+      int c = 0;
+#if VW > 4
+      for (; c + VW <= ci; c += VW) input_tile4_wide(&g, vb + (long)r * ci + c, vps, t, c);
+#endif
+      for (; c < ci; c += 4) input_tile4(&g, vb + (long)r * ci + c, vps, t, c);
       const int oy = 4 * (tt / tiles_w), ox = 4 * (tt % tiles_w);
       const float* gb = dy + (((long)b * ho + oy) * wo + ox) * co;
-      for (int o = 0; o < co; o += 4) {
-        v128_t e[4][6];  // e[j] = A (column j of dY)
-#pragma clang loop unroll(full)
-        for (int j = 0; j < 4; j++) {
-          v128_t col[4];
-          for (int i = 0; i < 4; i++) {
-            col[i] = oy + i < ho && ox + j < wo
-              ? wasm_v128_load(gb + ((long)i * wo + j) * co + o)
-              : SPLAT(0.f);
-          }
-          grad_col(col, e[j]);
-        }
-        float* z = zb + (long)r * co + o;
-#pragma clang loop unroll(full)
-        for (int i = 0; i < 6; i++) {  // row i of (A dY) At
-          v128_t row[4], out[6];
-          for (int j = 0; j < 4; j++) row[j] = e[j][i];
-          grad_col(row, out);
-          for (int j = 0; j < 6; j++) wasm_v128_store(z + (i * 6 + j) * zps, out[j]);
-        }
-      }
+      const int rows = ho - oy < 4 ? ho - oy : 4, cols = wo - ox < 4 ? wo - ox : 4;
+      float* z = zb + (long)r * co;
+      int o = 0;
+#if VW > 4
+      for (; o + VW <= co; o += VW) grad_tile4_wide(gb + o, (long)wo * co, co, rows, cols, z + o, zps);
+#endif
+      for (; o < co; o += 4) grad_tile4(gb + o, (long)wo * co, co, rows, cols, z + o, zps);
     }
-    block_gemm_at(vb, zb, acc, 36, nb, block, ci, co);
+    block_gemm_at(vb, zb, acc, 36, nb, vps, zps, aps, ci, co);
   }
 }
 
-// dW[ky][kx][c][o] = (Gt dU G)[ky][kx], dU summed over the `threads` accumulators; units:
-// input channels [u0, u1).
+// dW[ky][kx][c][o] = (Gt dU G)[ky][kx], dU summed over the `threads` accumulators (positions
+// `aps` floats apart); units: input channels [u0, u1).
 EXPORT("wino4_bpf_out")
-void wino4_bpf_out(const float* du, float* dw, int ci, int co, int threads, int u0, int u1) {
-  const long ps = (long)ci * co, ts = 36 * ps;
+void wino4_bpf_out(const float* du, float* dw, int ci, int co, int aps, int threads, int u0,
+                   int u1) {
+  const long ps = (long)ci * co, ts = 36L * aps;
   for (int c = u0; c < u1; c++) {
     for (int o = 0; o < co; o += 4) {
       v128_t q[6][3];  // q[j] = Gt (column j of dU)
@@ -88,7 +66,7 @@ void wino4_bpf_out(const float* du, float* dw, int ci, int co, int threads, int 
       for (int j = 0; j < 6; j++) {
         v128_t col[6];
         for (int i = 0; i < 6; i++) {
-          const float* src = du + (i * 6 + j) * ps + (long)c * co + o;
+          const float* src = du + (i * 6 + j) * (long)aps + (long)c * co + o;
           v128_t s = wasm_v128_load(src);
           for (int t = 1; t < threads; t++) s = wasm_f32x4_add(s, wasm_v128_load(src + t * ts));
           col[i] = s;

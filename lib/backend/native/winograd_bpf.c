@@ -16,7 +16,7 @@ typedef struct {
 } Geo;
 
 // Z[p][r][o..o+4) for tile t: A dY At of the 2x2 gradient tile (zero beyond the output).
-INLINE void grad_tile(const Geo* g, float* zb, int block, int r, int t, int o) {
+INLINE void grad_tile(const Geo* g, float* zb, long ps, int r, int t, int o) {
   const int b = t / g->tiles_img, tt = t % g->tiles_img;
   const int oy = 2 * (tt / g->tiles_w), ox = 2 * (tt % g->tiles_w);
   const float* gp = g->dy + (((long)b * g->ho + oy) * g->wo + ox) * g->co + o;
@@ -33,7 +33,6 @@ INLINE void grad_tile(const Geo* g, float* zb, int block, int r, int t, int o) {
     {wasm_f32x4_sub(d00, d10), wasm_f32x4_sub(d01, d11)},
     {wasm_f32x4_neg(d10), wasm_f32x4_neg(d11)},
   };
-  const long ps = (long)block * g->co;
   float* z = zb + (long)r * g->co + o;
   for (int i = 0; i < 4; i++) {
     wasm_v128_store(z + (i * 4 + 0) * ps, w[i][0]);
@@ -43,41 +42,41 @@ INLINE void grad_tile(const Geo* g, float* zb, int block, int r, int t, int o) {
   }
 }
 
-// units: blocks of `block` tiles. Thread `thread` accumulates into its own dU (16 * ci * co
-// floats at du + thread * 16 * ci * co, zeroed by the caller) using scratch + thread * slot:
-// V [16][block][ci], then Z [16][block][co].
+// units: blocks of `block` tiles. Thread `thread` accumulates into its own dU (16 positions
+// `aps` floats apart, at du + thread * 16 * aps, zeroed by the caller) using scratch + thread *
+// slot: V [16][block][ci], then Z [16][block][co], positions `vps` and `zps` floats apart.
 EXPORT("wino_bpf")
 void wino_bpf(const float* x, const float* dy, float* du, float* scratch, int n, int h, int w,
-              int ci, int ho, int wo, int co, int pt, int pl, int block, int slot, int u0, int u1,
-              int thread) {
+              int ci, int ho, int wo, int co, int pt, int pl, int block, int vps, int zps, int aps,
+              int slot, int u0, int u1, int thread) {
   const int tiles_w = (wo + 1) / 2, tiles_img = ((ho + 1) / 2) * tiles_w;
   const int total = n * tiles_img;
   const Geo g = {dy, ho, wo, co, tiles_w, tiles_img};
   const Tiles in = {x, h, w, ci, tiles_w, tiles_img, pt, pl};
   float* vb = scratch + (long)thread * slot;
-  float* zb = vb + 16L * block * ci;
-  const long vps = (long)block * ci;  // position stride of V
-  float* acc = du + (long)thread * 16 * ci * co;
+  float* zb = vb + 16L * vps;
+  float* acc = du + (long)thread * 16 * aps;
   for (int unit = u0; unit < u1; unit++) {
     const int t0 = unit * block, nb = total - t0 < block ? total - t0 : block;
     for (int r = 0; r < nb; r++) {
       for (int c = 0; c < ci; c += 4) input_tile2(&in, vb + (long)r * ci + c, vps, t0 + r, c);
-      for (int o = 0; o < co; o += 4) grad_tile(&g, zb, block, r, t0 + r, o);
+      for (int o = 0; o < co; o += 4) grad_tile(&g, zb, zps, r, t0 + r, o);
     }
-    block_gemm_at(vb, zb, acc, 16, nb, block, ci, co);
+    block_gemm_at(vb, zb, acc, 16, nb, vps, zps, aps, ci, co);
   }
 }
 
-// dW[ky][kx][c][o] = (Gt dU G)[ky][kx], dU summed over the `threads` per-thread accumulators;
-// units: input channels [u0, u1).
+// dW[ky][kx][c][o] = (Gt dU G)[ky][kx], dU summed over the `threads` per-thread accumulators
+// (positions `aps` floats apart); units: input channels [u0, u1).
 EXPORT("wino_bpf_out")
-void wino_bpf_out(const float* du, float* dw, int ci, int co, int threads, int u0, int u1) {
-  const long ps = (long)ci * co, ts = 16 * ps;
+void wino_bpf_out(const float* du, float* dw, int ci, int co, int aps, int threads, int u0,
+                  int u1) {
+  const long ps = (long)ci * co, ts = 16L * aps;
   for (int c = u0; c < u1; c++) {
     for (int o = 0; o < co; o += 4) {
       v128_t m[16];
       for (int p = 0; p < 16; p++) {
-        const float* src = du + p * ps + (long)c * co + o;
+        const float* src = du + p * (long)aps + (long)c * co + o;
         v128_t s = wasm_v128_load(src);
         for (int t = 1; t < threads; t++) s = wasm_f32x4_add(s, wasm_v128_load(src + t * ts));
         m[p] = s;
