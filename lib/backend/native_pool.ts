@@ -44,6 +44,7 @@ export const KERNEL_EXPORTS = [
   "wino4_bpf",
   "wino4_bpf_out",
   "sum_rows",
+  "matmul",
   "max_pool_grad",
   "affine_rows",
   "moments_rows",
@@ -150,6 +151,7 @@ export async function startNativePool(
         Atomics.notify(ctrl, CTRL.seq);
       }
       runShare(instance, { ctrl, index: 0 });
+      if (threads === 1) return; // no workers (and Atomics.wait needs a shared memory)
       let done: number;
       while ((done = Atomics.load(ctrl, CTRL.done)) < threads - 1) {
         Atomics.wait(ctrl, CTRL.done, done);

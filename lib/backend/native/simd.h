@@ -31,6 +31,7 @@ typedef v128_t vf_t;
 #define vf_fma(a, b, c) wasm_f32x4_relaxed_madd(a, b, c)
 #define vf_add(a, b) wasm_f32x4_add(a, b)
 #define vf_sub(a, b) wasm_f32x4_sub(a, b)
+#define vf_mul(a, b) wasm_f32x4_mul(a, b)
 #define vf_relu(a) wasm_f32x4_max(a, wasm_f32x4_splat(0.f))
 
 #else  // native: Clang vector extensions
@@ -114,6 +115,7 @@ INLINE vf_t vf_load_splat(const float* p) { return (vf_t)*p; }
 INLINE vf_t vf_fma(vf_t a, vf_t b, vf_t c) { return __builtin_elementwise_fma(a, b, c); }
 INLINE vf_t vf_add(vf_t a, vf_t b) { return a + b; }
 INLINE vf_t vf_sub(vf_t a, vf_t b) { return a - b; }
+INLINE vf_t vf_mul(vf_t a, vf_t b) { return a * b; }
 typedef int vi_t __attribute__((ext_vector_type(VW)));
 // wasm's f32x4.max(a, 0) per lane: a if a > 0 or a is NaN, else +0.
 INLINE vf_t vf_relu(vf_t a) {

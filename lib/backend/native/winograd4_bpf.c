@@ -45,7 +45,9 @@ void wino4_bpf(const float* x, const float* dy, float* du, float* scratch, int n
       float* z = zb + (long)r * co;
       int o = 0;
 #if VW > 4
-      for (; o + VW <= co; o += VW) grad_tile4_wide(gb + o, (long)wo * co, co, rows, cols, z + o, zps);
+      for (; o + VW <= co; o += VW) {
+        grad_tile4_wide(gb + o, (long)wo * co, co, rows, cols, z + o, zps);
+      }
 #endif
       for (; o < co; o += 4) grad_tile4(gb + o, (long)wo * co, co, rows, cols, z + o, zps);
     }

@@ -94,7 +94,9 @@ INLINE void WT_(output_tile4)(const float* m, long ps, float* yt, long row_strid
     WT_(output_col)(row, out);
     float* yr = yt + i * row_stride;
     for (int j = 0; j < 4; j++) {
-      if (i < rows && j < cols) WT_STORE_LANES(yr + (long)j * co, WT_FINISH(out[j], bias4, o, relu), lanes);
+      if (i < rows && j < cols) {
+        WT_STORE_LANES(yr + (long)j * co, WT_FINISH(out[j], bias4, o, relu), lanes);
+      }
     }
   }
 }
