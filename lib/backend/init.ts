@@ -8,6 +8,7 @@
 import { tf } from "../tf.ts";
 import { registerWasmTrainingKernels } from "./kernels.ts";
 import { wasmThreadCount, withWasmThreads } from "./threads.ts";
+import { loadNativeLibrary } from "./ffi.ts";
 import { startNativeKernels } from "./native_kernels.ts";
 import type { NativePool } from "./native_pool.ts";
 import { adapterLabel, probeWebGpu, startWebGpu, type WebGpuAdapter } from "./webgpu.ts";
@@ -34,8 +35,10 @@ export interface InitBackendOptions {
   /** Forces a backend (default: `BNN_BACKEND` env var, else "auto"). */
   backend?: BackendName;
   /**
-   * Threads of the wasm backend (default: `BNN_THREADS`, else the number of cores). More than one
-   * starts tfjs's threaded SIMD build (XNNPACK on a pthreadpool, see `threads.ts`).
+   * Threads of the wasm backend (default: `BNN_THREADS`, else the number of cores). The native
+   * kernel library runs the project kernels on that many threads, and tfjs's own ops stay
+   * single-threaded (see `nativeKernelsCarryThreads`); without it, more than one starts tfjs's
+   * threaded SIMD build (XNNPACK on a pthreadpool, see `threads.ts`).
    */
   threads?: number;
   /** Suppresses the one-line log (notices about tfjs-node are also suppressed). */
@@ -151,7 +154,7 @@ async function useWasm(threads: number): Promise<WasmStart | null> {
   const kernels = registerWasmTrainingKernels();
   let notice: string | undefined;
   let started = 0;
-  if (threads > 1) {
+  if (threads > 1 && !nativeKernelsCarryThreads()) {
     try {
       if (await startWasm(wasm, threads)) started = wasm.getThreadsCount();
       else notice = "the threaded wasm build failed to start";
@@ -169,8 +172,8 @@ async function useWasm(threads: number): Promise<WasmStart | null> {
   const pool = native.pool;
   if (pool) {
     kernels.push(
-      `project kernels (convolutions, Conv2DBackpropFilter, leading-axis sums, MaxPoolGrad, ` +
-        `batch norm, ReLU gradient): ${poolName(pool)}`,
+      `project kernels (convolutions, Conv2DBackpropFilter, BatchMatMul, leading-axis sums, ` +
+        `MaxPoolGrad, batch norm, ReLU gradient): ${poolName(pool)}`,
     );
   }
   return {
@@ -180,6 +183,24 @@ async function useWasm(threads: number): Promise<WasmStart | null> {
     kernelNotice: native.notice,
     pool: pool ? poolName(pool) : undefined,
   };
+}
+
+/**
+ * Whether the native kernel library will run the project kernels on its own threads. Then
+ * tfjs-wasm runs its single-threaded build: with the project kernels native (convolutions, batch
+ * norm, pooling gradients, quantizers, Adam, `BatchMatMul`), XNNPACK's thread pool only served
+ * tfjs's remaining ops, mostly small elementwise ones, and each of them woke its threads (0.1–0.5
+ * ms per call on the 2-core project VM) while its spinning workers took the core from the native
+ * ones. Measured on 2 threads (docs/native_kernels.md): the quick VGG-small step 62 → 48 ms, the
+ * bench's binary twin 59 → 53 ms, bench-vgg unchanged, AlexNet (CIFAR, batch 64, 4096-wide dense
+ * layers on 67M-weight elementwise ops) 1.11 → 1.25 s. `BNN_XNNPACK_THREADS=1` keeps tfjs's
+ * threaded build.
+ */
+function nativeKernelsCarryThreads(): boolean {
+  const env = (k: string) => Deno.env.get(k);
+  if (env("BNN_XNNPACK_THREADS") === "1") return false;
+  if (env("BNN_NATIVE_KERNELS") === "0" || env("BNN_NATIVE") === "0") return false;
+  return typeof loadNativeLibrary() !== "string";
 }
 
 async function useCpu(): Promise<void> {

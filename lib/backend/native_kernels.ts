@@ -68,7 +68,8 @@ export function startNativeKernels(
     const m = (tf.findBackend("wasm") as unknown as { wasm?: EmscriptenModule } | null)?.wasm;
     const memory = m?.wasmMemory ?? m?.asm?.memory;
     if (!m || !memory) return {};
-    heap = { memory, malloc: (n) => m._malloc(n) };
+    // Emscripten's _malloc returns an i32: an address at or above 2 GiB comes back negative.
+    heap = { memory, malloc: (n) => heapAddress(m._malloc(n), n) };
     wasmPoolThreads = options.wasmThreads;
     let notice: string | undefined;
     if (Deno.env.get("BNN_NATIVE") !== "0") {
@@ -126,6 +127,19 @@ export function nativeHeap():
 const scratch = new Map<string, { ptr: number; bytes: number; memory: WebAssembly.Memory }>();
 
 /**
+ * The heap address `ptr` returned by `_malloc` for `bytes` bytes, as an unsigned number (wasm32
+ * addresses reach 4 GiB; `_malloc` returns them as i32). Throws when the heap is exhausted (0).
+ */
+export function heapAddress(ptr: number, bytes: number): number {
+  if (ptr === 0 && bytes > 0) {
+    throw new Error(
+      `native kernels: the wasm heap has no room for ${bytes} more bytes (4 GiB at most)`,
+    );
+  }
+  return ptr >>> 0;
+}
+
+/**
  * A scratch buffer of at least `bytes` bytes on the kernels' heap (8-byte aligned), reused by
  * every call with the same `name`: packed operands, scalar blocks, tables. Allocating may grow
  * (and move) the heap: take tensor offsets and views after it.
@@ -135,7 +149,7 @@ export function heapScratch(name: string, bytes: number): number {
   let s = scratch.get(name);
   if (!s || s.bytes < bytes || s.memory !== heap.memory) {
     const size = Math.max(bytes, 4096);
-    s = { ptr: (heap.malloc(size + 8) + 7) & ~7, bytes: size, memory: heap.memory };
+    s = { ptr: Math.ceil(heap.malloc(size + 8) / 8) * 8, bytes: size, memory: heap.memory };
     scratch.set(name, s);
   }
   return s.ptr;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tf.ts";
-import { wasmPoolThreads } from "../../lib/backend/mod.ts";
-import { nativeKernelBytes, nativePool } from "../../lib/backend/native_kernels.ts";
+import { wasmPoolThreads, wasmThreadCount } from "../../lib/backend/mod.ts";
+import { heapAddress, nativeKernelBytes, nativePool } from "../../lib/backend/native_kernels.ts";
 import { convInfo, xnnpackBackpropFilter } from "../../lib/backend/conv_backprop.ts";
 import { wasmOps } from "../../lib/backend/wasm_ops.ts";
 import { nativeLibraryUrl } from "../../lib/backend/ffi.ts";
@@ -54,7 +54,20 @@ Deno.test("native kernels: initBackend started the native library's pool (x86-64
   if (Deno.build.os === "linux" && Deno.build.arch === "x86_64") {
     assert.match(pool.isa, /^x86-64 /);
   }
-  assert.equal(pool.threads, wasmPoolThreads());
+  if (pool.isa.startsWith("wasm")) {
+    assert.equal(pool.threads, wasmPoolThreads());
+  } else {
+    // The native pool takes the requested threads; tfjs's own ops then run single-threaded.
+    assert.equal(pool.threads, wasmThreadCount());
+    assert.equal(wasmPoolThreads(), 1);
+  }
+});
+
+Deno.test("native kernels: heap addresses from _malloc are unsigned (≥ 2 GiB), 0 is out of memory", () => {
+  assert.equal(heapAddress(16, 8), 16);
+  assert.equal(heapAddress(-2147483648, 8), 2 ** 31);
+  assert.equal(heapAddress(-8, 8), 2 ** 32 - 8);
+  assert.throws(() => heapAddress(0, 1024), /no room for 1024 more bytes/);
 });
 
 for (const c of CASES) {

@@ -54,10 +54,10 @@ Deno.test("wasmThreadCount: anything but a positive integer is one clear error",
 
 const CHILD = new URL("../fixtures/wasm_threads_child.ts", import.meta.url).pathname;
 
-async function child(threads: number) {
+async function child(threads: number, env: Record<string, string> = {}) {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", CHILD, String(threads)],
-    env: { BNN_THREADS: "", BNN_NATIVE_KERNELS: "" },
+    env: { BNN_THREADS: "", BNN_NATIVE_KERNELS: "", BNN_XNNPACK_THREADS: "", ...env },
     stdout: "piped",
     stderr: "piped",
     signal: AbortSignal.timeout(60_000),
@@ -67,9 +67,24 @@ async function child(threads: number) {
   return JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
 }
 
+Deno.test(
+  "threads: with the native kernel library, its pool takes the threads and tfjs's ops run single-threaded",
+  {
+    ignore: Deno.build.os !== "linux" || Deno.build.arch !== "x86_64",
+  },
+  async () => {
+    const r = await child(2);
+    assert.equal(r.native, 2, "native kernel pool size");
+    assert.equal(r.threads, 1, "tfjs-wasm: the single-threaded build");
+    assert.equal(r.pool, 1, "XNNPACK pool size");
+  },
+);
+
+// BNN_XNNPACK_THREADS=1 keeps tfjs's threaded build beside the native pool (the wasm kernels'
+// pool shares it without the native library).
 for (const threads of [1, 2]) {
   Deno.test(`threaded wasm: ${threads} thread(s) start, match cpu, restore globals, exit`, async () => {
-    const r = await child(threads);
+    const r = await child(threads, { BNN_XNNPACK_THREADS: "1" });
     assert.equal(r.threads, threads);
     assert.equal(r.pool, threads, "XNNPACK pool size");
     assert.equal(r.native, threads, "native kernel pool size");
