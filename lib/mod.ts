@@ -79,6 +79,7 @@ export {
   registerWasmTrainingKernels,
   wasmPoolThreads,
   wasmThreadCount,
+  wasmThreads,
 } from "./backend/mod.ts";
 export * from "./summary.ts";
 export * from "./telemetry.ts";

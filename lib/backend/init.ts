@@ -9,7 +9,7 @@ import { tf } from "../tf.ts";
 import { registerWasmTrainingKernels } from "./kernels.ts";
 import { wasmThreadCount, withWasmThreads } from "./threads.ts";
 import { loadNativeLibrary } from "./ffi.ts";
-import { startNativeKernels } from "./native_kernels.ts";
+import { nativePool, startNativeKernels } from "./native_kernels.ts";
 import type { NativePool } from "./native_pool.ts";
 import { adapterLabel, probeWebGpu, startWebGpu, type WebGpuAdapter } from "./webgpu.ts";
 
@@ -217,6 +217,17 @@ export function wasmPoolThreads(): number {
     | null;
   const n = b?.wasm?.tfjs?.getThreadsCount?.();
   return n === undefined ? 0 : Math.max(1, n);
+}
+
+/**
+ * Threads the started wasm backend computes on: the project kernel pool's (the convolutions, their
+ * gradients, matrix products, batch norm: where a step spends its time), else XNNPACK's; 0 when
+ * wasm has not been started in this process. With the native library this is `BNN_THREADS` while
+ * {@link wasmPoolThreads} is 1 (see `nativeKernelsCarryThreads`).
+ */
+export function wasmThreads(): number {
+  const xnnpack = wasmPoolThreads();
+  return xnnpack === 0 ? 0 : Math.max(xnnpack, nativePool()?.threads ?? 0);
 }
 
 function plural(threads: number): string {

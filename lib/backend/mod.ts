@@ -17,6 +17,7 @@ export {
   TFJS_NODE,
   TFJS_NODE_GPU,
   wasmPoolThreads,
+  wasmThreads,
 } from "./init.ts";
 export { adapterLabel, isSoftwareAdapter, probeWebGpu, type WebGpuAdapter } from "./webgpu.ts";
 export { PROJECT_WASM_KERNELS, registerWasmTrainingKernels } from "./kernels.ts";

@@ -14,7 +14,7 @@ import { type BinaryEngine, createEngine } from "../deploy/engine.ts";
 import { toDeployModel } from "../deploy/export.ts";
 import { encodeModel } from "../deploy/format.ts";
 import { createEnginePool } from "../deploy/parallel.ts";
-import { wasmPoolThreads } from "../backend/mod.ts";
+import { wasmThreads } from "../backend/mod.ts";
 import { setBinaryForward } from "../backend/binary_conv.ts";
 
 /**
@@ -175,7 +175,7 @@ export async function benchDeploy(
       setBinaryForward(undefined);
     }
   };
-  const threads = options.threads ?? Math.max(1, wasmPoolThreads());
+  const threads = options.threads ?? Math.max(1, wasmThreads());
   const pool = threads > 1
     ? await createEnginePool(deploy, { threads, prefer: options.prefer })
     : null;
@@ -246,7 +246,7 @@ export async function benchDeploy(
     binaryLayers,
     binaryLayerSpeedup: binaryLayers.tfjsMs / binaryLayers.engineMs,
     binaryLayerSpeedupFloat: binaryLayers.tfjsFloatMs / binaryLayers.engineMs,
-    threads: { tfjs: Math.max(1, wasmPoolThreads()), engine: threads },
+    threads: { tfjs: Math.max(1, wasmThreads()), engine: threads },
     single: { imagesPerSec: n / (best.single / 1000), binaryMs: best.singleSection },
   };
 }

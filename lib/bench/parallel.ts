@@ -74,8 +74,9 @@ registerBenchSection({
         },
       ],
       notes: [
-        "Threads speed up one run (XNNPACK convolutions and matmuls run on the pool; the project's " +
-        "JS kernels and elementwise ops stay on one thread); parallel processes speed up a grid of " +
+        "Threads speed up one run (the project kernels, convolutions, matrix products and batch " +
+        "norm among them, run on the pool; tfjs's own elementwise ops stay on one thread); " +
+        "parallel processes speed up a grid of " +
         "independent runs. The experiments runner gives each of its worker processes " +
         "cores / workers threads (BNN_THREADS overrides).",
         "speedup = total images/s / that of 1 process × 1 thread; lower when other jobs share " +

@@ -5,7 +5,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { wasmPoolThreads } from "../backend/mod.ts";
+import { wasmThreads } from "../backend/mod.ts";
 import { nativePool } from "../backend/native_kernels.ts";
 import { measureNet, type NetSpeed } from "./measure.ts";
 import { type BenchRow, registerBenchSection } from "./registry.ts";
@@ -21,9 +21,9 @@ const NETS = [
   { name: "bench-vgg-binary", binary: true, plain: false },
 ];
 
-/** "N threads" of the active wasm backend's pool, and the build of the project kernels. */
-function wasmThreads(): string {
-  const n = wasmPoolThreads(), isa = nativePool()?.isa;
+/** "N threads" the active wasm backend computes on, and the build of the project kernels. */
+function wasmLabel(): string {
+  const n = wasmThreads(), isa = nativePool()?.isa;
   return (n === 1 ? "1 thread" : `${n} threads`) + (isa ? `, ${isa} kernels` : "");
 }
 
@@ -79,7 +79,7 @@ registerBenchSection({
         ctx.log(`training: ${net.name} on ${backend} …`);
         const s = measureNet({ binary: net.binary, plain: net.plain, ...opts });
         (speeds[backend] ??= {})[net.name] = { ...s, batch: opts.batch };
-        const engine = backend === "wasm" ? `tfjs-wasm (${wasmThreads()})` : `tfjs-${backend}`;
+        const engine = backend === "wasm" ? `tfjs-wasm (${wasmLabel()})` : `tfjs-${backend}`;
         netRows.push(row(net.name, engine, opts.batch, s.trainIps, s.inferIps, s.gflopPerImage));
         if (net.binary && backend === "wasm" && binaryForwardAvailable(9)) {
           // The same twin with the float forward product (the XNOR–popcount one off), same run.

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tf.ts";
-import { wasmPoolThreads, wasmThreadCount } from "../../lib/backend/mod.ts";
+import { wasmPoolThreads, wasmThreadCount, wasmThreads } from "../../lib/backend/mod.ts";
 import { heapAddress, nativeKernelBytes, nativePool } from "../../lib/backend/native_kernels.ts";
 import { convInfo, xnnpackBackpropFilter } from "../../lib/backend/conv_backprop.ts";
 import { wasmOps } from "../../lib/backend/wasm_ops.ts";
@@ -60,6 +60,7 @@ Deno.test("native kernels: initBackend started the native library's pool (x86-64
     // The native pool takes the requested threads; tfjs's own ops then run single-threaded.
     assert.equal(pool.threads, wasmThreadCount());
     assert.equal(wasmPoolThreads(), 1);
+    assert.equal(wasmThreads(), pool.threads, "the threads the backend computes on");
   }
 });
 

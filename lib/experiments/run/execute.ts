@@ -8,7 +8,7 @@
  * @module
  */
 import { tf } from "../../tf.ts";
-import { wasmPoolThreads } from "../../backend/mod.ts";
+import { wasmThreads } from "../../backend/mod.ts";
 import { buildNetwork, countParams } from "../../models.ts";
 import { evaluate, trainStep } from "../../train.ts";
 import { initialState, loadCheckpoint, saveCheckpoint, type TrainState } from "./checkpoint.ts";
@@ -145,8 +145,8 @@ async function train(
 ): Promise<RunOutcome> {
   const { config, runId } = record;
   const emit = options.onEvent ?? (() => {});
-  // "wasm×N": the wasm backend and its thread count (N = 1: the single-threaded build).
-  const backend = tf.getBackend() === "wasm" ? `wasm×${wasmPoolThreads()}` : tf.getBackend();
+  // "wasm×N": the wasm backend and the threads it computes on (its kernel pool's).
+  const backend = tf.getBackend() === "wasm" ? `wasm×${wasmThreads()}` : tf.getBackend();
   const data = await openRunData(config, { dataDir: options.dataDir });
   let model: tf.LayersModel;
   try {
