@@ -7,16 +7,28 @@
  * - `Relu`: tfjs-wasm's own rule (XNNPACK's bitwise vrelu: sign bit set → +0), threaded.
  * - `Cast` to the dtype the tensor already has: shares the data instead of copying.
  *
- * Tensors under {@link NATIVE_MIN_SIZE} elements stay on wasm's kernels (call overhead). A native
- * `Multiply` was tried and dropped: no measurable gain on bench-vgg (wasm's own is fast enough
- * next to the handoff to the pool's threads).
+ * - `Multiply`, `Add`, `Sub` of float32 tensors of at least {@link ARITH_MIN_SIZE} elements, both
+ *   full, one a single value, or one a per-channel row: threaded (one IEEE operation per element,
+ *   as wasm's). tfjs-wasm runs single-threaded beside the native pool (`init.ts`), and these are
+ *   the weight-sized ops of large dense layers (AlexNet's 4096 × 4096 kernels: a 67 MB multiply
+ *   took 11 ms on its one thread). Smaller ones stay on wasm's kernel: an earlier native `Multiply`
+ *   for every size gained nothing on bench-vgg next to the handoff to the pool's threads.
+ *
+ * Tensors under {@link NATIVE_MIN_SIZE} elements stay on wasm's kernels (call overhead).
  *
  * @module
  */
 import { tf } from "../tf.ts";
 import { kernelArgs, type Present } from "./wasm_ops.ts";
 import { shareData } from "./identity.ts";
-import { nativeAffineRows, nativeElementwise, nativePool } from "./native_kernels.ts";
+import {
+  ELEMENT_BLOCK,
+  heapPointer,
+  nativeAffineRows,
+  nativeElementwise,
+  nativePool,
+  rowBlock,
+} from "./native_kernels.ts";
 
 /** Smallest output (elements) sent to the native kernels. */
 export const NATIVE_MIN_SIZE = 4096;
@@ -86,5 +98,49 @@ export function makeCast(fallback: tf.KernelFunc): tf.KernelFunc {
     >(args);
     if (x.dtype !== dtype || dtype === "string") return fallback(args);
     return shareData(backend, x, dtype);
+  };
+}
+
+/** Smallest output (elements) of a `Multiply` / `Add` / `Sub` sent to the native pool. */
+export const ARITH_MIN_SIZE = 1 << 18;
+
+/** The operation codes of the native `arith` kernel (`native/elementwise.c`). */
+const ARITH_OPS = { Multiply: 0, Add: 1, Sub: 2 } as const;
+
+/**
+ * Builds the project `Multiply`, `Add` or `Sub` over wasm's `fallback` (see the module doc); any
+ * other dtype, size or broadcast runs wasm's.
+ */
+export function makeArith(kernel: keyof typeof ARITH_OPS): (f: tf.KernelFunc) => tf.KernelFunc {
+  return (fallback) => (args) => {
+    const { inputs: { a, b }, backend: h } = kernelArgs<Present<tf.BinaryInputs>, object>(args);
+    if (nativePool() === undefined || a.dtype !== "float32" || b.dtype !== "float32") {
+      return fallback(args);
+    }
+    const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    const n = size(shape), na = size(a.shape), nb = size(b.shape);
+    if (n < ARITH_MIN_SIZE) return fallback(args);
+    const cols = shape[shape.length - 1];
+    const mode = na === n && nb === n
+      ? 0
+      : na === 1 && nb === n
+      ? 1
+      : nb === 1 && na === n
+      ? 2
+      : nb === n && isChannelVector(a.shape, b.shape)
+      ? 3
+      : na === n && isChannelVector(b.shape, a.shape)
+      ? 4
+      : -1;
+    if (mode < 0) return fallback(args);
+    const out = h.makeOutput(shape, "float32");
+    const block = mode <= 2 ? ELEMENT_BLOCK : rowBlock(cols);
+    const units = Math.ceil((mode <= 2 ? n : n / cols) / block);
+    const ptr = (t: tf.TensorInfo) => heapPointer(h, t);
+    nativePool()!.run("arith", {
+      args: [ptr(a), ptr(b), ptr(out), n, cols, mode, ARITH_OPS[kernel], block],
+      units,
+    });
+    return out;
   };
 }

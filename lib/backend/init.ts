@@ -192,9 +192,9 @@ async function useWasm(threads: number): Promise<WasmStart | null> {
  * tfjs's remaining ops, mostly small elementwise ones, and each of them woke its threads (0.1–0.5
  * ms per call on the 2-core project VM) while its spinning workers took the core from the native
  * ones. Measured on 2 threads (docs/native_kernels.md): the quick VGG-small step 62 → 48 ms, the
- * bench's binary twin 59 → 53 ms, bench-vgg unchanged, AlexNet (CIFAR, batch 64, 4096-wide dense
- * layers on 67M-weight elementwise ops) 1.11 → 1.25 s. `BNN_XNNPACK_THREADS=1` keeps tfjs's
- * threaded build.
+ * bench's binary twin 59 → 53 ms, bench-vgg unchanged; AlexNet (CIFAR, batch 64) level once its
+ * weight-sized `Multiply` / `Add` / `Sub` ran on the native pool too (`makeArith`).
+ * `BNN_XNNPACK_THREADS=1` keeps tfjs's threaded build.
  */
 function nativeKernelsCarryThreads(): boolean {
   const env = (k: string) => Deno.env.get(k);

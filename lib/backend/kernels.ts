@@ -29,7 +29,7 @@ import { makeExplicitSame, SAME_PAD_KERNELS } from "./same_pad.ts";
 import { makeNativeConv2D } from "./conv_forward.ts";
 import { makeIdentity } from "./identity.ts";
 import { makeMean, makeSum } from "./reduce.ts";
-import { makeCast, makeFusedBatchNorm, makeRelu } from "./elementwise.ts";
+import { makeArith, makeCast, makeFusedBatchNorm, makeRelu } from "./elementwise.ts";
 import { makeBatchMatMul } from "./matmul.ts";
 import { registerReluGrad } from "./relu_grad.ts";
 import { registerFusedAdam } from "./adam.ts";
@@ -72,6 +72,9 @@ export function registerWasmTrainingKernels(): string[] {
     ["FusedBatchNorm", makeFusedBatchNorm],
     ["Cast", makeCast],
     ["Relu", makeRelu],
+    ["Multiply", makeArith("Multiply")],
+    ["Add", makeArith("Add")],
+    ["Sub", makeArith("Sub")],
     ["BatchMatMul", makeBatchMatMul],
   ];
   for (const [kernelName, make] of wrappers) {
@@ -93,6 +96,7 @@ export function registerWasmTrainingKernels(): string[] {
     "Identity (no copy)",
     "Sum, Mean (leading axes)",
     "FusedBatchNorm (native, per-channel), Cast (same dtype: no copy), Relu (native)",
+    "Multiply, Add, Sub (native from 2^18 elements: full, scalar or per-channel operands)",
     "BatchMatMul (transposes made explicit)",
     "FusedBatchNorm (gradient)",
     "Relu (gradient: one native pass)",

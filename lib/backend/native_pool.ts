@@ -52,6 +52,7 @@ export const KERNEL_EXPORTS = [
   "bn_grad_apply",
   "relu_grad",
   "relu_fwd",
+  "arith",
   "sign_pm1",
   "ste_sign_grad",
   "swish_sign_grad",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tf.ts";
-import { isChannelVector, NATIVE_MIN_SIZE } from "../../lib/backend/elementwise.ts";
+import { ARITH_MIN_SIZE, isChannelVector, NATIVE_MIN_SIZE } from "../../lib/backend/elementwise.ts";
 import {
   assertBitIdentical,
   forEachKernelPath,
@@ -88,3 +88,32 @@ Deno.test("Relu: the native kernel == tfjs-wasm's own (sign bit set → +0) bit 
   assert.deepEqual(ran, ["native", "wasm"]);
   assert.ok(Object.is(expected[1], 0) && Number.isNaN(expected[2]), "−0 → +0, NaN stays");
 });
+
+// Multiply / Add / Sub on the native pool: every operand layout it takes, at and above its size
+// threshold (the product of two float32 values, and for these operands their sum, is exact in
+// float64, so the cpu backend's values are the correctly rounded float32 results: bit for bit).
+const ARITH_CASES: { a: number[]; b: number[] }[] = [
+  { a: [520, 512], b: [520, 512] }, // both full
+  { a: [1, 1], b: [2, 300, 437] }, // a one value
+  { a: [2, 300, 437], b: [] }, // b one value
+  { a: [512], b: [2, 260, 512] }, // a a per-channel row
+  { a: [4, 65, 1013], b: [1, 1, 1013] }, // b a per-channel row, odd width
+];
+
+for (const op of ["mul", "add", "sub"] as const) {
+  for (const c of ARITH_CASES) {
+    Deno.test(`${op} of [${c.a}] and [${c.b}] on the native pool == cpu bit for bit`, async () => {
+      const n = Math.max(...[c.a, c.b].map((s) => s.reduce((p, d) => p * d, 1)));
+      assert.ok(n >= ARITH_MIN_SIZE, "the case runs natively");
+      const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
+      const as = randomArray(size(c.a), 71), bs = randomArray(size(c.b), 72);
+      const f = () => tf[op](tf.tensor(as, c.a), tf.tensor(bs, c.b));
+      const [cpu] = await runOn("cpu", f);
+      await forEachKernelPath(async (path) => {
+        const [w] = await runOn("wasm", f);
+        assert.deepEqual(w.shape, cpu.shape);
+        assertBitIdentical(w.values as Float32Array, cpu.values as Float32Array, `${path} ${op}`);
+      });
+    });
+  }
+}

@@ -58,3 +58,42 @@ void relu_fwd(const int* x, int* out, int n, int block, int u0, int u1) {
     for (int i = u * block; i < end; i++) out[i] = x[i] & ~(x[i] >> 31);
   }
 }
+
+// out = a (op) b for op 0: a * b, 1: a + b, 2: a - b (IEEE, one rounding: what tfjs-wasm's
+// Multiply / Add / Sub compute). `mode` says how the operands line up with the n-element output:
+// 0 both full, 1 a is one value, 2 b is one value (units: blocks of `block` elements); 3 a is a
+// [cols] row repeated over the rows of b, 4 b is that row for a (units: blocks of `block` rows).
+#define ARITH_LOOP(I0, I1, A, B)                                          \
+  switch (op) {                                                           \
+    case 0: for (long i = I0; i < I1; i++) out[i] = (A) * (B); break;     \
+    case 1: for (long i = I0; i < I1; i++) out[i] = (A) + (B); break;     \
+    default: for (long i = I0; i < I1; i++) out[i] = (A) - (B); break;    \
+  }
+
+EXPORT("arith")
+void arith(const float* a, const float* b, float* out, int n, int cols, int mode, int op,
+           int block, int u0, int u1) {
+  if (mode <= 2) {
+    const long i0 = (long)u0 * block, i1 = (long)u1 * block < n ? (long)u1 * block : n;
+    if (mode == 0) {
+      ARITH_LOOP(i0, i1, a[i], b[i]);
+    } else if (mode == 1) {
+      const float s = a[0];
+      ARITH_LOOP(i0, i1, s, b[i]);
+    } else {
+      const float s = b[0];
+      ARITH_LOOP(i0, i1, a[i], s);
+    }
+    return;
+  }
+  const long rows = n / cols;
+  const long r1 = (long)u1 * block < rows ? (long)u1 * block : rows;
+  for (long r = (long)u0 * block; r < r1; r++) {
+    const long o = r * cols;
+    if (mode == 3) {
+      ARITH_LOOP(o, o + cols, a[i - o], b[i]);
+    } else {
+      ARITH_LOOP(o, o + cols, a[i], b[i - o]);
+    }
+  }
+}
