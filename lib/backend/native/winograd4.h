@@ -30,16 +30,6 @@ INLINE void filter_col(v128_t g0, v128_t g1, v128_t g2, v128_t* t) {
 #define WT_FINISH finish
 #define WT_STORE_LANES store_lanes
 #include "winograd4_tiles.h"
-#undef WT
-#undef WT_
-#undef WT_ADD
-#undef WT_SUB
-#undef WT_FMA
-#undef WT_SPLAT
-#undef WT_LOAD
-#undef WT_STORE
-#undef WT_FINISH
-#undef WT_STORE_LANES
 
 #if VW > 4
 // … and on VW channels (one wide vector): input_tile4_wide, output_tile4_wide, grad_tile4_wide.
@@ -58,14 +48,4 @@ INLINE vf_t finish_wide(vf_t a, const float* bias, int o, int relu) {
 #define WT_FINISH finish_wide
 #define WT_STORE_LANES(p, a, lanes) vf_store(p, a)
 #include "winograd4_tiles.h"
-#undef WT
-#undef WT_
-#undef WT_ADD
-#undef WT_SUB
-#undef WT_FMA
-#undef WT_SPLAT
-#undef WT_LOAD
-#undef WT_STORE
-#undef WT_FINISH
-#undef WT_STORE_LANES
 #endif

@@ -6,6 +6,7 @@
 //   WT_ADD, WT_SUB (a ± b), WT_FMA (a * b + c, fused), WT_SPLAT (float), WT_LOAD, WT_STORE;
 //   WT_FINISH(a, bias4, o, relu)  bias (or none) then ReLU (or none), as finish();
 //   WT_STORE_LANES(p, a, lanes)   the first `lanes` lanes (1..4: the last co % 4 columns).
+// The end of this file undefines them again.
 // Every lane runs the same operations in the same order in both variants, so a lane's result
 // does not depend on the vector width (simd.h).
 
@@ -122,3 +123,14 @@ INLINE void WT_(grad_tile4)(const float* gb, long row_stride, int co, int rows, 
     for (int j = 0; j < 6; j++) WT_STORE(z + (i * 6 + j) * ps, out[j]);
   }
 }
+
+#undef WT
+#undef WT_
+#undef WT_ADD
+#undef WT_SUB
+#undef WT_FMA
+#undef WT_SPLAT
+#undef WT_LOAD
+#undef WT_STORE
+#undef WT_FINISH
+#undef WT_STORE_LANES
