@@ -73,7 +73,7 @@ export function nativeMatMul(
   if (k !== k2) return undefined; // tfjs-core has checked; let wasm's kernel say it if not
   const batchA = a.shape.slice(0, -2), batchB = b.shape.slice(0, -2);
   const batchShape = tf.backend_util.assertAndGetBroadcastShape(batchA, batchB);
-  const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
+  const size = tf.util.sizeFromShape;
   const batch = size(batchShape), pa = size(batchA), pb = size(batchB);
   if ((pa !== batch && pa !== 1) || (pb !== batch && pb !== 1)) return undefined;
   const hb = backend as HeapBackend;
