@@ -18,18 +18,24 @@ export function binarize(
   options: { epsilon?: number } = {},
 ): Uint32Array {
   const { positions, c } = shape;
-  const lowest = -(options.epsilon ?? 0);
-  const cw = wordsFor(c);
+  // x ≥ 0 || x > −ε is x ≥ 0 for ε = 0 (−0 included) and x > −ε for ε > 0 (NaN: 0 either way).
+  const eps = options.epsilon ?? 0;
+  const cw = wordsFor(c), full = c >>> 5, rest = c & 31;
   const out = new Uint32Array(positions * cw);
-  for (let p = 0, src = 0; p < positions; p++) {
-    for (let w = 0; w < cw; w++) {
-      const lim = Math.min(32, c - w * 32);
+  for (let p = 0, src = 0, dst = 0; p < positions; p++) {
+    for (let w = 0; w < full; w++, src += 32) {
       let word = 0;
-      for (let b = 0; b < lim; b++, src++) {
-        const v = x[src];
-        if (v >= 0 || v > lowest) word |= 1 << b;
+      if (eps > 0) {
+        for (let b = 0; b < 32; b++) word |= (x[src + b] > -eps ? 1 : 0) << b;
+      } else {
+        for (let b = 0; b < 32; b++) word |= (x[src + b] >= 0 ? 1 : 0) << b;
       }
-      out[p * cw + w] = word;
+      out[dst++] = word;
+    }
+    if (rest > 0) {
+      let word = 0;
+      for (let b = 0; b < rest; b++, src++) word |= (x[src] >= 0 || x[src] > -eps ? 1 : 0) << b;
+      out[dst++] = word;
     }
   }
   return out;

@@ -158,7 +158,8 @@ export function createEngine(model: DeployModel, options: EngineOptions = {}): B
       profile.set(s.key, e);
     }
     if (!v.float) throw new Error("deploy engine: the last op must produce float outputs");
-    return v.float;
+    // A copy: the ops reuse their buffers for the next image.
+    return v.float.slice();
   };
   return {
     kernel: kernel.name,

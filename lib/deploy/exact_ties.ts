@@ -203,8 +203,8 @@ export function prepareNearTies(conv: TieConv): (out: Float32Array, x: Float32Ar
       }
       const o = p * cout;
       for (let co = 0; co < cout; co++) {
-        const v = out[o + co], bound = a[co] * sumX + b[co];
-        if (v > bound || -v > bound) continue;
+        // NaN is recomputed too (NaN > bound is false).
+        if (Math.abs(out[o + co]) > a[co] * sumX + b[co]) continue;
         out[o + co] = simulatedValue(x, { p, co }, conv);
         fixed++;
       }

@@ -127,7 +127,8 @@ export function window2d(
 
 /**
  * Float convolution: raw[o, co] = Σ_valid taps Σ_ci x·w (zero padding contributes 0), then
- * out = scale·raw + shift. `w` is [kh][kw][cin][cout].
+ * out = scale·raw + shift. `w` is [kh][kw][cin][cout]. Writes into `params.out` when given (its
+ * length must be positions·cout), else into a new array.
  */
 export function convFloat(
   x: Float32Array,
@@ -138,10 +139,15 @@ export function convFloat(
     w: Float32Array;
     scale: Float32Array;
     shift: Float32Array;
+    out?: Float32Array;
   },
 ): Float32Array {
   const { window: g, cin, cout } = params;
-  const out = new Float32Array(g.oh * g.ow * cout);
+  const size = g.oh * g.ow * cout;
+  if (params.out && params.out.length !== size) {
+    throw new Error(`convFloat: out holds ${params.out.length} values, expected ${size}`);
+  }
+  const out = params.out ?? new Float32Array(size);
   const acc = new Float64Array(cout);
   const taps = new Int32Array(2 * g.kh * g.kw);
   const { w, scale, shift } = params;

@@ -85,6 +85,16 @@ function floatWeights(
   return w;
 }
 
+/** `binarize` on the kernel where it has one (the native library), else in TypeScript. */
+function binarizeOn(
+  kernel: PopcountKernel,
+  x: Float32Array,
+  shape: { positions: number; c: number },
+  epsilon: number,
+): Uint32Array {
+  return kernel.binarize ? kernel.binarize(x, shape, epsilon) : binarize(x, shape, { epsilon });
+}
+
 function outputSpec(op: ConvOp | DenseOp): BinaryOutput {
   return op.threshold && op.direction
     ? { kind: "bits", threshold: op.threshold, direction: op.direction }
@@ -134,8 +144,10 @@ export function compileConv(ctx: Ctx, spec: { op: ConvOp; shape: number[] }): [S
       ? prepareConvThresholds(kernel, prep, { window: g, output: spec })
       : undefined;
     return [(v) => {
-      const bits = v.bits ??
-        binarize(v.float!, { positions: shape[0] * shape[1], c: op.cin }, { epsilon: eps });
+      const bits = v.bits ?? binarizeOn(kernel, v.float!, {
+        positions: shape[0] * shape[1],
+        c: op.cin,
+      }, eps);
       return finish(
         op,
         binaryConv(kernel, prep, { window: g, input: bits, output: spec, thresholds }),
@@ -156,16 +168,21 @@ export function compileConv(ctx: Ctx, spec: { op: ConvOp; shape: number[] }): [S
       tie: { bias: op.tieBias, mean: op.tieMean, scale: op.tieScale, shift: op.tieShift },
     })
     : undefined;
+  // One output buffer per compiled conv, reused image after image: a fresh large array costs
+  // page faults on every image (see docs/deploy.md, "Speed"). The engine copies its final output.
+  let buffer: Float32Array | undefined;
+  // The native kernel's float conv where there is one (the same floats, see convFloat).
+  const native = kernel.uploadConvFloat?.(w, { cin: op.cin, cout: op.cout, taps: op.kh * op.kw }, {
+    scale: op.scale,
+    shift: op.shift,
+  });
   return [(v) => {
     const x = toFloatInput(v, { op, eps });
-    const float = convFloat(x, {
-      window: g,
-      cin: op.cin,
-      cout: op.cout,
-      w,
-      scale: op.scale,
-      shift: op.shift,
-    });
+    buffer ??= new Float32Array(g.oh * g.ow * op.cout);
+    const params = { window: g, cin: op.cin, cout: op.cout, w, scale: op.scale, shift: op.shift };
+    const float = native && kernel.convFloat
+      ? (kernel.convFloat(x, g, native, buffer), buffer)
+      : convFloat(x, { ...params, out: buffer });
     fixTies?.(float, x);
     activateRows(float, { activation: op.activation, c: op.cout });
     return { float, shape: out, group: op.cout };
@@ -197,7 +214,8 @@ export function compileDense(ctx: Ctx, spec: { op: DenseOp; shape: number[] }): 
           `deploy engine: dense ${op.name} packs groups of ${op.group}, input ${v.group}`,
         );
       }
-      const bits = v.bits ?? binarize(v.float!, { positions: taps, c: op.group }, { epsilon: eps });
+      const bits = v.bits ??
+        binarizeOn(kernel, v.float!, { positions: taps, c: op.group }, eps);
       return finish(
         op,
         binaryDense(kernel, prep, { input: bits, inFeatures: op.inFeatures, output: spec }),

@@ -31,7 +31,15 @@ export function setDeployVpopcnt(allowed: boolean): void {
  * The native library's deploy kernels (`native/binary_gemm.c`), run by this module on its own
  * memory rather than by the training kernels' pool.
  */
-export const DEPLOY_NATIVE_KERNELS = ["bin_gemm", "bin_threshold", "bin_im2col"] as const;
+export const DEPLOY_NATIVE_KERNELS = [
+  "bin_gemm",
+  "bin_gemm_panel",
+  "bin_gemm_panel_bits",
+  "bin_threshold",
+  "bin_im2col",
+  "bin_sign_pack",
+  "dep_conv_f64",
+] as const;
 
 let pool: Deno.PointerObject | null | undefined;
 
@@ -48,8 +56,9 @@ export function createNativeKernel(): PopcountKernel | string {
   if (off) return "BNN_NATIVE=0";
   const lib = loadNativeLibrary();
   if (typeof lib === "string") return lib;
-  const [gemmId, thresholdId, im2colId] = DEPLOY_NATIVE_KERNELS.map((k) => lib.kernels.indexOf(k));
-  if (gemmId < 0 || thresholdId < 0 || im2colId < 0) {
+  const ids = DEPLOY_NATIVE_KERNELS.map((k) => lib.kernels.indexOf(k));
+  const [gemmId, panelId, panelBitsId, thresholdId, im2colId, signPackId, convF64Id] = ids;
+  if (ids.some((id) => id < 0)) {
     return "the native library has no deploy kernels";
   }
   // One single-threaded pool per process (per worker), shared by its engines.
@@ -73,11 +82,23 @@ export function createNativeKernel(): PopcountKernel | string {
     }
   };
   const v = () => (vpopcnt ? 1 : 0);
+  const epsBits = new Float64Array(1), epsBits32 = new Int32Array(epsBits.buffer);
   return memoryKernel(`native ${lib.variant}`, {
     memory,
     gemm: (a, p, b, m, kv, out) => run(gemmId, [a, b, out, m, kv, m, v()], p),
     gemm2: (a, p, b, m, kv, out, ldo) => run(gemmId, [a, b, out, m, kv, ldo, v()], p),
+    panelGemm: (a, p, panels, m, kv, out) => run(panelId, [a, panels, out, m, kv, m, v()], p),
+    panelGemmBits: (a, p, panels, m, kv, pos, out, cw) =>
+      run(panelBitsId, [a, panels, pos, 16, out, m, kv, cw, v()], p),
     threshold: (cnt, p, m, pos, out, cw) => run(thresholdId, [cnt, pos, 16, out, m, cw], p),
+    signPack: (x, out, positions, c, cw, eps) => {
+      epsBits[0] = eps;
+      run(signPackId, [x, out, c, cw, epsBits32[0], epsBits32[1]], positions);
+    },
+    convF64: (x, w, scale, shift, y, g, cin, cout) => {
+      const a = [x, w, scale, shift, y, g.h, g.w, cin, cout, g.kh, g.kw, g.sh, g.sw];
+      run(convF64Id, [...a, g.padTop, g.padLeft, g.ow], g.oh * g.ow);
+    },
     im2col: (x, patch, g, rowWords) => {
       const a = [x, patch, g.h, g.w, g.cw, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, g.ow];
       run(im2colId, [...a, rowWords], g.oh * g.ow);

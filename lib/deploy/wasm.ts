@@ -56,11 +56,37 @@ export interface PopcountKernel {
    */
   gemmBits(a: Uint32Array, w: KernelWeights, t: KernelThresholds): Uint32Array;
   /**
+   * Optional (the native kernel), with {@link convFloat}: stores the weights `[kh][kw][cin][cout]`
+   * and the output affine of a float conv.
+   */
+  uploadConvFloat?(
+    w: Float32Array,
+    shape: { cin: number; cout: number; taps: number },
+    affine: { scale: Float32Array; shift: Float32Array },
+  ): FloatConvWeights;
+  /**
+   * Optional (the native kernel): `convFloat` of `lib/deploy/float_ops.ts` (float64 sums in the
+   * same order: the same floats), written into `out` (positions·cout values).
+   */
+  convFloat?(x: Float32Array, g: Window2D, w: FloatConvWeights, out: Float32Array): void;
+  /**
+   * Optional (the native kernel): `binarize` of `lib/deploy/bit_ops.ts` (same bits). Returns a
+   * new array.
+   */
+  binarize?(x: Float32Array, shape: { positions: number; c: number }, epsilon: number): Uint32Array;
+  /**
    * Optional (the native kernel): {@link gemmBits} of a conv whose patch the kernel builds itself
    * from packed input bits `x` `[h][w][cw]` (taps in (ky, kx) order, zero words in the padding,
    * rows of `w.kv·4` words), with no patch built in TypeScript.
    */
   convBits?(x: Uint32Array, g: PatchGeometry, w: KernelWeights, t: KernelThresholds): Uint32Array;
+}
+
+/** Float conv weights uploaded once to a kernel ({@link PopcountKernel.uploadConvFloat}). */
+export interface FloatConvWeights {
+  readonly id: number;
+  readonly cin: number;
+  readonly cout: number;
 }
 
 /** The geometry {@link PopcountKernel.convBits} builds a patch for: a window and its words. */
@@ -146,10 +172,72 @@ export interface MemoryKernelFunctions {
   gemm(a: number, p: number, b: number, m: number, kv: number, out: number): void;
   /** Like `gemm` for an even P, output row stride `ldo`. */
   gemm2(a: number, p: number, b: number, m: number, kv: number, out: number, ldo: number): void;
+  /**
+   * Optional: `gemm` on weights stored in panels of {@link PANEL_ROWS} rows (word k of row
+   * `16q + r` at 64-bit word `(q·2kv + k)·16 + r`, rows past M zero), output row stride M. Where
+   * present, {@link PopcountKernel.upload} stores the weights in that layout.
+   */
+  panelGemm?(a: number, p: number, panels: number, m: number, kv: number, out: number): void;
+  /**
+   * Optional, with `panelGemm`: `panelGemm` followed by `threshold` (same `pos` table and output
+   * words), without the counts.
+   */
+  panelGemmBits?(
+    a: number,
+    p: number,
+    panels: number,
+    m: number,
+    kv: number,
+    pos: number,
+    out: number,
+    cw: number,
+  ): void;
   /** thresholdBits(cnt, P, M, pos, out, cw) (see `wasm_asm.ts`). */
   threshold(cnt: number, p: number, m: number, pos: number, out: number, cw: number): void;
+  /**
+   * Optional: packs the signs of `positions` rows of `c` floats at `x` into `cw` words each at
+   * `out` (bit 1 iff x ≥ 0 or x > −epsilon, as `binarize` in `bit_ops.ts`).
+   */
+  signPack?(x: number, out: number, positions: number, c: number, cw: number, eps: number): void;
+  /**
+   * Optional: the float conv of {@link PopcountKernel.convFloat}: input at `x` ([h][w][cin]
+   * float32), float64 weights at `w` (`[taps][cin][cout rounded up to 8]`), float32 scale and
+   * shift, output at `y`.
+   */
+  convF64?(
+    x: number,
+    w: number,
+    scale: number,
+    shift: number,
+    y: number,
+    g: Window2D,
+    cin: number,
+    cout: number,
+  ): void;
   /** Optional: builds the patch rows of {@link PopcountKernel.convBits} at `patch` from `x`. */
   im2col?(x: number, patch: number, g: PatchGeometry, rowWords: number): void;
+}
+
+/** Rows per weight panel of {@link MemoryKernelFunctions.panelGemm}. */
+export const PANEL_ROWS = 16;
+
+/**
+ * Weight rows `[m][kv·4 words]` in the panel layout of {@link MemoryKernelFunctions.panelGemm}:
+ * panels of {@link PANEL_ROWS} rows, each `2kv` 64-bit words (two 32-bit words, low first) of
+ * its rows side by side.
+ */
+export function panelLayout(b: Uint32Array, m: number, kv: number): Uint32Array {
+  const n = 2 * kv, panels = Math.ceil(m / PANEL_ROWS);
+  const out = new Uint32Array(panels * PANEL_ROWS * n * 2);
+  for (let j = 0; j < m; j++) {
+    const q = Math.floor(j / PANEL_ROWS), r = j % PANEL_ROWS;
+    for (let k = 0; k < n; k++) {
+      const at = ((q * n + k) * PANEL_ROWS + r) * 2;
+      out[at] = b[j * n * 2 + 2 * k];
+      out[at + 1] = b[j * n * 2 + 2 * k + 1];
+    }
+  }
+  return out;
 }
 
 class WasmKernel implements PopcountKernel {
@@ -158,19 +246,30 @@ class WasmKernel implements PopcountKernel {
   #fn: MemoryKernelFunctions["gemm"];
   #fn2: MemoryKernelFunctions["gemm2"];
   #thr: MemoryKernelFunctions["threshold"];
+  #panel: MemoryKernelFunctions["panelGemm"];
+  #panelBits: MemoryKernelFunctions["panelGemmBits"];
   #tables: number[] = [];
   #top: number;
   #offsets: number[] = [];
   #im2col: MemoryKernelFunctions["im2col"];
+  #signPack: MemoryKernelFunctions["signPack"];
+  #convF64: MemoryKernelFunctions["convF64"];
+  #floatConvs: { w: number; scale: number; shift: number }[] = [];
   constructor(name: string, f: MemoryKernelFunctions, start: number) {
     this.name = name;
     this.#memory = f.memory;
     this.#fn = f.gemm;
     this.#fn2 = f.gemm2;
     this.#thr = f.threshold;
+    this.#panel = f.panelGemm;
+    this.#panelBits = f.panelGemm ? f.panelGemmBits : undefined;
     this.#im2col = f.im2col;
+    this.#signPack = f.signPack;
+    this.#convF64 = f.convF64;
     this.#top = start;
     if (!f.im2col) this.convBits = undefined;
+    if (!f.signPack) this.binarize = undefined;
+    if (!f.convF64) this.convFloat = this.uploadConvFloat = undefined;
   }
   convBits?(x: Uint32Array, g: PatchGeometry, w: KernelWeights, t: KernelThresholds): Uint32Array {
     const rows = g.oh * g.ow, rowWords = w.kv * 4;
@@ -179,7 +278,62 @@ class WasmKernel implements PopcountKernel {
     this.#reserve(patchAt + rows * rowWords * 4);
     new Uint32Array(this.#memory.buffer, xAt, xWords).set(x.subarray(0, xWords));
     this.#im2col!(xAt, patchAt, g, rowWords);
-    return this.#thresholdAt(this.#gemmAt(patchAt, rows, w), t);
+    return this.#gemmBitsAt(patchAt, w, t);
+  }
+  uploadConvFloat?(
+    w: Float32Array,
+    shape: { cin: number; cout: number; taps: number },
+    affine: { scale: Float32Array; shift: Float32Array },
+  ): FloatConvWeights {
+    const { cin, cout, taps } = shape, cp = Math.ceil(cout / 8) * 8;
+    if (w.length !== taps * cin * cout) {
+      throw new Error(`float conv: weights hold ${w.length} values, expected ${taps * cin * cout}`);
+    }
+    const wAt = this.#top, scaleAt = wAt + taps * cin * cp * 8;
+    const shiftAt = scaleAt + Math.ceil(cout / 4) * 16;
+    this.#reserve(shiftAt + Math.ceil(cout / 4) * 16);
+    const wd = new Float64Array(this.#memory.buffer, wAt, taps * cin * cp);
+    for (let r = 0; r < taps * cin; r++) {
+      for (let co = 0; co < cout; co++) wd[r * cp + co] = w[r * cout + co];
+    }
+    new Float32Array(this.#memory.buffer, scaleAt, cout).set(affine.scale);
+    new Float32Array(this.#memory.buffer, shiftAt, cout).set(affine.shift);
+    this.#top = shiftAt + Math.ceil(cout / 4) * 16;
+    this.#floatConvs.push({ w: wAt, scale: scaleAt, shift: shiftAt });
+    return { id: this.#floatConvs.length - 1, cin, cout };
+  }
+  convFloat?(x: Float32Array, g: Window2D, w: FloatConvWeights, out: Float32Array): void {
+    const xSize = g.h * g.w * w.cin, ySize = g.oh * g.ow * w.cout;
+    if (out.length !== ySize) {
+      throw new Error(`float conv: out holds ${out.length} values, expected ${ySize}`);
+    }
+    const xAt = this.#top, yAt = xAt + Math.ceil(xSize / 4) * 16;
+    this.#reserve(yAt + ySize * 4);
+    new Float32Array(this.#memory.buffer, xAt, xSize).set(x.subarray(0, xSize));
+    const f = this.#floatConvs[w.id];
+    this.#convF64!(xAt, f.w, f.scale, f.shift, yAt, g, w.cin, w.cout);
+    out.set(new Float32Array(this.#memory.buffer, yAt, ySize));
+  }
+  binarize?(
+    x: Float32Array,
+    shape: { positions: number; c: number },
+    epsilon: number,
+  ): Uint32Array {
+    const { positions, c } = shape, cw = Math.ceil(c / 32);
+    const xAt = this.#top, outAt = xAt + Math.ceil((positions * c) / 4) * 16;
+    this.#reserve(outAt + positions * cw * 4);
+    new Float32Array(this.#memory.buffer, xAt, positions * c).set(x.subarray(0, positions * c));
+    this.#signPack!(xAt, outAt, positions, c, cw, epsilon);
+    return new Uint32Array(this.#memory.buffer, outAt, positions * cw).slice();
+  }
+  /** The thresholded GEMM of `t.positions` rows already in memory at `aAt`. */
+  #gemmBitsAt(aAt: number, w: KernelWeights, t: KernelThresholds): Uint32Array {
+    if (!this.#panelBits) return this.#thresholdAt(this.#gemmAt(aAt, t.positions, w), t);
+    const rows = t.positions, outAt = aAt + rows * w.kv * 16;
+    this.#reserve(outAt + rows * t.cw * 4);
+    const panels = this.#offsets[w.id];
+    this.#panelBits(aAt, rows, panels, w.m, w.kv, this.#tables[t.id], outAt, t.cw);
+    return new Uint32Array(this.#memory.buffer, outAt, rows * t.cw);
   }
   #reserve(bytes: number): void {
     const have = this.#memory.buffer.byteLength;
@@ -187,9 +341,10 @@ class WasmKernel implements PopcountKernel {
   }
   upload(b: Uint32Array, m: number, kv: number): KernelWeights {
     checkShape(b, m, kv);
-    const bytes = m * kv * 16;
+    const rows = this.#panel ? panelLayout(b, m, kv) : b.subarray(0, m * kv * 4);
+    const bytes = rows.length * 4;
     this.#reserve(this.#top + bytes);
-    new Uint32Array(this.#memory.buffer, this.#top, m * kv * 4).set(b.subarray(0, m * kv * 4));
+    new Uint32Array(this.#memory.buffer, this.#top, rows.length).set(rows);
     this.#offsets.push(this.#top);
     this.#top += bytes;
     return { id: this.#offsets.length - 1, m, kv };
@@ -209,7 +364,10 @@ class WasmKernel implements PopcountKernel {
     return { id: this.#tables.length - 1, positions: P, ...shape };
   }
   gemmBits(a: Uint32Array, w: KernelWeights, t: KernelThresholds): Uint32Array {
-    return this.#thresholdAt(this.gemm(a, t.positions, w), t);
+    const aAt = this.#top, words = t.positions * w.kv * 4;
+    this.#reserve(aAt + words * 4);
+    new Uint32Array(this.#memory.buffer, aAt, words).set(a.subarray(0, words));
+    return this.#gemmBitsAt(aAt, w, t);
   }
   #thresholdAt(cnt: Int32Array, t: KernelThresholds): Uint32Array {
     const outAt = cnt.byteOffset + cnt.byteLength;
@@ -234,6 +392,10 @@ class WasmKernel implements PopcountKernel {
     const aBytes = rows * kv * 16;
     this.#reserve(aAt + aBytes + rows * m * 4);
     const even = rows & ~1, bAt = this.#offsets[w.id], oAt = aAt + aBytes;
+    if (this.#panel) {
+      this.#panel(aAt, rows, bAt, m, kv, oAt);
+      return new Int32Array(this.#memory.buffer, oAt, rows * m);
+    }
     if (even > 0) {
       // Tile over weight rows so that a tile (≤ 16 KiB) stays in L1 while all positions pass.
       const rowBytes = kv * 16;

@@ -9,6 +9,9 @@ const x86Linux = Deno.build.os === "linux" && Deno.build.arch === "x86_64";
 
 interface ChildResult {
   hash: string;
+  /** The deploy engine's kernel workload (integers: equal on every kernel). */
+  deployHash: string;
+  deployKernel: string;
   path: string;
   isa: string;
   threads: number;
@@ -75,6 +78,11 @@ Deno.test({
     assert.equal(avx2.threads, avx512.threads);
     assert.equal(avx2.hash, avx512.hash, `${avx512.isa} vs AVX2`);
     if (wasm.threads === avx512.threads) assert.equal(wasm.hash, avx512.hash, "native vs wasm");
+    assert.equal(avx512.deployKernel, "native x86-64 AVX-512");
+    assert.equal(avx2.deployKernel, "native x86-64 AVX2+FMA");
+    assert.equal(wasm.deployKernel, "wasm-simd");
+    assert.equal(avx2.deployHash, avx512.deployHash, "deploy kernel: AVX-512 vs AVX2");
+    assert.equal(wasm.deployHash, avx512.deployHash, "deploy kernel: AVX-512 vs wasm");
     // BNN_NATIVE=0 is a choice, not a failure: no notice; the log line names the kernels.
     assert.ok(!wasm.stderr.some((l) => l.startsWith("notice: native")), wasm.stderr.join("\n"));
     assert.ok(wasm.stderr.some((l) => /kernels: wasm SIMD128/.test(l)), wasm.stderr.join("\n"));
@@ -128,6 +136,8 @@ Deno.test({
     assert.equal(arm.path, "native");
     assert.equal(arm.threads, x86.threads);
     assert.equal(arm.hash, x86.hash, `aarch64 NEON vs ${x86.isa}`);
+    assert.equal(arm.deployKernel, "native aarch64 NEON");
+    assert.equal(arm.deployHash, x86.deployHash, "deploy kernel: aarch64 NEON vs x86-64");
     assert.ok(
       arm.stderr.some((l) => /kernels: aarch64 NEON native/.test(l)),
       arm.stderr.join("\n"),

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { popcount32 } from "../../lib/deploy/bits.ts";
 import { createKernel } from "../../lib/deploy/wasm.ts";
 import { createNativeKernel, setDeployVpopcnt } from "../../lib/deploy/native_kernel.ts";
+import { deployWorkload } from "../fixtures/deploy_workload.ts";
 
 function randomWords(n: number, seed: number): Uint32Array {
   let s = seed >>> 0;
@@ -104,4 +105,10 @@ Deno.test("native convBits (patch built in C) equals gemmBits on a TypeScript-bu
   assert.deepEqual(Array.from(k.convBits!(x, g, w, t)), ref);
   assert.deepEqual(Array.from(k.gemmBits(patch, w, t)), ref);
   assert.ok(ref.some((v) => v !== 0));
+});
+
+Deno.test("native deploy workload (panels, fused thresholds, sign packing) equals the js kernel", () => {
+  if (typeof native === "string") return;
+  const nativeHash = deployWorkload(() => createNativeKernel() as ReturnType<typeof createKernel>);
+  assert.equal(nativeHash, deployWorkload(() => createKernel({ prefer: "js" })));
 });
