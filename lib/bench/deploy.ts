@@ -16,6 +16,7 @@ import { encodeModel } from "../deploy/format.ts";
 import { createEnginePool } from "../deploy/parallel.ts";
 import { wasmThreads } from "../backend/mod.ts";
 import { setBinaryForward } from "../backend/binary_conv.ts";
+import { kernelPath } from "../backend/native_kernels.ts";
 
 /**
  * The project's binary VGG-small (`lib/models.ts` "vgg_small": 2×128C3 – MP2 – 2×256C3 – MP2 –
@@ -55,6 +56,10 @@ export interface DeployBenchOptions {
    * both sides use the same cores), 1 = no worker pool.
    */
   threads?: number;
+  /** Width multiplier of the model, for the stock measurement's child (default 1). */
+  width?: number;
+  /** Also time the section on stock tfjs-wasm in a child process ({@link measureStockSection}). */
+  stock?: boolean;
 }
 
 /** Measured sizes and speeds (all from one run). */
@@ -79,6 +84,12 @@ export interface DeployBenchResult {
   binaryLayerSpeedup: number;
   /** `tfjsFloatMs / engineMs`. */
   binaryLayerSpeedupFloat: number;
+  /**
+   * Stock tfjs-wasm (its XNNPACK kernels, no project kernels: `BNN_NATIVE_KERNELS=0`, in a child
+   * process on the same threads) on the same binary section, ms per image, and `engineMs` against
+   * it; absent unless asked for ({@link DeployBenchOptions.stock}).
+   */
+  stock?: { tfjsMs: number; threads: number; speedup: number };
   /** Threads of tfjs (its wasm pool; 1 on other backends) and of the engine pool. */
   threads: { tfjs: number; engine: number };
   /** One engine on the calling thread (the per-core figure). */
@@ -124,6 +135,62 @@ function binarySection(model: tf.LayersModel): { sub: tf.LayersModel; inShape: n
   let h = inp;
   for (let i = first; i <= last; i++) h = ls[i].apply(h) as tf.SymbolicTensor;
   return { sub: tf.model({ inputs: inp, outputs: h }), inShape };
+}
+
+/**
+ * ms per image of the binary section of `binaryVggSmall({ width })` on the active backend with
+ * tfjs's float convolutions of the ±1 values (the lab's popcount forward off): the fastest of
+ * `rounds` batched predicts of `batch` images after one warm-up. Run by {@link
+ * measureStockSection}'s child process.
+ */
+export function measureTfjsSection(
+  options: { width: number; batch: number; rounds: number },
+): { ms: number; threads: number; projectKernels: boolean } {
+  const model = binaryVggSmall({ width: options.width });
+  const section = binarySection(model);
+  if (!section) throw new Error("deploy bench: the model has no binary layers");
+  const xs = tf.randomNormal([options.batch, ...section.inShape]);
+  setBinaryForward(false);
+  try {
+    const run = () => tf.tidy(() => (section.sub.predict(xs) as tf.Tensor).dataSync());
+    run();
+    let best = Infinity;
+    for (let r = 0; r < options.rounds; r++) best = Math.min(best, timed(run));
+    const threads = Math.max(1, wasmThreads());
+    return { ms: best / options.batch, threads, projectKernels: kernelPath() !== undefined };
+  } finally {
+    setBinaryForward(undefined);
+    xs.dispose();
+    model.dispose();
+  }
+}
+
+/**
+ * {@link measureTfjsSection} on stock tfjs-wasm: a child process (`deno task bench
+ * --deploy-worker`) with `BNN_NATIVE_KERNELS=0` (tfjs's own XNNPACK kernels on its own thread
+ * pool, none of the project's kernels) and `BNN_THREADS=threads`.
+ */
+export async function measureStockSection(
+  options: { width: number; batch: number; rounds: number; threads: number },
+): Promise<{ ms: number; threads: number; projectKernels: boolean }> {
+  const cli = new URL("../cli/bench.ts", import.meta.url).pathname;
+  const args = ["run", "-A", cli, "--deploy-worker", "--width", String(options.width)];
+  args.push("--batch", String(options.batch), "--steps", String(options.rounds));
+  const o = await new Deno.Command(Deno.execPath(), {
+    args,
+    env: { BNN_BACKEND: "wasm", BNN_NATIVE_KERNELS: "0", BNN_THREADS: String(options.threads) },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(o.stdout).trim().split("\n").pop() ?? "";
+  if (!o.success) {
+    throw new Error(
+      `deploy bench worker failed: ${new TextDecoder().decode(o.stderr).slice(-400)}`,
+    );
+  }
+  const r = JSON.parse(text) as { ms: number; threads: number; projectKernels: boolean };
+  if (r.projectKernels) throw new Error("deploy bench worker: project kernels ran on stock tfjs");
+  return r;
 }
 
 /** Ops of the engine from the first to the last binary op (same span as {@link binarySection}). */
@@ -228,6 +295,14 @@ export async function benchDeploy(
     xt.dispose();
     xs?.dispose();
   }
+  const stock = options.stock
+    ? await measureStockSection({
+      width: options.width ?? 1,
+      batch,
+      rounds,
+      threads: Math.max(1, wasmThreads()),
+    })
+    : undefined;
   const binaryLayers = {
     engineMs: best.engineSection,
     tfjsMs: best.section,
@@ -246,6 +321,11 @@ export async function benchDeploy(
     binaryLayers,
     binaryLayerSpeedup: binaryLayers.tfjsMs / binaryLayers.engineMs,
     binaryLayerSpeedupFloat: binaryLayers.tfjsFloatMs / binaryLayers.engineMs,
+    stock: stock && {
+      tfjsMs: stock.ms,
+      threads: stock.threads,
+      speedup: stock.ms / binaryLayers.engineMs,
+    },
     threads: { tfjs: Math.max(1, wasmThreads()), engine: threads },
     single: { imagesPerSec: n / (best.single / 1000), binaryMs: best.singleSection },
   };
@@ -267,7 +347,13 @@ export function formatDeployBench(r: DeployBenchResult): string {
       bl.tfjsMs.toFixed(3)
     } ms with the lab's popcount forward → ${r.binaryLayerSpeedup.toFixed(1)}×, tfjs ${
       bl.tfjsFloatMs.toFixed(3)
-    } ms with float convolutions → ${r.binaryLayerSpeedupFloat.toFixed(1)}×`,
+    } ms with float convolutions → ${r.binaryLayerSpeedupFloat.toFixed(1)}×${
+      r.stock
+        ? `, stock tfjs-wasm (XNNPACK, ${r.stock.threads} threads) ${
+          r.stock.tfjsMs.toFixed(3)
+        } ms → ${r.stock.speedup.toFixed(1)}×`
+        : ""
+    }`,
     `  one engine on one thread: ${r.single.imagesPerSec.toFixed(1)} img/s, binary layers ${
       r.single.binaryMs.toFixed(3)
     } ms per image`,
@@ -285,6 +371,8 @@ registerBenchSection({
       const r = await benchDeploy(model, {
         images: ctx.quick ? 8 : 32,
         batchSize: ctx.quick ? 8 : 32,
+        width,
+        stock: true,
       });
       const bl = r.binaryLayers;
       return {
@@ -303,11 +391,16 @@ registerBenchSection({
           binary_speedup: r.binaryLayerSpeedup,
           binary_ms_tfjs_float: bl.tfjsFloatMs,
           binary_speedup_float: r.binaryLayerSpeedupFloat,
+          binary_ms_tfjs_stock: r.stock?.tfjsMs ?? null,
+          binary_speedup_stock: r.stock?.speedup ?? null,
         }],
         notes: [
-          "targets: size_ratio ≥ 20; binary layers ≥ 25× tfjs (issue #14; measured there against " +
-          "tfjs's float convolutions of the ±1 values: binary_speedup_float). binary_speedup is " +
-          "against tfjs with the lab's own XNOR–popcount forward (BNN_BINARY_FORWARD on)",
+          "targets: size_ratio ≥ 20; binary layers ≥ 25× tfjs (issue #14, whose 5.5–6.6× was " +
+          "measured against tfjs's float convolutions of the ±1 values). Three baselines, same " +
+          "threads: binary_speedup_float = the lab's tfjs-wasm (its native Winograd/direct float " +
+          "convolutions, BNN_BINARY_FORWARD=0); binary_speedup = the lab's tfjs-wasm with its own " +
+          "XNOR–popcount forward; binary_speedup_stock = stock tfjs-wasm 4.22 (XNNPACK, no project " +
+          "kernels: BNN_NATIVE_KERNELS=0, child process)",
           "binary_ms_*: per image, first to last binary layer (BN and pools between included); " +
           "tfjs batched predict on its wasm thread pool, engine one image at a time per worker with " +
           "as many workers as tfjs has threads (engine section time = wall × the section's share of " +

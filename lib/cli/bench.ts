@@ -5,7 +5,8 @@
  * `results/bench/{latest,bench-<date>}.{md,json}` that the docs cite, `--out DIR` any folder.
  * `--webgpu` runs the "webgpu" section on a software adapter too (it runs by itself on a hardware
  * one). `--worker` is internal: one training measurement printed as a JSON line (used by the
- * "parallel" and "webgpu" sections).
+ * "parallel" and "webgpu" sections); `--deploy-worker` too: the deploy section's tfjs binary layers
+ * in ms per image (the section runs it with `BNN_NATIVE_KERNELS=0`: stock tfjs-wasm).
  *
  * @module
  */
@@ -13,6 +14,7 @@ import { parseArgs, usage } from "./args.ts";
 import { initBackend } from "../backend/mod.ts";
 import { measureNet, runBench } from "../bench/mod.ts";
 import { measureVggSmall, WEBGPU_BENCH_NETS } from "../bench/webgpu.ts";
+import { measureTfjsSection } from "../bench/deploy.ts";
 
 const SPEC = {
   quick: { type: "boolean", default: false, description: "fewer steps (smoke run)" },
@@ -30,6 +32,12 @@ const SPEC = {
     description: "run the webgpu section even on a software adapter (e.g. llvmpipe)",
   },
   worker: { type: "boolean", default: false, description: "internal: one measurement as JSON" },
+  "deploy-worker": {
+    type: "boolean",
+    default: false,
+    description: "internal: the deploy section's tfjs binary layers, ms per image, as JSON",
+  },
+  width: { type: "string", default: "1", description: "deploy worker: width multiplier" },
   net: { type: "string", default: "bench-vgg", description: `worker: ${WEBGPU_BENCH_NETS}` },
   batch: { type: "string", default: "64", description: "worker: batch size" },
   steps: { type: "string", default: "5", description: "worker: timed steps" },
@@ -64,9 +72,16 @@ if (import.meta.main) {
     console.error(`bench: ${(e as Error).message}`);
     Deno.exit(2);
   }
-  const info = await initBackend({ quiet: !!flags.worker });
+  const info = await initBackend({ quiet: !!flags.worker || !!flags["deploy-worker"] });
   if (flags.webgpu) Deno.env.set("BNN_BENCH_WEBGPU", "1");
-  if (flags.worker) {
+  if (flags["deploy-worker"]) {
+    const o = {
+      width: Number(flags.width),
+      batch: Number(flags.batch),
+      rounds: Number(flags.steps),
+    };
+    console.log(JSON.stringify(measureTfjsSection(o)));
+  } else if (flags.worker) {
     const o = {
       steps: Number(flags.steps),
       warmup: Number(flags.warmup),

@@ -23,3 +23,24 @@ Deno.test("benchDeploy: sizes in closed form, both tfjs baselines timed, ratios 
   }
   assert.equal(tf.getBackend(), "wasm");
 });
+
+Deno.test("benchDeploy stock: stock tfjs-wasm in a child process, without the project kernels", async () => {
+  const model = binaryVggSmall({ width: 0.125 });
+  try {
+    const r = await benchDeploy(model, {
+      images: 2,
+      batchSize: 2,
+      rounds: 1,
+      threads: 1,
+      width: 0.125,
+      stock: true,
+    });
+    assert.ok(r.stock, "stock measured");
+    assert.ok(Number.isFinite(r.stock.tfjsMs) && r.stock.tfjsMs > 0, `${r.stock.tfjsMs}`);
+    assert.ok(r.stock.threads >= 1);
+    assert.equal(r.stock.speedup, r.stock.tfjsMs / r.binaryLayers.engineMs);
+    assert.match(formatDeployBench(r), /stock tfjs-wasm \(XNNPACK, \d+ threads?\) [0-9.]+ ms → /);
+  } finally {
+    model.dispose();
+  }
+});
