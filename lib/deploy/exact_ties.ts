@@ -174,12 +174,11 @@ export function simulatedValue(
 }
 
 /**
- * Prepares, once per conv, the function that replaces the outputs of that float conv + batch norm
- * (`out`, [positions][cout], computed in float64 from input `x`) lying within a bound on the
- * float32 rounding error of 0 by the simulation's exact float32 value ({@link simulatedValue}).
- * The function returns how many outputs it recomputed.
+ * The per-channel coefficients of {@link prepareNearTies}'s rounding bound: output (p, co) is
+ * near 0 when |out| ≤ a[co]·Σ|x| + b[co], Σ|x| over position p's window (valid taps in (ky, kx)
+ * order, channels ascending).
  */
-export function prepareNearTies(conv: TieConv): (out: Float32Array, x: Float32Array) => number {
+export function nearTieBounds(conv: TieConv): { a: Float64Array; b: Float64Array } {
   const { window: g, cin, cout, w, tie } = conv;
   // A generous bound on the float32 error: 8·(taps + 4) ulps of every term's magnitude, as
   // a[co]·Σ|x| + b[co] with Σ|x| over the position's window.
@@ -191,10 +190,27 @@ export function prepareNearTies(conv: TieConv): (out: Float32Array, x: Float32Ar
     a[co] *= u * s;
     b[co] = u * (s * (bias + Math.abs(tie.mean[co])) + Math.abs(tie.shift[co]));
   }
+  return { a, b };
+}
+
+/**
+ * Prepares, once per conv, the function that replaces the outputs of that float conv + batch norm
+ * (`out`, [positions][cout], computed in float64 from input `x`) lying within a bound on the
+ * float32 rounding error of 0 ({@link nearTieBounds}) by the simulation's exact float32 value
+ * ({@link simulatedValue}). The function returns how many outputs it recomputed. `near`, when
+ * given, is a filter computed elsewhere (the native float conv): positions p with near[p] = 0 hold
+ * no such output and are skipped; every other position is tested here.
+ */
+export function prepareNearTies(
+  conv: TieConv,
+): (out: Float32Array, x: Float32Array, near?: Int32Array) => number {
+  const { window: g, cin, cout } = conv;
+  const { a, b } = nearTieBounds(conv);
   const taps = new Int32Array(2 * g.kh * g.kw);
-  return (out, x) => {
+  return (out, x, near) => {
     let fixed = 0;
     for (let p = 0; p < g.oh * g.ow; p++) {
+      if (near && near[p] === 0) continue;
       let sumX = 0;
       const n = windowTaps(g, p, taps);
       for (let k = 0; k < n; k++) {
@@ -203,8 +219,8 @@ export function prepareNearTies(conv: TieConv): (out: Float32Array, x: Float32Ar
       }
       const o = p * cout;
       for (let co = 0; co < cout; co++) {
-        // NaN is recomputed too (NaN > bound is false).
-        if (Math.abs(out[o + co]) > a[co] * sumX + b[co]) continue;
+        const v = out[o + co], bound = a[co] * sumX + b[co];
+        if (v > bound || -v > bound) continue;
         out[o + co] = simulatedValue(x, { p, co }, conv);
         fixed++;
       }

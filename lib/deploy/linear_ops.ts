@@ -15,7 +15,7 @@ import {
 } from "./binary_ops.ts";
 import { binarize } from "./bit_ops.ts";
 import { activate, convFloat, denseFloat, signFloat, window2d } from "./float_ops.ts";
-import { maddIsFused, prepareNearTies } from "./exact_ties.ts";
+import { maddIsFused, nearTieBounds, prepareNearTies } from "./exact_ties.ts";
 import type { ConvOp, DenseOp, DeployOp } from "./format.ts";
 import type { PopcountKernel } from "./wasm.ts";
 
@@ -159,31 +159,36 @@ export function compileConv(ctx: Ctx, spec: { op: ConvOp; shape: number[] }): [S
   const rows = op.kh * op.kw * op.cin;
   // Binary kernels with float input: [cout][kh][kw][cw] bits → [kh][kw][cin][cout] ±1 floats.
   const w = floatWeights(op, rows, op.cout, op.cin);
-  const fixTies = op.tieMean && op.tieScale && op.tieShift && maddIsFused() !== null
-    ? prepareNearTies({
+  const tieConv = op.tieMean && op.tieScale && op.tieShift && maddIsFused() !== null
+    ? {
       window: g,
       cin: op.cin,
       cout: op.cout,
       w,
       tie: { bias: op.tieBias, mean: op.tieMean, scale: op.tieScale, shift: op.tieShift },
-    })
+    }
     : undefined;
+  const fixTies = tieConv && prepareNearTies(tieConv);
   // One output buffer per compiled conv, reused image after image: a fresh large array costs
   // page faults on every image (see docs/deploy.md, "Speed"). The engine copies its final output.
   let buffer: Float32Array | undefined;
-  // The native kernel's float conv where there is one (the same floats, see convFloat).
-  const native = kernel.uploadConvFloat?.(w, { cin: op.cin, cout: op.cout, taps: op.kh * op.kw }, {
-    scale: op.scale,
-    shift: op.shift,
-  });
+  // The native kernel's float conv where there is one (the same floats, see convFloat), which
+  // also finds the positions holding near-ties (so the TypeScript test skips the others).
+  const native = kernel.uploadConvFloat?.(
+    w,
+    { cin: op.cin, cout: op.cout, taps: op.kh * op.kw },
+    { scale: op.scale, shift: op.shift },
+    tieConv && nearTieBounds(tieConv),
+  );
+  const near = native && tieConv ? new Int32Array(g.oh * g.ow) : undefined;
   return [(v) => {
     const x = toFloatInput(v, { op, eps });
     buffer ??= new Float32Array(g.oh * g.ow * op.cout);
     const params = { window: g, cin: op.cin, cout: op.cout, w, scale: op.scale, shift: op.shift };
     const float = native && kernel.convFloat
-      ? (kernel.convFloat(x, g, native, buffer), buffer)
+      ? (kernel.convFloat(x, g, native, buffer, near), buffer)
       : convFloat(x, { ...params, out: buffer });
-    fixTies?.(float, x);
+    fixTies?.(float, x, near);
     activateRows(float, { activation: op.activation, c: op.cout });
     return { float, shape: out, group: op.cout };
   }, out];

@@ -66,7 +66,7 @@ export function createNativeKernel(): PopcountKernel | string {
   const handle = pool;
   if (handle === null) return "the native pool failed to start";
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
-  const args = new Int32Array(16);
+  const args = new Int32Array(24);
   let buffer: ArrayBufferLike | undefined;
   let base: Deno.PointerValue = null;
   const run = (id: number, a: number[], units: number) => {
@@ -75,6 +75,9 @@ export function createNativeKernel(): PopcountKernel | string {
     if (memory.buffer !== buffer) {
       buffer = memory.buffer;
       base = Deno.UnsafePointer.of(new Uint8Array(memory.buffer));
+    }
+    if (a.length > args.length) {
+      throw new Error(`deploy native kernel: ${lib.kernels[id]} has ${a.length} arguments`);
     }
     args.set(a);
     if (lib.symbols.bnn_run(handle, id, base, args, a.length, units) !== 0) {
@@ -95,8 +98,9 @@ export function createNativeKernel(): PopcountKernel | string {
       epsBits[0] = eps;
       run(signPackId, [x, out, c, cw, epsBits32[0], epsBits32[1]], positions);
     },
-    convF64: (x, w, scale, shift, y, g, cin, cout) => {
-      const a = [x, w, scale, shift, y, g.h, g.w, cin, cout, g.kh, g.kw, g.sh, g.sw];
+    convF64: (x, w, scale, shift, y, ties, g, cin, cout) => {
+      const a = [x, w, scale, shift, y, ties.a, ties.b, ties.near, g.h, g.w, cin, cout, g.kh, g.kw];
+      a.push(g.sh, g.sw);
       run(convF64Id, [...a, g.padTop, g.padLeft, g.ow], g.oh * g.ow);
     },
     im2col: (x, patch, g, rowWords) => {

@@ -57,18 +57,27 @@ export interface PopcountKernel {
   gemmBits(a: Uint32Array, w: KernelWeights, t: KernelThresholds): Uint32Array;
   /**
    * Optional (the native kernel), with {@link convFloat}: stores the weights `[kh][kw][cin][cout]`
-   * and the output affine of a float conv.
+   * and the output affine of a float conv, and the near-tie bounds of `exact_ties.ts` if given.
    */
   uploadConvFloat?(
     w: Float32Array,
     shape: { cin: number; cout: number; taps: number },
     affine: { scale: Float32Array; shift: Float32Array },
+    ties?: { a: Float64Array; b: Float64Array },
   ): FloatConvWeights;
   /**
    * Optional (the native kernel): `convFloat` of `lib/deploy/float_ops.ts` (float64 sums in the
-   * same order: the same floats), written into `out` (positions·cout values).
+   * same order: the same floats), written into `out` (positions·cout values). With near-tie bounds
+   * uploaded, also writes `near` (one count per position; 0: no output near 0, see
+   * `prepareNearTies`).
    */
-  convFloat?(x: Float32Array, g: Window2D, w: FloatConvWeights, out: Float32Array): void;
+  convFloat?(
+    x: Float32Array,
+    g: Window2D,
+    w: FloatConvWeights,
+    out: Float32Array,
+    near?: Int32Array,
+  ): void;
   /**
    * Optional (the native kernel): `binarize` of `lib/deploy/bit_ops.ts` (same bits). Returns a
    * new array.
@@ -202,7 +211,8 @@ export interface MemoryKernelFunctions {
   /**
    * Optional: the float conv of {@link PopcountKernel.convFloat}: input at `x` ([h][w][cin]
    * float32), float64 weights at `w` (`[taps][cin][cout rounded up to 8]`), float32 scale and
-   * shift, output at `y`.
+   * shift, output at `y`; where `ties.a` ≠ 0, the near-tie counts per position at `ties.near`
+   * from the float64 bounds at `ties.a`, `ties.b` (see `nearTieBounds` in `exact_ties.ts`).
    */
   convF64?(
     x: number,
@@ -210,6 +220,7 @@ export interface MemoryKernelFunctions {
     scale: number,
     shift: number,
     y: number,
+    ties: { a: number; b: number; near: number },
     g: Window2D,
     cin: number,
     cout: number,
@@ -254,7 +265,7 @@ class WasmKernel implements PopcountKernel {
   #im2col: MemoryKernelFunctions["im2col"];
   #signPack: MemoryKernelFunctions["signPack"];
   #convF64: MemoryKernelFunctions["convF64"];
-  #floatConvs: { w: number; scale: number; shift: number }[] = [];
+  #floatConvs: { w: number; scale: number; shift: number; ta: number; tb: number }[] = [];
   constructor(name: string, f: MemoryKernelFunctions, start: number) {
     this.name = name;
     this.#memory = f.memory;
@@ -284,6 +295,7 @@ class WasmKernel implements PopcountKernel {
     w: Float32Array,
     shape: { cin: number; cout: number; taps: number },
     affine: { scale: Float32Array; shift: Float32Array },
+    ties?: { a: Float64Array; b: Float64Array },
   ): FloatConvWeights {
     const { cin, cout, taps } = shape, cp = Math.ceil(cout / 8) * 8;
     if (w.length !== taps * cin * cout) {
@@ -291,28 +303,46 @@ class WasmKernel implements PopcountKernel {
     }
     const wAt = this.#top, scaleAt = wAt + taps * cin * cp * 8;
     const shiftAt = scaleAt + Math.ceil(cout / 4) * 16;
-    this.#reserve(shiftAt + Math.ceil(cout / 4) * 16);
+    const taAt = shiftAt + Math.ceil(cout / 4) * 16, tbAt = taAt + cp * 8;
+    this.#reserve(tbAt + cp * 8);
+    if (ties) {
+      new Float64Array(this.#memory.buffer, taAt, cout).set(ties.a);
+      new Float64Array(this.#memory.buffer, tbAt, cout).set(ties.b);
+    }
     const wd = new Float64Array(this.#memory.buffer, wAt, taps * cin * cp);
     for (let r = 0; r < taps * cin; r++) {
       for (let co = 0; co < cout; co++) wd[r * cp + co] = w[r * cout + co];
     }
     new Float32Array(this.#memory.buffer, scaleAt, cout).set(affine.scale);
     new Float32Array(this.#memory.buffer, shiftAt, cout).set(affine.shift);
-    this.#top = shiftAt + Math.ceil(cout / 4) * 16;
-    this.#floatConvs.push({ w: wAt, scale: scaleAt, shift: shiftAt });
+    this.#top = tbAt + cp * 8;
+    const t = ties ? { ta: taAt, tb: tbAt } : { ta: 0, tb: 0 };
+    this.#floatConvs.push({ w: wAt, scale: scaleAt, shift: shiftAt, ...t });
     return { id: this.#floatConvs.length - 1, cin, cout };
   }
-  convFloat?(x: Float32Array, g: Window2D, w: FloatConvWeights, out: Float32Array): void {
-    const xSize = g.h * g.w * w.cin, ySize = g.oh * g.ow * w.cout;
+  convFloat?(
+    x: Float32Array,
+    g: Window2D,
+    w: FloatConvWeights,
+    out: Float32Array,
+    near?: Int32Array,
+  ): void {
+    const xSize = g.h * g.w * w.cin, P = g.oh * g.ow, ySize = P * w.cout;
     if (out.length !== ySize) {
       throw new Error(`float conv: out holds ${out.length} values, expected ${ySize}`);
     }
-    const xAt = this.#top, yAt = xAt + Math.ceil(xSize / 4) * 16;
-    this.#reserve(yAt + ySize * 4);
-    new Float32Array(this.#memory.buffer, xAt, xSize).set(x.subarray(0, xSize));
     const f = this.#floatConvs[w.id];
-    this.#convF64!(xAt, f.w, f.scale, f.shift, yAt, g, w.cin, w.cout);
+    if (near && (near.length !== P || f.ta === 0)) {
+      throw new Error(`float conv: near needs ${P} counts and uploaded near-tie bounds`);
+    }
+    const xAt = this.#top, yAt = xAt + Math.ceil(xSize / 4) * 16;
+    const nearAt = yAt + Math.ceil(ySize / 4) * 16;
+    this.#reserve(nearAt + P * 4);
+    new Float32Array(this.#memory.buffer, xAt, xSize).set(x.subarray(0, xSize));
+    const ties = near ? { a: f.ta, b: f.tb, near: nearAt } : { a: 0, b: 0, near: 0 };
+    this.#convF64!(xAt, f.w, f.scale, f.shift, yAt, ties, g, w.cin, w.cout);
     out.set(new Float32Array(this.#memory.buffer, yAt, ySize));
+    near?.set(new Int32Array(this.#memory.buffer, nearAt, P));
   }
   binarize?(
     x: Float32Array,

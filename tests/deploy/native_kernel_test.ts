@@ -7,6 +7,8 @@ import { popcount32 } from "../../lib/deploy/bits.ts";
 import { createKernel } from "../../lib/deploy/wasm.ts";
 import { createNativeKernel, setDeployVpopcnt } from "../../lib/deploy/native_kernel.ts";
 import { deployWorkload } from "../fixtures/deploy_workload.ts";
+import { convFloat, window2d } from "../../lib/deploy/float_ops.ts";
+import { nearTieBounds, prepareNearTies } from "../../lib/deploy/exact_ties.ts";
 
 function randomWords(n: number, seed: number): Uint32Array {
   let s = seed >>> 0;
@@ -111,4 +113,50 @@ Deno.test("native deploy workload (panels, fused thresholds, sign packing) equal
   if (typeof native === "string") return;
   const nativeHash = deployWorkload(() => createNativeKernel() as ReturnType<typeof createKernel>);
   assert.equal(nativeHash, deployWorkload(() => createKernel({ prefer: "js" })));
+});
+
+Deno.test("native float conv's near-tie filter keeps every position the TypeScript test fixes", () => {
+  if (typeof native === "string") return;
+  const k = createNativeKernel() as ReturnType<typeof createKernel>;
+  const g = window2d({ h: 9, w: 8 }, { k: [3, 3], strides: [1, 1], padding: "same" });
+  const cin = 3, cout = 12, P = g.oh * g.ow;
+  const x = Float32Array.from({ length: g.h * g.w * cin }, (_, i) => Math.sin(i * 1.7) * 2);
+  const w = Float32Array.from({ length: 9 * cin * cout }, (_, i) => Math.cos(i * 0.9));
+  const scale = Float32Array.from({ length: cout }, (_, co) => 0.5 + co / 8);
+  const tie = { mean: new Float32Array(cout).fill(0.25), scale, shift: new Float32Array(cout) };
+  const conv = { window: g, cin, cout, w, tie };
+  const { a, b } = nearTieBounds(conv);
+  // One output per channel placed inside its rounding bound (at 0.9, 0.6 or 0.1 of it): the
+  // filter must keep its position. The folded shift is free of the tie recipe.
+  const raw = convFloat(x, {
+    window: g,
+    cin,
+    cout,
+    w,
+    scale: new Float32Array(cout).fill(1),
+    shift: new Float32Array(cout),
+  });
+  const shift = new Float32Array(cout);
+  for (let co = 0; co < cout; co++) {
+    const p = (co * 5) % P, oy = Math.floor(p / g.ow), ox = p % g.ow;
+    let sumX = 0;
+    for (let iy = oy - 1; iy <= oy + 1; iy++) {
+      for (let ix = ox - 1; ix <= ox + 1; ix++) {
+        if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+        for (let c = 0; c < cin; c++) sumX += Math.abs(x[(iy * g.w + ix) * cin + c]);
+      }
+    }
+    const at = [0.9, 0.6, 0.1][co % 3] * (a[co] * sumX + b[co]);
+    shift[co] = at - scale[co] * raw[p * cout + co];
+  }
+  const affine = { scale, shift };
+  const want = convFloat(x, { window: g, cin, cout, w, ...affine });
+  const fixedWant = prepareNearTies(conv)(want, x);
+  assert.ok(fixedWant >= cout, `near-ties fixed: ${fixedWant}`);
+  const got = new Float32Array(P * cout), near = new Int32Array(P);
+  const wts = k.uploadConvFloat!(w, { cin, cout, taps: 9 }, affine, nearTieBounds(conv));
+  k.convFloat!(x, g, wts, got, near);
+  assert.ok(near.some((c) => c === 0), "the filter skips positions");
+  assert.equal(prepareNearTies(conv)(got, x, near), fixedWant);
+  assert.deepEqual(new Uint32Array(got.buffer), new Uint32Array(want.buffer));
 });

@@ -11,6 +11,11 @@
 //
 // w: float64 weights [kh][kw][cin][cp], cp = cout rounded up to a multiple of 8 (zeros past
 // cout). x: float32 [h][wd][cin]. Unit = one output position (oy * ow + ox).
+//
+// Near-tie filter (lib/deploy/exact_ties.ts), where `ta` is set: near[p] = how many outputs of
+// position p are not above ta[co] * sx + tb[co] in magnitude (NaN counts), sx = the sum of |x|
+// over the valid taps in the same order; the bound is widened by 2^-30 of itself, so the filter
+// never misses an output the TypeScript test would pick (which decides, position by position).
 #include <stdint.h>
 
 #include "simd.h"
@@ -25,8 +30,9 @@ typedef double f64x8 __attribute__((__vector_size__(64), __aligned__(8)));
 
 EXPORT("dep_conv_f64")
 void dep_conv_f64(const float* x, const double* w, const float* scale, const float* shift,
-                  float* y, int h, int wd, int cin, int cout, int kh, int kw, int sh, int sw,
-                  int pt, int pl, int ow, int u0, int u1) {
+                  float* y, const double* ta, const double* tb, int32_t* near, int h, int wd,
+                  int cin, int cout, int kh, int kw, int sh, int sw, int pt, int pl, int ow, int u0,
+                  int u1) {
   const int cp = (cout + 7) / 8 * 8;
   for (int p = u0; p < u1; p++) {
     const int oy = p / ow, ox = p % ow;
@@ -60,6 +66,26 @@ void dep_conv_f64(const float* x, const double* w, const float* scale, const flo
           if (co < cout) yp[co] = (float)((double)scale[co] * acc[v][l] + (double)shift[co]);
         }
       }
+    }
+    if (ta) {
+      double sx = 0;
+      for (int ky = 0; ky < kh; ky++) {
+        const int iy = oy * sh + ky - pt;
+        if (iy < 0 || iy >= h) continue;
+        for (int kx = 0; kx < kw; kx++) {
+          const int ix = ox * sw + kx - pl;
+          if (ix < 0 || ix >= wd) continue;
+          const float* xr = x + ((long)iy * wd + ix) * cin;
+          for (int ci = 0; ci < cin; ci++) sx += __builtin_fabs((double)xr[ci]);
+        }
+      }
+      const float* yp = y + (long)p * cout;
+      int count = 0;
+      for (int co = 0; co < cout; co++) {
+        const double bound = ta[co] * sx + tb[co], v = __builtin_fabs((double)yp[co]);
+        count += !(v > bound + bound * 0x1p-30);
+      }
+      near[p] = count;
     }
   }
 }
