@@ -1,9 +1,11 @@
 /**
  * The deploy engine's popcount kernel on the project's native library (`lib/backend/ffi.ts`:
  * AVX-512 VPOPCNTDQ where the CPU has it, else a vpshufb nibble-table popcount; AVX2 with
- * POPCNT), through Deno FFI, on the same memory layout as the wasm kernel (`wasm.ts`), so the
- * engine code is shared and the outputs (integers) are identical. One kernel call is one
- * synchronous FFI call on the calling thread (the engine's own threading stays as it is).
+ * POPCNT), through Deno FFI, on the engine's memory as the wasm kernel (`wasm.ts`, which holds
+ * the engine code for both) with the weights in panels of 16 rows, plus sign packing and the float
+ * first conv; the outputs (integers, or floats in `convFloat`'s order) are identical. One kernel
+ * call is one synchronous FFI call on the calling thread (the engine's own threading stays as it
+ * is).
  *
  * Outside Deno, without FFI permission, with `BNN_NATIVE=0`, or where the library cannot load,
  * {@link createNativeKernel} returns the reason instead and the engine uses the wasm kernel.
@@ -28,14 +30,12 @@ export function setDeployVpopcnt(allowed: boolean): void {
 }
 
 /**
- * The native library's deploy kernels (`native/binary_gemm.c`), run by this module on its own
- * memory rather than by the training kernels' pool.
+ * The native library's deploy kernels (`native/binary_gemm.c`, `native/deploy_float.c`), run by
+ * this module on its own memory rather than by the training kernels' pool.
  */
 export const DEPLOY_NATIVE_KERNELS = [
-  "bin_gemm",
   "bin_gemm_panel",
   "bin_gemm_panel_bits",
-  "bin_threshold",
   "bin_im2col",
   "bin_sign_pack",
   "dep_conv_f64",
@@ -57,7 +57,7 @@ export function createNativeKernel(): PopcountKernel | string {
   const lib = loadNativeLibrary();
   if (typeof lib === "string") return lib;
   const ids = DEPLOY_NATIVE_KERNELS.map((k) => lib.kernels.indexOf(k));
-  const [gemmId, panelId, panelBitsId, thresholdId, im2colId, signPackId, convF64Id] = ids;
+  const [panelId, panelBitsId, im2colId, signPackId, convF64Id] = ids;
   if (ids.some((id) => id < 0)) {
     return "the native library has no deploy kernels";
   }
@@ -88,12 +88,9 @@ export function createNativeKernel(): PopcountKernel | string {
   const epsBits = new Float64Array(1), epsBits32 = new Int32Array(epsBits.buffer);
   return memoryKernel(`native ${lib.variant}`, {
     memory,
-    gemm: (a, p, b, m, kv, out) => run(gemmId, [a, b, out, m, kv, m, v()], p),
-    gemm2: (a, p, b, m, kv, out, ldo) => run(gemmId, [a, b, out, m, kv, ldo, v()], p),
     panelGemm: (a, p, panels, m, kv, out) => run(panelId, [a, panels, out, m, kv, m, v()], p),
     panelGemmBits: (a, p, panels, m, kv, pos, out, cw) =>
       run(panelBitsId, [a, panels, pos, 16, out, m, kv, cw, v()], p),
-    threshold: (cnt, p, m, pos, out, cw) => run(thresholdId, [cnt, pos, 16, out, m, cw], p),
     signPack: (x, out, positions, c, cw, eps) => {
       epsBits[0] = eps;
       run(signPackId, [x, out, c, cw, epsBits32[0], epsBits32[1]], positions);

@@ -171,27 +171,27 @@ function checkShape(b: Uint32Array, m: number, kv: number): void {
 }
 
 /**
- * The three functions of a popcount kernel working on byte offsets of one memory (the exports of
- * the assembled wasm module, or the native library's kernels on the same layout).
+ * The row-layout GEMM and thresholds (the assembled wasm module): weight rows `[m][kv·4 words]`.
  */
-export interface MemoryKernelFunctions {
-  /** The memory the offsets point into (grown by the kernel as needed). */
-  memory: WebAssembly.Memory;
+export interface RowKernelFunctions {
   /** popcountGemm(a, P, b, M, kv, out): out[p·M + m] (see the module doc). */
   gemm(a: number, p: number, b: number, m: number, kv: number, out: number): void;
   /** Like `gemm` for an even P, output row stride `ldo`. */
   gemm2(a: number, p: number, b: number, m: number, kv: number, out: number, ldo: number): void;
-  /**
-   * Optional: `gemm` on weights stored in panels of {@link PANEL_ROWS} rows (word k of row
-   * `16q + r` at 64-bit word `(q·2kv + k)·16 + r`, rows past M zero), output row stride M. Where
-   * present, {@link PopcountKernel.upload} stores the weights in that layout.
-   */
-  panelGemm?(a: number, p: number, panels: number, m: number, kv: number, out: number): void;
-  /**
-   * Optional, with `panelGemm`: `panelGemm` followed by `threshold` (same `pos` table and output
-   * words), without the counts.
-   */
-  panelGemmBits?(
+  /** thresholdBits(cnt, P, M, pos, out, cw) (see `wasm_asm.ts`). */
+  threshold(cnt: number, p: number, m: number, pos: number, out: number, cw: number): void;
+}
+
+/**
+ * The panel-layout GEMM (the native library): weights in panels of {@link PANEL_ROWS} rows (word
+ * k of row `16q + r` at 64-bit word `(q·2kv + k)·16 + r`, rows past M zero, see
+ * {@link panelLayout}).
+ */
+export interface PanelKernelFunctions {
+  /** out[p·M + m] as `gemm` of {@link RowKernelFunctions} computes it. */
+  panelGemm(a: number, p: number, panels: number, m: number, kv: number, out: number): void;
+  /** The counts thresholded as `threshold` does (same `pos` table and output words). */
+  panelGemmBits(
     a: number,
     p: number,
     panels: number,
@@ -201,39 +201,49 @@ export interface MemoryKernelFunctions {
     out: number,
     cw: number,
   ): void;
-  /** thresholdBits(cnt, P, M, pos, out, cw) (see `wasm_asm.ts`). */
-  threshold(cnt: number, p: number, m: number, pos: number, out: number, cw: number): void;
-  /**
-   * Optional: packs the signs of `positions` rows of `c` floats at `x` into `cw` words each at
-   * `out` (bit 1 iff x ≥ 0 or x > −epsilon, as `binarize` in `bit_ops.ts`).
-   */
-  signPack?(x: number, out: number, positions: number, c: number, cw: number, eps: number): void;
-  /**
-   * Optional: the float conv of {@link PopcountKernel.convFloat}: input at `x` ([h][w][cin]
-   * float32), float64 weights at `w` (`[taps][cin][cout rounded up to 8]`), float32 scale and
-   * shift, output at `y`; where `ties.a` ≠ 0, the near-tie counts per position at `ties.near`
-   * from the float64 bounds at `ties.a`, `ties.b` (see `nearTieBounds` in `exact_ties.ts`).
-   */
-  convF64?(
-    x: number,
-    w: number,
-    scale: number,
-    shift: number,
-    y: number,
-    ties: { a: number; b: number; near: number },
-    g: Window2D,
-    cin: number,
-    cout: number,
-  ): void;
-  /** Optional: builds the patch rows of {@link PopcountKernel.convBits} at `patch` from `x`. */
-  im2col?(x: number, patch: number, g: PatchGeometry, rowWords: number): void;
 }
 
-/** Rows per weight panel of {@link MemoryKernelFunctions.panelGemm}. */
+/**
+ * The functions of a popcount kernel working on byte offsets of one memory: the exports of the
+ * assembled wasm module (row layout), or the native library's kernels (panel layout, and the
+ * optional ones).
+ */
+export type MemoryKernelFunctions =
+  & {
+    /** The memory the offsets point into (grown by the kernel as needed). */
+    memory: WebAssembly.Memory;
+    /**
+     * Optional: packs the signs of `positions` rows of `c` floats at `x` into `cw` words each at
+     * `out` (bit 1 iff x ≥ 0 or x > −epsilon, as `binarize` in `bit_ops.ts`).
+     */
+    signPack?(x: number, out: number, positions: number, c: number, cw: number, eps: number): void;
+    /**
+     * Optional: the float conv of {@link PopcountKernel.convFloat}: input at `x` ([h][w][cin]
+     * float32), float64 weights at `w` (`[taps][cin][cout rounded up to 8]`), float32 scale and
+     * shift, output at `y`; where `ties.a` ≠ 0, the near-tie counts per position at `ties.near`
+     * from the float64 bounds at `ties.a`, `ties.b` (see `nearTieBounds` in `exact_ties.ts`).
+     */
+    convF64?(
+      x: number,
+      w: number,
+      scale: number,
+      shift: number,
+      y: number,
+      ties: { a: number; b: number; near: number },
+      g: Window2D,
+      cin: number,
+      cout: number,
+    ): void;
+    /** Optional: builds the patch rows of {@link PopcountKernel.convBits} at `patch` from `x`. */
+    im2col?(x: number, patch: number, g: PatchGeometry, rowWords: number): void;
+  }
+  & (RowKernelFunctions | PanelKernelFunctions);
+
+/** Rows per weight panel of {@link PanelKernelFunctions}. */
 export const PANEL_ROWS = 16;
 
 /**
- * Weight rows `[m][kv·4 words]` in the panel layout of {@link MemoryKernelFunctions.panelGemm}:
+ * Weight rows `[m][kv·4 words]` in the panel layout of {@link PanelKernelFunctions}:
  * panels of {@link PANEL_ROWS} rows, each `2kv` 64-bit words (two 32-bit words, low first) of
  * its rows side by side.
  */
@@ -254,11 +264,9 @@ export function panelLayout(b: Uint32Array, m: number, kv: number): Uint32Array 
 class WasmKernel implements PopcountKernel {
   readonly name: string;
   #memory: WebAssembly.Memory;
-  #fn: MemoryKernelFunctions["gemm"];
-  #fn2: MemoryKernelFunctions["gemm2"];
-  #thr: MemoryKernelFunctions["threshold"];
-  #panel: MemoryKernelFunctions["panelGemm"];
-  #panelBits: MemoryKernelFunctions["panelGemmBits"];
+  /** Exactly one of the two layouts. */
+  #rows?: RowKernelFunctions;
+  #panels?: PanelKernelFunctions;
   #tables: number[] = [];
   #top: number;
   #offsets: number[] = [];
@@ -269,11 +277,8 @@ class WasmKernel implements PopcountKernel {
   constructor(name: string, f: MemoryKernelFunctions, start: number) {
     this.name = name;
     this.#memory = f.memory;
-    this.#fn = f.gemm;
-    this.#fn2 = f.gemm2;
-    this.#thr = f.threshold;
-    this.#panel = f.panelGemm;
-    this.#panelBits = f.panelGemm ? f.panelGemmBits : undefined;
+    if ("panelGemm" in f) this.#panels = f;
+    else this.#rows = f;
     this.#im2col = f.im2col;
     this.#signPack = f.signPack;
     this.#convF64 = f.convF64;
@@ -358,11 +363,11 @@ class WasmKernel implements PopcountKernel {
   }
   /** The thresholded GEMM of `t.positions` rows already in memory at `aAt`. */
   #gemmBitsAt(aAt: number, w: KernelWeights, t: KernelThresholds): Uint32Array {
-    if (!this.#panelBits) return this.#thresholdAt(this.#gemmAt(aAt, t.positions, w), t);
+    if (!this.#panels) return this.#thresholdAt(this.#gemmAt(aAt, t.positions, w), t);
     const rows = t.positions, outAt = aAt + rows * w.kv * 16;
     this.#reserve(outAt + rows * t.cw * 4);
     const panels = this.#offsets[w.id];
-    this.#panelBits(aAt, rows, panels, w.m, w.kv, this.#tables[t.id], outAt, t.cw);
+    this.#panels.panelGemmBits(aAt, rows, panels, w.m, w.kv, this.#tables[t.id], outAt, t.cw);
     return new Uint32Array(this.#memory.buffer, outAt, rows * t.cw);
   }
   #reserve(bytes: number): void {
@@ -371,7 +376,7 @@ class WasmKernel implements PopcountKernel {
   }
   upload(b: Uint32Array, m: number, kv: number): KernelWeights {
     checkShape(b, m, kv);
-    const rows = this.#panel ? panelLayout(b, m, kv) : b.subarray(0, m * kv * 4);
+    const rows = this.#panels ? panelLayout(b, m, kv) : b.subarray(0, m * kv * 4);
     const bytes = rows.length * 4;
     this.#reserve(this.#top + bytes);
     new Uint32Array(this.#memory.buffer, this.#top, rows.length).set(rows);
@@ -399,13 +404,14 @@ class WasmKernel implements PopcountKernel {
     new Uint32Array(this.#memory.buffer, aAt, words).set(a.subarray(0, words));
     return this.#gemmBitsAt(aAt, w, t);
   }
+  /** The row layout's thresholds of the counts `cnt` (the panel layout fuses them). */
   #thresholdAt(cnt: Int32Array, t: KernelThresholds): Uint32Array {
     const outAt = cnt.byteOffset + cnt.byteLength;
     const need = outAt + t.positions * t.cw * 4;
     if (need > this.#memory.buffer.byteLength) {
       this.#memory.grow(Math.ceil((need - this.#memory.buffer.byteLength) / 65536));
     }
-    this.#thr(cnt.byteOffset, t.positions, t.m, this.#tables[t.id], outAt, t.cw);
+    this.#rows!.threshold(cnt.byteOffset, t.positions, t.m, this.#tables[t.id], outAt, t.cw);
     return new Uint32Array(this.#memory.buffer, outAt, t.positions * t.cw);
   }
   gemm(a: Uint32Array, rows: number, w: KernelWeights): Int32Array {
@@ -422,20 +428,21 @@ class WasmKernel implements PopcountKernel {
     const aBytes = rows * kv * 16;
     this.#reserve(aAt + aBytes + rows * m * 4);
     const even = rows & ~1, bAt = this.#offsets[w.id], oAt = aAt + aBytes;
-    if (this.#panel) {
-      this.#panel(aAt, rows, bAt, m, kv, oAt);
+    if (this.#panels) {
+      this.#panels.panelGemm(aAt, rows, bAt, m, kv, oAt);
       return new Int32Array(this.#memory.buffer, oAt, rows * m);
     }
+    const { gemm, gemm2 } = this.#rows!;
     if (even > 0) {
       // Tile over weight rows so that a tile (≤ 16 KiB) stays in L1 while all positions pass.
       const rowBytes = kv * 16;
       const tile = Math.max(4, Math.floor(16384 / rowBytes / 4) * 4);
       for (let m0 = 0; m0 < m; m0 += tile) {
         const mc = Math.min(tile, m - m0);
-        this.#fn2(aAt, even, bAt + m0 * rowBytes, mc, kv, oAt + m0 * 4, m);
+        gemm2(aAt, even, bAt + m0 * rowBytes, mc, kv, oAt + m0 * 4, m);
       }
     }
-    if (even < rows) this.#fn(aAt + even * kv * 16, rows - even, bAt, m, kv, oAt + even * m * 4);
+    if (even < rows) gemm(aAt + even * kv * 16, rows - even, bAt, m, kv, oAt + even * m * 4);
     return new Int32Array(this.#memory.buffer, aAt + aBytes, rows * m);
   }
 }

@@ -1,14 +1,14 @@
-// The deploy engine's popcount GEMM and thresholds (lib/deploy/wasm.ts semantics), for the native
-// library: lib/deploy/native_kernel.ts runs them through Deno FFI on the engine's own memory.
-// Built for every target by tools/build_kernels.sh (the wasm build carries them too, unused: the
-// engine's wasm path assembles its own module, lib/deploy/wasm_asm.ts).
+// The deploy engine's popcount GEMM, thresholds, conv patches and sign packing (the semantics of
+// lib/deploy/wasm.ts), for the native library: lib/deploy/native_kernel.ts runs them through Deno
+// FFI on the engine's own memory. Built for every target by tools/build_kernels.sh (the wasm build
+// carries them too, unused: the engine's wasm path assembles its own module, wasm_asm.ts).
 //
-// bin_gemm: out[p*ldo + j] = sum over the 2*kv 64-bit words of popcount(a[p] XOR b[j]), for rows
-// p in [u0, u1) of `a` and the m rows of `b` (rows of kv 128-bit vectors, padding bits 0).
-// bin_threshold: for position p, bit c of out[p*cw + c/32] = [lo[c] <= cnt[p*m + c] <= hi[c]],
-// lo / hi = the m + m int32 at byte offset pos[p] of the memory, reached as anchor + pos[p] - 16
-// (`anchor` is the pointer to byte 16: pointer arguments are heap offsets, 0 being NULL).
-// Integers only: every target gives the same bits.
+// The counts: for rows p in [u0, u1) of `a` and the m weight rows (each 2*kv 64-bit words, padding
+// bits 0), count[p][j] = sum over the words of popcount(a[p] XOR w[j]). The thresholds: bit c of
+// position p's output words is [lo[c] <= count[p][c] <= hi[c]], lo / hi = the m + m int32 at byte
+// offset pos[p] of the memory, reached as anchor + pos[p] - 16 (`anchor` is the pointer to byte
+// 16: pointer arguments are heap offsets, 0 being NULL). Integers only: every target gives the
+// same bits.
 #include <stdint.h>
 
 #include "popcount.h"
@@ -23,97 +23,17 @@
 #define GEMM_POPCNT_TARGET
 #endif
 
-#if defined(__x86_64__) && defined(__AVX512BW__)
-
-// One row of a against 4 rows of b (n words each), 8 words per step, masked tail.
-#define ROW4_BODY(POPCNT)                                                                   \
-  __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0;                           \
-  int k = 0;                                                                                \
-  for (; k < n; k += 8) {                                                                   \
-    const __mmask8 mk = n - k >= 8 ? 0xff : (__mmask8)((1u << (n - k)) - 1);                \
-    const __m512i x = _mm512_maskz_loadu_epi64(mk, a + k);                                  \
-    c0 = _mm512_add_epi64(c0, POPCNT(_mm512_xor_si512(x, _mm512_maskz_loadu_epi64(mk, b0 + k)))); \
-    c1 = _mm512_add_epi64(c1, POPCNT(_mm512_xor_si512(x, _mm512_maskz_loadu_epi64(mk, b1 + k)))); \
-    c2 = _mm512_add_epi64(c2, POPCNT(_mm512_xor_si512(x, _mm512_maskz_loadu_epi64(mk, b2 + k)))); \
-    c3 = _mm512_add_epi64(c3, POPCNT(_mm512_xor_si512(x, _mm512_maskz_loadu_epi64(mk, b3 + k)))); \
-  }                                                                                         \
-  out[0] = (int32_t)_mm512_reduce_add_epi64(c0);                                            \
-  out[1] = (int32_t)_mm512_reduce_add_epi64(c1);                                            \
-  out[2] = (int32_t)_mm512_reduce_add_epi64(c2);                                            \
-  out[3] = (int32_t)_mm512_reduce_add_epi64(c3);
-
-__attribute__((target("avx512vpopcntdq"))) static void row4_vpop(
-    const uint64_t* a, const uint64_t* b0, const uint64_t* b1, const uint64_t* b2,
-    const uint64_t* b3, int n, int32_t* out) {
-  ROW4_BODY(_mm512_popcnt_epi64)
-}
-
-static void row4_lut(const uint64_t* a, const uint64_t* b0, const uint64_t* b1, const uint64_t* b2,
-                     const uint64_t* b3, int n, int32_t* out) {
-  ROW4_BODY(popcnt_lut512)
-}
-
-INLINE void row4(const uint64_t* a, const uint64_t* b, int n, int32_t* out, int vpop) {
-  if (vpop) {
-    row4_vpop(a, b, b + n, b + 2 * n, b + 3 * n, n, out);
-  } else {
-    row4_lut(a, b, b + n, b + 2 * n, b + 3 * n, n, out);
-  }
-}
-
-#else
-
-// Hardware POPCNT on x86 (every AVX2 CPU has it; the AVX2 build's flags do not imply it).
-GEMM_POPCNT_TARGET static long row1(const uint64_t* a, const uint64_t* b, int n) {
-  long s = 0;
-  for (int k = 0; k < n; k++) s += (long)__builtin_popcountll(a[k] ^ b[k]);
-  return s;
-}
-
-INLINE void row4(const uint64_t* a, const uint64_t* b, int n, int32_t* out, int vpop) {
-  (void)vpop;
-  out[0] = (int32_t)row1(a, b, n);
-  out[1] = (int32_t)row1(a, b + n, n);
-  out[2] = (int32_t)row1(a, b + 2 * n, n);
-  out[3] = (int32_t)row1(a, b + 3 * n, n);
-}
-
-#endif
-
-EXPORT("bin_gemm")
-void bin_gemm(const uint64_t* a, const uint64_t* b, int32_t* out, int m, int kv, int ldo,
-              int vpop_ok, int u0, int u1) {
-#if defined(__x86_64__) && defined(__AVX512BW__)
-  const int vpop = vpop_ok && __builtin_cpu_supports("avx512vpopcntdq");
-#else
-  const int vpop = vpop_ok & 0;
-#endif
-  const int n = 2 * kv;
-  for (int p = u0; p < u1; p++) {
-    const uint64_t* ar = a + (long)p * n;
-    int32_t* o = out + (long)p * ldo;
-    int j = 0;
-    for (; j + 4 <= m; j += 4) row4(ar, b + (long)j * n, n, o + j, vpop);
-    for (; j < m; j++) {
-      long s = 0;
-      const uint64_t* br = b + (long)j * n;
-      for (int k = 0; k < n; k++) s += (long)__builtin_popcountll(ar[k] ^ br[k]);
-      o[j] = (int32_t)s;
-    }
-  }
-}
-
-// bin_gemm_panel: the same counts as bin_gemm from weights stored in panels of 16 rows:
-// panels[q][k][r] is word k of row 16q + r (rows past m are 0), so one broadcast word of `a` is
-// XORed with 16 rows' words in two 512-bit vectors and each accumulator lane is one output: no
-// horizontal sums and no partial vectors at the row's end. Rows p in [u0, u1) of `a` (n = 2*kv
-// 64-bit words each); out[p*ldo + j] for j < m.
+// The weights are stored in panels of 16 rows: panels[q][k][r] is word k of row 16q + r (rows
+// past m are 0), so one broadcast word of `a` is XORed with 16 rows' words in two 512-bit vectors
+// and each accumulator lane is one output: no horizontal sums and no partial vectors at the row's
+// end. bin_gemm_panel writes the counts, out[p*ldo + j] for j < m; bin_gemm_panel_bits the
+// thresholded bits.
 #define PANEL 16
 
 #if defined(__x86_64__) && defined(__AVX512BW__)
 
 // What a panel pass writes: counts (out[p*ldo + j + r]) or, where `bits` is set, the thresholded
-// bits of channels j..j+15 (bin_threshold's rule, lo / hi of position p at anchor + pos[p] - 16)
+// bits of channels j..j+15 (the thresholds above, lo / hi of position p at anchor + pos[p] - 16)
 // as the 16-bit half (j / 16) of position p's cw output words.
 typedef struct {
   int32_t* out;
@@ -246,31 +166,13 @@ void bin_gemm_panel(const uint64_t* a, const uint64_t* panels, int32_t* out, int
   panel_gemm(a, panels, m, kv, vpop_ok, u0, u1, out, ldo, 0, 0, 0, 0);
 }
 
-// bin_gemm_panel followed by bin_threshold, without the counts: out[p*cw + w] as bin_threshold
-// writes it (m <= 32 cw; the words of position p are written whole).
+// The thresholded bits of positions [u0, u1), without the counts: out[p*cw + w] (m <= 32 cw; the
+// words of position p are written whole, bits past m 0).
 EXPORT("bin_gemm_panel_bits")
 void bin_gemm_panel_bits(const uint64_t* a, const uint64_t* panels, const int32_t* pos,
                          const uint8_t* anchor, uint32_t* out, int m, int kv, int cw, int vpop_ok,
                          int u0, int u1) {
   panel_gemm(a, panels, m, kv, vpop_ok, u0, u1, 0, 0, out, pos, anchor, cw);
-}
-
-EXPORT("bin_threshold")
-void bin_threshold(const int32_t* cnt, const int32_t* pos, const uint8_t* anchor, uint32_t* out,
-                   int m, int cw, int u0, int u1) {
-  for (int p = u0; p < u1; p++) {
-    const int32_t* cp = cnt + (long)p * m;
-    const int32_t* lo = (const int32_t*)(anchor + pos[p] - 16);
-    const int32_t* hi = lo + m;
-    for (int w = 0; w < cw; w++) {
-      uint32_t word = 0;
-      const int c0 = 32 * w, c1 = c0 + 32 < m ? c0 + 32 : m;
-      for (int c = c0; c < c1; c++) {
-        word |= (uint32_t)(cp[c] >= lo[c] && cp[c] <= hi[c]) << (c - c0);
-      }
-      out[(long)p * cw + w] = word;
-    }
-  }
 }
 
 // The deploy engine's conv patch from packed input bits x[h][w][cw] (32-bit words): row p (output
