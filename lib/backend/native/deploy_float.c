@@ -36,7 +36,10 @@ void dep_conv_f64(const float* x, const double* w, const float* scale, const flo
   const int cp = (cout + 7) / 8 * 8;
   for (int p = u0; p < u1; p++) {
     const int oy = p / ow, ox = p % ow;
+    // Σ|x| over the window for the near-tie filter, in the first pass (the skipped zeros add 0).
+    double sx = 0;
     for (int c0 = 0; c0 < cp; c0 += 32) {
+      const int scan = ta && c0 == 0;
       const int nv = cp - c0 >= 32 ? 4 : (cp - c0) / 8;
       f64x8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
       for (int ky = 0; ky < kh; ky++) {
@@ -49,6 +52,7 @@ void dep_conv_f64(const float* x, const double* w, const float* scale, const flo
           const double* wr = w + (long)(ky * kw + kx) * cin * cp + c0;
           for (int ci = 0; ci < cin; ci++, wr += cp) {
             const float xf = xr[ci];
+            if (scan) sx += __builtin_fabs((double)xf);
             if (xf == 0.f) continue;
             const double xv = (double)xf;
             a0 += xv * load8(wr);
@@ -68,17 +72,6 @@ void dep_conv_f64(const float* x, const double* w, const float* scale, const flo
       }
     }
     if (ta) {
-      double sx = 0;
-      for (int ky = 0; ky < kh; ky++) {
-        const int iy = oy * sh + ky - pt;
-        if (iy < 0 || iy >= h) continue;
-        for (int kx = 0; kx < kw; kx++) {
-          const int ix = ox * sw + kx - pl;
-          if (ix < 0 || ix >= wd) continue;
-          const float* xr = x + ((long)iy * wd + ix) * cin;
-          for (int ci = 0; ci < cin; ci++) sx += __builtin_fabs((double)xr[ci]);
-        }
-      }
       const float* yp = y + (long)p * cout;
       int count = 0;
       for (int co = 0; co < cout; co++) {
