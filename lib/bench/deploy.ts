@@ -17,6 +17,7 @@ import { createEnginePool } from "../deploy/parallel.ts";
 import { wasmThreads } from "../backend/mod.ts";
 import { setBinaryForward } from "../backend/binary_conv.ts";
 import { kernelPath } from "../backend/native_kernels.ts";
+import { runBenchWorker } from "./worker.ts";
 
 /**
  * The project's binary VGG-small (`lib/models.ts` "vgg_small": 2×128C3 – MP2 – 2×256C3 – MP2 –
@@ -173,22 +174,12 @@ export function measureTfjsSection(
 export async function measureStockSection(
   options: { width: number; batch: number; rounds: number; threads: number },
 ): Promise<{ ms: number; threads: number; projectKernels: boolean }> {
-  const cli = new URL("../cli/bench.ts", import.meta.url).pathname;
-  const args = ["run", "-A", cli, "--deploy-worker", "--width", String(options.width)];
-  args.push("--batch", String(options.batch), "--steps", String(options.rounds));
-  const o = await new Deno.Command(Deno.execPath(), {
-    args,
+  const flags = ["--deploy-worker", "--width", String(options.width)];
+  flags.push("--batch", String(options.batch), "--steps", String(options.rounds));
+  const r = await runBenchWorker<{ ms: number; threads: number; projectKernels: boolean }>(flags, {
     env: { BNN_BACKEND: "wasm", BNN_NATIVE_KERNELS: "0", BNN_THREADS: String(options.threads) },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(o.stdout).trim().split("\n").pop() ?? "";
-  if (!o.success) {
-    throw new Error(
-      `deploy bench worker failed: ${new TextDecoder().decode(o.stderr).slice(-400)}`,
-    );
-  }
-  const r = JSON.parse(text) as { ms: number; threads: number; projectKernels: boolean };
+    label: "deploy, stock tfjs-wasm",
+  });
   if (r.projectKernels) throw new Error("deploy bench worker: project kernels ran on stock tfjs");
   return r;
 }

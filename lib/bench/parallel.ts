@@ -8,8 +8,7 @@
  * @module
  */
 import { registerBenchSection } from "./registry.ts";
-
-const CLI = new URL("../cli/bench.ts", import.meta.url).pathname;
+import { runBenchWorker } from "./worker.ts";
 
 /** Starts `n` bench workers at once; resolves to each one's training images/s. */
 export async function runWorkers(
@@ -17,23 +16,13 @@ export async function runWorkers(
   options: { steps: number; warmup: number; threads: number },
 ): Promise<number[]> {
   const { steps, warmup, threads } = options;
-  const procs = Array.from({ length: n }, () =>
-    new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", CLI, "--worker", "--steps", String(steps), "--warmup", String(warmup)],
-      env: { BNN_BACKEND: "wasm", BNN_THREADS: String(threads) },
-      stdout: "piped",
-      stderr: "piped",
-    }).output());
-  const outs = await Promise.all(procs);
-  return outs.map((o, i) => {
-    const text = new TextDecoder().decode(o.stdout).trim().split("\n").pop() ?? "";
-    if (!o.success) {
-      throw new Error(
-        `bench worker ${i} failed: ${new TextDecoder().decode(o.stderr).slice(-400)}`,
-      );
-    }
-    return (JSON.parse(text) as { trainIps: number }).trainIps;
-  });
+  const flags = ["--worker", "--steps", String(steps), "--warmup", String(warmup)];
+  const env = { BNN_BACKEND: "wasm", BNN_THREADS: String(threads) };
+  const runs = Array.from(
+    { length: n },
+    (_, i) => runBenchWorker<{ trainIps: number }>(flags, { env, label: `${i + 1} of ${n}` }),
+  );
+  return (await Promise.all(runs)).map((r) => r.trainIps);
 }
 
 registerBenchSection({

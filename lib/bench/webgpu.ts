@@ -15,8 +15,7 @@ import { DEFAULT_CONFIG } from "../experiments/config/config.ts";
 import { trainStep } from "../train.ts";
 import { medianMs } from "./measure.ts";
 import { type BenchRow, registerBenchSection } from "./registry.ts";
-
-const CLI = new URL("../cli/bench.ts", import.meta.url).pathname;
+import { runBenchWorker } from "./worker.ts";
 
 /** Nets of the section, as `deno task bench --worker --net NAME` understands them. */
 export const WEBGPU_BENCH_NETS = ["bench-vgg", "bench-vgg-binary", "vgg-small"] as const;
@@ -60,34 +59,12 @@ async function worker(
   net: WebGpuBenchNet,
   o: { batch: number; steps: number; warmup: number },
 ): Promise<{ trainIps: number; inferIps: number }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      CLI,
-      "--worker",
-      "--net",
-      net,
-      "--batch",
-      String(o.batch),
-      "--steps",
-      String(o.steps),
-      "--warmup",
-      String(o.warmup),
-    ],
+  const flags = ["--worker", "--net", net, "--batch", String(o.batch)];
+  flags.push("--steps", String(o.steps), "--warmup", String(o.warmup));
+  return await runBenchWorker(flags, {
     env: { BNN_BACKEND: backend },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "";
-  if (!out.success) {
-    throw new Error(
-      `bench worker (${backend}, ${net}) failed: ${
-        new TextDecoder().decode(out.stderr).slice(-400)
-      }`,
-    );
-  }
-  return JSON.parse(text);
+    label: `${backend}, ${net}`,
+  });
 }
 
 const r1 = (v: number) => v < 1 ? Number(v.toPrecision(2)) : Math.round(v * 10) / 10;
