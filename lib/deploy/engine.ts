@@ -140,7 +140,8 @@ export function createEngine(model: DeployModel, options: EngineOptions = {}): B
   const inSize = model.inputShape.reduce((a, b) => a * b, 1);
   const outSize = shape.reduce((a, b) => a * b, 1);
   const profile = new Map<string, { ms: number; binary: boolean }>();
-  const predict = (input: Float32Array): Float32Array => {
+  /** The outputs of one image, in the last op's buffer (valid until the next image). */
+  const run = (input: Float32Array): Float32Array => {
     if (input.length !== inSize) {
       throw new Error(`deploy engine: input has ${input.length} values, expected ${inSize}`);
     }
@@ -158,15 +159,15 @@ export function createEngine(model: DeployModel, options: EngineOptions = {}): B
       profile.set(s.key, e);
     }
     if (!v.float) throw new Error("deploy engine: the last op must produce float outputs");
-    // A copy: the ops reuse their buffers for the next image.
-    return v.float.slice();
+    return v.float;
   };
   return {
     kernel: kernel.name,
     inputShape: model.inputShape,
     outputShape: shape,
     profile,
-    predict,
+    // A copy: the ops reuse their buffers for the next image.
+    predict: (input) => run(input).slice(),
     predictBatch(inputs: Float32Array, n: number): Float32Array {
       if (inputs.length !== n * inSize) {
         throw new Error(
@@ -175,7 +176,7 @@ export function createEngine(model: DeployModel, options: EngineOptions = {}): B
       }
       const out = new Float32Array(n * outSize);
       for (let i = 0; i < n; i++) {
-        out.set(predict(inputs.subarray(i * inSize, (i + 1) * inSize)), i * outSize);
+        out.set(run(inputs.subarray(i * inSize, (i + 1) * inSize)), i * outSize);
       }
       return out;
     },

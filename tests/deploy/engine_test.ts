@@ -217,6 +217,31 @@ Deno.test("binary conv without fused threshold gives exact float outputs, with r
   for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-4);
 });
 
+Deno.test("predict's result stays the same after the next image (the ops reuse their buffers)", () => {
+  // The last op is a float conv, whose output buffer the engine reuses from image to image.
+  const r = rng(11);
+  const c = conv(r, "c", { k: 3, cin: 3, cout: 8, s: 1, pad: "same" }, false, false);
+  const model: DeployModel = {
+    format: "bnn-packed",
+    version: 1,
+    inputShape: [5, 6, 3],
+    outputShape: [5, 6, 8],
+    ops: [c.op],
+    meta: {},
+  };
+  for (const prefer of PREFERS) {
+    const engine = createEngine(model, { prefer });
+    const x1 = Float32Array.from({ length: 90 }, () => r() - 0.5);
+    const x2 = Float32Array.from({ length: 90 }, () => r() - 0.5);
+    const first = engine.predict(x1), kept = first.slice();
+    const second = engine.predict(x2);
+    assert.notDeepEqual(second, kept, `${prefer}: the images differ`);
+    assert.deepEqual(first, kept, `${prefer}: the first result was overwritten`);
+    const batch = engine.predictBatch(Float32Array.from([...x1, ...x2]), 2);
+    assert.deepEqual(batch, Float32Array.from([...kept, ...second]), `${prefer}: predictBatch`);
+  }
+});
+
 Deno.test("engine rejects a wrong input length with a clear error", () => {
   const engine = createEngine(buildModel(1).model);
   assert.throws(() => engine.predict(new Float32Array(5)), /expected 300/);
