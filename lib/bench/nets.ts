@@ -5,7 +5,10 @@
  * max-pool 2×2 after convs 2, 4, 6; batch-norm + ReLU after each conv; flatten; dense 10.
  * The binary twin binarizes the inputs of convs 2–6 and of the dense layer with swishSign
  * (β = 5), and every kernel (conv 1 included) with swishSign and a trainable per-channel scale α
- * (BNN+ `QuantConv2D` / `QuantDense`, no regularizer); the first conv's input stays real.
+ * (BNN+ `QuantConv2D` / `QuantDense`, no regularizer); the first conv's input stays real. Its
+ * blocks follow the lab's binary models (BNN order): conv, max-pool (after convs 2, 4, 6), batch
+ * norm, then the next layer's sign; no ReLU (a ReLU before a sign would make every binarized
+ * input +1, so convs 2–6 would see the same input for every image).
  *
  * @module
  */
@@ -77,10 +80,18 @@ export function benchVgg(options: BenchVggOptions = {}): tf.LayersModel {
         useBias: false,
       });
     h = conv.apply(h) as tf.SymbolicTensor;
-    const bn = options.plain && !options.binary ? tf.layers.batchNormalization : batchNormalization;
+    const pool = () => tf.layers.maxPooling2d({ poolSize: 2 }).apply(h) as tf.SymbolicTensor;
+    if (options.binary) {
+      // The lab's binary block order (`buildModel`, BNN): conv, max-pool, batch norm, and the
+      // next layer's sign. No ReLU: a sign after a ReLU is +1 everywhere.
+      if (i % 2 === 1) h = pool();
+      h = batchNormalization({ axis: -1 }).apply(h) as tf.SymbolicTensor;
+      return;
+    }
+    const bn = options.plain ? tf.layers.batchNormalization : batchNormalization;
     h = bn({ axis: -1 }).apply(h) as tf.SymbolicTensor;
     h = tf.layers.reLU().apply(h) as tf.SymbolicTensor;
-    if (i % 2 === 1) h = tf.layers.maxPooling2d({ poolSize: 2 }).apply(h) as tf.SymbolicTensor;
+    if (i % 2 === 1) h = pool();
   });
   h = tf.layers.flatten().apply(h) as tf.SymbolicTensor;
   const dense = options.binary

@@ -50,6 +50,23 @@ Deno.test("binary twin: quantized convs/dense with trainable α, same shapes and
   m.dispose();
 });
 
+Deno.test("binary twin: its binarized inputs carry the image (no ReLU before a sign)", () => {
+  const m = benchVgg({ width: 4, binary: true });
+  assert.ok(!m.layers.some((l) => l.getClassName() === "ReLU"), "no ReLU layer");
+  const names = m.layers.map((l) => l.getClassName());
+  // conv, max-pool, batch norm: the pool comes before the norm in blocks 2, 4 and 6.
+  const firstPool = names.indexOf("MaxPooling2D");
+  assert.equal(names[firstPool + 1], "BatchNormalization");
+  // Two different images must give different logits in inference mode (a ReLU before each
+  // sign made every binarized input +1, so every image gave the same logits).
+  const logits = tf.tidy(() => {
+    const x = tf.randomNormal([2, 32, 32, 3], 0, 1, "float32", 7);
+    return (m.predict(x) as tf.Tensor).arraySync() as number[][];
+  });
+  assert.notDeepEqual(logits[0], logits[1]);
+  m.dispose();
+});
+
 Deno.test("bench-vgg plain: tfjs-layers' own Conv2D / BatchNormalization, same shapes and FLOPs", () => {
   const lab = benchVgg({ width: 4 }), plain = benchVgg({ width: 4, plain: true });
   const labConv = lab.layers.find((l) => l.getClassName() === "Conv2D")!;

@@ -71,6 +71,13 @@ class BenchVgg(nn.Module):
 
     def forward(self, x):
         for i, (conv, bn) in enumerate(zip(self.convs, self.bns)):
+            if self.binary:
+                # The lab's binary block order: conv, max-pool, batch norm, the next layer's sign.
+                x = conv(x)
+                if i % 2 == 1:
+                    x = F.max_pool2d(x, 2)
+                x = bn(x)
+                continue
             x = F.relu(bn(conv(x)))
             if i % 2 == 1:
                 x = F.max_pool2d(x, 2)
