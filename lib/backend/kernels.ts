@@ -12,7 +12,7 @@
  * `FusedDepthwiseConv2D` so that 'same' padding is passed explicitly (wasm's own 'same' is wrong
  * in some strided cases, see `same_pad.ts`), runs `Conv2D` / `FusedConv2D` on the native FMA
  * kernel where it applies (`conv_forward.ts`), makes `Identity` share data instead of copying
- * (`identity.ts`), reduces over leading axes without wasm's full transpose (`reduce.ts`), runs
+ * (`identity.ts`), makes `Slice` copy heap to heap (`slice.ts`), reduces over leading axes without wasm's full transpose (`reduce.ts`), runs
  * large `FusedBatchNorm` on the native SIMD pool (`elementwise.ts`), makes `BatchMatMul`'s
  * transposes explicit (`matmul.ts`), and
  * replaces tfjs-core's `FusedBatchNorm` gradient by a leaner one (no full-size `Tile`),
@@ -28,6 +28,7 @@ import { registerBatchNormGrad } from "./batchnorm_grad.ts";
 import { makeExplicitSame, SAME_PAD_KERNELS } from "./same_pad.ts";
 import { makeNativeConv2D } from "./conv_forward.ts";
 import { makeIdentity } from "./identity.ts";
+import { makeSlice } from "./slice.ts";
 import { makeMean, makeSum } from "./reduce.ts";
 import { makeArith, makeCast, makeFusedBatchNorm, makeRelu } from "./elementwise.ts";
 import { makeBatchMatMul } from "./matmul.ts";
@@ -67,6 +68,7 @@ export function registerWasmTrainingKernels(): string[] {
       }] as [string, typeof makeIdentity]
     ),
     ["Identity", makeIdentity],
+    ["Slice", makeSlice],
     ["Sum", makeSum],
     ["Mean", makeMean],
     ["FusedBatchNorm", makeFusedBatchNorm],
@@ -94,6 +96,7 @@ export function registerWasmTrainingKernels(): string[] {
     ...Object.keys(SAME_PAD_KERNELS).map((k) => `${k} (explicit same padding)`),
     "Conv2D, FusedConv2D (native FMA kernel: linear / relu, dilation 1)",
     "Identity (no copy)",
+    "Slice (heap to heap; the whole tensor: no copy)",
     "Sum, Mean (leading axes)",
     "FusedBatchNorm (native, per-channel), Cast (same dtype: no copy), Relu (native)",
     "Multiply, Add, Sub (native from 2^18 elements: full, scalar or per-channel operands)",
