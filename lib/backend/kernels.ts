@@ -12,7 +12,8 @@
  * `FusedDepthwiseConv2D` so that 'same' padding is passed explicitly (wasm's own 'same' is wrong
  * in some strided cases, see `same_pad.ts`), runs `Conv2D` / `FusedConv2D` on the native FMA
  * kernel where it applies (`conv_forward.ts`), makes `Identity` share data instead of copying
- * (`identity.ts`), makes `Slice` copy heap to heap (`slice.ts`), reduces over leading axes without wasm's full transpose (`reduce.ts`), runs
+ * (`identity.ts`), makes `Slice` copy heap to heap (`slice.ts`), runs `MaxPool` on the native pool
+ * (`max_pool.ts`), reduces over leading axes without wasm's full transpose (`reduce.ts`), runs
  * large `FusedBatchNorm` on the native SIMD pool (`elementwise.ts`), makes `BatchMatMul`'s
  * transposes explicit (`matmul.ts`), and
  * replaces tfjs-core's `FusedBatchNorm` gradient by a leaner one (no full-size `Tile`),
@@ -29,6 +30,7 @@ import { makeExplicitSame, SAME_PAD_KERNELS } from "./same_pad.ts";
 import { makeNativeConv2D } from "./conv_forward.ts";
 import { makeIdentity } from "./identity.ts";
 import { makeSlice } from "./slice.ts";
+import { makeMaxPool } from "./max_pool.ts";
 import { makeMean, makeSum } from "./reduce.ts";
 import { makeArith, makeCast, makeFusedBatchNorm, makeRelu } from "./elementwise.ts";
 import { makeBatchMatMul } from "./matmul.ts";
@@ -36,6 +38,15 @@ import { registerReluGrad } from "./relu_grad.ts";
 import { registerFusedAdam } from "./adam.ts";
 
 const wrapped = new Map<string, tf.KernelFunc>();
+const originals = new Map<string, tf.KernelFunc>();
+
+/**
+ * wasm's own kernel that the project's wrapper of `kernelName` replaced (after
+ * {@link registerWasmTrainingKernels}), for tests that compare the two; undefined if not wrapped.
+ */
+export function originalWasmKernel(kernelName: string): tf.KernelFunc | undefined {
+  return originals.get(kernelName);
+}
 
 /** The kernel functions the project registers for the wasm backend, by kernel name. */
 export const PROJECT_WASM_KERNELS: Readonly<Record<string, tf.KernelFunc>> = {
@@ -69,6 +80,7 @@ export function registerWasmTrainingKernels(): string[] {
     ),
     ["Identity", makeIdentity],
     ["Slice", makeSlice],
+    ["MaxPool", makeMaxPool],
     ["Sum", makeSum],
     ["Mean", makeMean],
     ["FusedBatchNorm", makeFusedBatchNorm],
@@ -84,6 +96,7 @@ export function registerWasmTrainingKernels(): string[] {
     if (existing === undefined) throw new Error(`wasm kernel ${kernelName} is not registered`);
     if (wrapped.get(kernelName) === existing.kernelFunc) continue;
     const kernelFunc = make(existing.kernelFunc);
+    originals.set(kernelName, existing.kernelFunc);
     wrapped.set(kernelName, kernelFunc);
     tf.unregisterKernel(kernelName, "wasm");
     tf.registerKernel({ ...existing, kernelFunc });
@@ -97,6 +110,7 @@ export function registerWasmTrainingKernels(): string[] {
     "Conv2D, FusedConv2D (native FMA kernel: linear / relu, dilation 1)",
     "Identity (no copy)",
     "Slice (heap to heap; the whole tensor: no copy)",
+    "MaxPool (native, XNNPACK's operand order: 2 to 9 elements)",
     "Sum, Mean (leading axes)",
     "FusedBatchNorm (native, per-channel), Cast (same dtype: no copy), Relu (native)",
     "Multiply, Add, Sub (native from 2^18 elements: full, scalar or per-channel operands)",

@@ -13,6 +13,7 @@
  *   (batch-norm moments and gradients), 16 columns per work unit.
  * - `max_pool_grad`: MaxPoolGrad, first maximum of each window (strict `>`, tfjs cpu's rule),
  *   one image per work unit.
+ * - `max_pool`: MaxPool in XNNPACK's operand order (`max_pool.ts`), one output row per unit.
  * - `affine_rows`: per-channel `(x − m)·s + t` (the `FusedBatchNorm` of `elementwise.ts`),
  *   blocks of 16 Ki elements per unit.
  *

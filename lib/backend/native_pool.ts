@@ -60,6 +60,7 @@ export const KERNEL_EXPORTS = [
   "bin_pack",
   "bin_pack_filter",
   "bin_conv",
+  "max_pool",
 ] as const;
 
 /** One of {@link KERNEL_EXPORTS}. */
