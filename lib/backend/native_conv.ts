@@ -204,13 +204,15 @@ export function nativeWinogradBackpropFilter(
   const du = reserve("wino_du", pool.threads * acc);
   const work = reserve("wino_work", pool.threads * slot);
   const dw = b.makeOutput([3, 3, ci, co], "float32");
-  floats(du, pool.threads * acc).fill(0);
+  const units = Math.ceil(tiles / block);
+  // Each called thread zeroes its own accumulator; a thread with no units is not called.
+  if (units < pool.threads) floats(du, pool.threads * acc).fill(0);
   const args = [heapPointer(b, x), heapPointer(b, dy), du, work, n, h, w, ci, ho, wo, co];
   args.push(info.padInfo.top, info.padInfo.left, block, vps, zps, aps, slot);
   const [gemmFn, outFn] = tile === 4
     ? ["wino4_bpf", "wino4_bpf_out"] as const
     : ["wino_bpf", "wino_bpf_out"] as const;
-  pool.run(gemmFn, { args, units: Math.ceil(tiles / block) });
+  pool.run(gemmFn, { args, units });
   pool.run(outFn, { args: [du, heapPointer(b, dw), ci, co, aps, pool.threads], units: ci });
   return dw;
 }

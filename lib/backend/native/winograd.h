@@ -167,6 +167,13 @@ INLINE void gemm_at_cols(const float* vp, const float* zp, float* ap, int nb, in
 }
 #endif
 
+// Zeroes a filter-gradient accumulator of n floats (n a multiple of 4), in the thread that fills
+// it. Vector stores: the wasm build has no memset to call.
+INLINE void zero_acc(float* p, long n) {
+  const v128_t z = wasm_f32x4_splat(0.f);
+  for (long i = 0; i < n; i += 4) wasm_v128_store(p + i, z);
+}
+
 INLINE void block_gemm_at(const float* vb, const float* zb, float* acc, const int positions,
                           int nb, long vps, long zps, long aps, int ci, int co) {
   for (int p = 0; p < positions; p++) {

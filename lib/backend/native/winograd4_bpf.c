@@ -18,8 +18,10 @@ INLINE void unfilter_col(const v128_t* u, v128_t* out) {
 }
 
 // units: blocks of `block` tiles. Thread `thread` accumulates into its own dU (36 positions
-// `aps` floats apart, at du + thread * 36 * aps, zeroed by the caller) using scratch + thread *
-// slot: V [36][block][ci], then Z [36][block][co], positions `vps` and `zps` floats apart.
+// `aps` floats apart, at du + thread * 36 * aps), which it zeroes first (a thread with no units
+// is not called: the caller zeroes every accumulator when there are fewer units than threads),
+// using scratch + thread * slot: V [36][block][ci], then Z [36][block][co], positions `vps` and
+// `zps` floats apart.
 EXPORT("wino4_bpf")
 void wino4_bpf(const float* x, const float* dy, float* du, float* scratch, int n, int h, int w,
                int ci, int ho, int wo, int co, int pt, int pl, int block, int vps, int zps, int aps,
@@ -30,6 +32,7 @@ void wino4_bpf(const float* x, const float* dy, float* du, float* scratch, int n
   float* vb = scratch + (long)thread * slot;
   float* zb = vb + 36L * vps;
   float* acc = du + (long)thread * 36 * aps;
+  zero_acc(acc, 36L * aps);
   for (int unit = u0; unit < u1; unit++) {
     const int t0 = unit * block, nb = total - t0 < block ? total - t0 : block;
     for (int r = 0; r < nb; r++) {

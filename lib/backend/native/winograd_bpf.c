@@ -43,8 +43,10 @@ INLINE void grad_tile(const Geo* g, float* zb, long ps, int r, int t, int o) {
 }
 
 // units: blocks of `block` tiles. Thread `thread` accumulates into its own dU (16 positions
-// `aps` floats apart, at du + thread * 16 * aps, zeroed by the caller) using scratch + thread *
-// slot: V [16][block][ci], then Z [16][block][co], positions `vps` and `zps` floats apart.
+// `aps` floats apart, at du + thread * 16 * aps), which it zeroes first (a thread with no units
+// is not called: the caller zeroes every accumulator when there are fewer units than threads),
+// using scratch + thread * slot: V [16][block][ci], then Z [16][block][co], positions `vps` and
+// `zps` floats apart.
 EXPORT("wino_bpf")
 void wino_bpf(const float* x, const float* dy, float* du, float* scratch, int n, int h, int w,
               int ci, int ho, int wo, int co, int pt, int pl, int block, int vps, int zps, int aps,
@@ -56,6 +58,7 @@ void wino_bpf(const float* x, const float* dy, float* du, float* scratch, int n,
   float* vb = scratch + (long)thread * slot;
   float* zb = vb + 16L * vps;
   float* acc = du + (long)thread * 16 * aps;
+  zero_acc(acc, 16L * aps);
   for (int unit = u0; unit < u1; unit++) {
     const int t0 = unit * block, nb = total - t0 < block ? total - t0 : block;
     for (int r = 0; r < nb; r++) {
