@@ -18,7 +18,7 @@
  */
 import { tf } from "../tf.ts";
 import { type Info, type WasmOps, wasmOps } from "./wasm_ops.ts";
-import { nativeConvBackpropFilter } from "./native_kernels.ts";
+import { nativeConvBackpropFilter, nativeFlipFilter } from "./native_kernels.ts";
 import { nativeConv2D, nativeWinogradBackpropFilter } from "./native_conv.ts";
 
 /** Attributes shared by the conv backprop kernels (tfjs-core's kernel attributes). */
@@ -164,7 +164,7 @@ export function conv2DBackpropInput(
   const info = convInfo(attrs.inputShape, filter.shape, attrs);
   const tmp: Info[] = [];
   const { d, pad } = dilateForTranspose(dy, { ops: o, info, tmp });
-  const wT = o.flipFilter(filter, { swapIO: true });
+  const wT = nativeFlipFilter(args.backend, filter) ?? o.flipFilter(filter, { swapIO: true });
   tmp.push(wT);
   const native = nativeConv2D(args.backend, {
     x: d,

@@ -14,6 +14,7 @@
  * - `max_pool_grad`: MaxPoolGrad, first maximum of each window (strict `>`, tfjs cpu's rule),
  *   one image per work unit.
  * - `max_pool`: MaxPool in XNNPACK's operand order (`max_pool.ts`), one output row per unit.
+ * - `flip_filter`: the flipped, transposed filter of Conv2DBackpropInput, one tap per unit.
  * - `affine_rows`: per-channel `(x − m)·s + t` (the `FusedBatchNorm` of `elementwise.ts`),
  *   blocks of 16 Ki elements per unit.
  *
@@ -228,6 +229,28 @@ export function nativeMaxPoolGrad(
   args.push(info.padInfo.top, info.padInfo.left);
   pool.run("max_pool_grad", { args, units: info.batchSize });
   return true;
+}
+
+/**
+ * The filter of the transposed convolution (`[kh, kw, a, c]` → `[kh, kw, c, a]`, both spatial
+ * axes reversed), the same bits as `wasmOps(backend).flipFilter(filter, { swapIO: true })`, on
+ * the pool's threads. Returns undefined (nothing done) when no pool is started or the filter is
+ * not float32.
+ */
+export function nativeFlipFilter(
+  backend: tf.KernelBackend,
+  filter: tf.TensorInfo,
+): tf.TensorInfo | undefined {
+  if (!pool || filter.dtype !== "float32" || filter.shape.length !== 4) return undefined;
+  const b = backend as HeapBackend;
+  const [kh, kw, a, c] = filter.shape;
+  const out = b.makeOutput([kh, kw, c, a], "float32");
+  if (kh * kw * a * c === 0) return out;
+  pool.run("flip_filter", {
+    args: [heapPointer(b, filter), heapPointer(b, out), kh * kw, a, c],
+    units: kh * kw,
+  });
+  return out;
 }
 
 /** Elements per work unit of the elementwise kernels. */

@@ -61,6 +61,7 @@ export const KERNEL_EXPORTS = [
   "bin_pack_filter",
   "bin_conv",
   "max_pool",
+  "flip_filter",
 ] as const;
 
 /** One of {@link KERNEL_EXPORTS}. */

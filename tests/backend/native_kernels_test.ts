@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tf.ts";
 import { wasmPoolThreads, wasmThreadCount, wasmThreads } from "../../lib/backend/mod.ts";
-import { heapAddress, nativeKernelBytes, nativePool } from "../../lib/backend/native_kernels.ts";
+import {
+  heapAddress,
+  nativeFlipFilter,
+  nativeKernelBytes,
+  nativePool,
+} from "../../lib/backend/native_kernels.ts";
 import { convInfo, xnnpackBackpropFilter } from "../../lib/backend/conv_backprop.ts";
 import { wasmOps } from "../../lib/backend/wasm_ops.ts";
 import { nativeLibraryUrl } from "../../lib/backend/ffi.ts";
@@ -107,6 +112,31 @@ Deno.test("XNNPACK Conv2DBackpropFilter (the fallback without a pool) == cpu", a
     const [cpu] = await runOn("cpu", () => bpf(c, xs, gs));
     assert.ok(relError(wasm.values, cpu.values) <= 1e-4, `case ${c.x}`);
   }
+});
+
+Deno.test("native flip_filter == wasmOps.flipFilter bit for bit (NaN payloads, odd sizes), both builds", async () => {
+  await tf.setBackend("wasm");
+  const shapes = [[3, 3, 32, 64], [3, 3, 17, 5], [1, 1, 40, 3], [5, 3, 1, 33], [3, 2, 20, 18]];
+  const ran = await forEachKernelPath(() => {
+    for (const [i, shape] of shapes.entries()) {
+      const n = shape.reduce((p, d) => p * d, 1);
+      const bits = new Uint32Array(randomArray(n, 50 + i).buffer);
+      for (let k = 0; k < n; k += 7) bits[k] = 0x7fc00001 + k; // NaNs with payloads
+      const f = tf.tensor(new Float32Array(bits.buffer), shape, "float32");
+      const info = { dataId: f.dataId, shape: f.shape, dtype: f.dtype } as tf.TensorInfo;
+      const got = nativeFlipFilter(tf.backend(), info);
+      assert.ok(got, "the native flip ran");
+      const want = wasmOps(tf.backend()).flipFilter(info, { swapIO: true });
+      assert.deepEqual(got.shape, [shape[0], shape[1], shape[3], shape[2]]);
+      const read = (t: tf.TensorInfo) =>
+        new Uint32Array((tf.backend().readSync(t.dataId) as Float32Array).buffer);
+      assert.deepEqual(read(got), read(want), `shape ${shape}`);
+      tf.backend().disposeData(got.dataId);
+      tf.backend().disposeData(want.dataId);
+      f.dispose();
+    }
+  });
+  assert.ok(ran.includes("wasm"));
 });
 
 Deno.test("native kernels: the committed .wasm and .so files are what tools/build_kernels.sh builds", async () => {
