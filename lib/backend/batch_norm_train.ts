@@ -98,3 +98,27 @@ export function batchNormTrain(
   const [mean, variance] = moments!;
   return { y, mean, variance };
 }
+
+/**
+ * The moving-average update of batch norm's statistics, `orig − (orig − value)·decay` with `decay`
+ * = 1 − momentum, as tfjs-layers computes it (three float32 ops per element: Sub, Multiply by the
+ * float32 scalar `decay`, Sub), bit for bit. On the wasm backend it is one pass over the heap
+ * (`Math.fround` after each op gives exactly the float32 result); tfjs-layers' three ops, plus the
+ * scalar tensor, cost four kernel calls per statistic and layer. Elsewhere it is those ops.
+ *
+ * @example
+ * ```ts
+ * movingMean.write(movingAverage(movingMean.read(), batchMean, 1 - momentum));
+ * ```
+ */
+export function movingAverage(orig: tf.Tensor, value: tf.Tensor, decay: number): tf.Tensor {
+  const heap = tf.getBackend() === "wasm" && orig.dtype === "float32" &&
+    value.dtype === "float32" && orig.size === value.size && orig.rank === 1 && value.rank === 1;
+  if (!heap) return tf.sub(orig, tf.mul(tf.sub(orig, value), decay));
+  const b = tf.backend() as HeapBackend;
+  const out = b.makeOutput(orig.shape, "float32");
+  const [o, v, r] = [orig, value, out].map((t) => b.typedArrayFromHeap(t)); // after makeOutput
+  const d = Math.fround(decay);
+  for (let i = 0; i < r.length; i++) r[i] = o[i] - Math.fround(Math.fround(o[i] - v[i]) * d);
+  return tf.engine().makeTensorFromTensorInfo(out);
+}

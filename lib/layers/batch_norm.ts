@@ -11,7 +11,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { batchNormTrain } from "../backend/batch_norm_train.ts";
+import { batchNormTrain, movingAverage } from "../backend/batch_norm_train.ts";
 
 /** Constructor arguments (tfjs-layers' `BatchNormalizationLayerArgs`). */
 export type BatchNormalizationArgs = Parameters<typeof tf.layers.batchNormalization>[0];
@@ -54,8 +54,7 @@ function fusedCall(
     });
     if (!r) return tfjsCall.call(this, inputs, kwargs);
     for (const [v, value] of [[f.movingMean, r.mean], [f.movingVariance, r.variance]] as const) {
-      const orig = v.read();
-      v.write(tf.sub(orig, tf.mul(tf.sub(orig, value), 1 - f.momentum)));
+      v.write(movingAverage(v.read(), value, 1 - f.momentum));
     }
     tf.dispose([r.mean, r.variance]);
     return r.y;

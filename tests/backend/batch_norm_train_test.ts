@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tf.ts";
-import { batchNormTrain } from "../../lib/backend/batch_norm_train.ts";
-import { randomArray, relError, runOn, setupBackends } from "./helpers.ts";
+import { batchNormTrain, movingAverage } from "../../lib/backend/batch_norm_train.ts";
+import { assertBitIdentical, randomArray, relError, runOn, setupBackends } from "./helpers.ts";
 
 await setupBackends();
 
@@ -78,4 +78,25 @@ Deno.test("batchNormTrain: undefined (tfjs ops apply) off wasm, for int tensors 
   const r = batchNormTrain(tf.ones([2, 3]), { epsilon: 1e-3 });
   assert.ok(r);
   tf.dispose([r.y, r.mean, r.variance]);
+});
+
+Deno.test("movingAverage == tfjs-layers' Sub/Multiply/Sub update, bit for bit, on wasm and cpu", async () => {
+  const n = 257;
+  const o = randomArray(n, 71), v = randomArray(n, 72);
+  for (let i = 0; i < n; i += 5) o[i] *= 1e6, v[i] *= 1e-6; // mixed magnitudes: rounding shows
+  for (const backend of ["wasm", "cpu"]) {
+    await tf.setBackend(backend);
+    for (const decay of [0.01, 0.1, 1 / 3, 0.9, 0.99]) {
+      const [ot, vt] = [tf.tensor1d(o), tf.tensor1d(v)];
+      const want = tf.sub(ot, tf.mul(tf.sub(ot, vt), decay));
+      const got = movingAverage(ot, vt, decay);
+      assertBitIdentical(
+        got.dataSync() as Float32Array,
+        want.dataSync() as Float32Array,
+        `${backend} decay ${decay}`,
+      );
+      tf.dispose([ot, vt, want, got]);
+    }
+  }
+  await tf.setBackend("wasm");
 });
