@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tf.ts";
-import { KERNEL_EXPORTS, type NativePool } from "../../lib/backend/native_pool.ts";
+import { KERNEL_EXPORTS } from "../../lib/backend/native_pool.ts";
 import { useKernelPath } from "../../lib/backend/native_kernels.ts";
 import { kernelWorkload } from "../fixtures/native_workload.ts";
 import {
   assertBitIdentical,
+  countCalls,
   forEachKernelPath,
   relError,
   runOn,
@@ -13,22 +14,6 @@ import {
 
 await setupBackends();
 const x86Linux = Deno.build.os === "linux" && Deno.build.arch === "x86_64";
-
-/** Counts the kernels `pool` runs while `fn` runs. */
-function countCalls(pool: NativePool, fn: () => void): Map<string, number> {
-  const calls = new Map<string, number>();
-  const run = pool.run;
-  (pool as { run: NativePool["run"] }).run = (name, options) => {
-    calls.set(name, (calls.get(name) ?? 0) + 1);
-    run.call(pool, name, options);
-  };
-  try {
-    fn();
-  } finally {
-    (pool as { run: NativePool["run"] }).run = run;
-  }
-  return calls;
-}
 
 Deno.test({
   name:

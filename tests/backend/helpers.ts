@@ -141,3 +141,19 @@ export async function assertWasmMatchesCpu(
 export function aarch64Required(): boolean {
   return Deno.env.get("CI") === "true" || Deno.env.get("BNN_REQUIRE_AARCH64") === "1";
 }
+
+/** Counts the kernels `pool` runs while `fn` runs. */
+export function countCalls(pool: NativePool, fn: () => void): Map<string, number> {
+  const calls = new Map<string, number>();
+  const run = pool.run;
+  (pool as { run: NativePool["run"] }).run = (name, options) => {
+    calls.set(name, (calls.get(name) ?? 0) + 1);
+    run.call(pool, name, options);
+  };
+  try {
+    fn();
+  } finally {
+    (pool as { run: NativePool["run"] }).run = run;
+  }
+  return calls;
+}

@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tf.ts";
 import { originalWasmKernel } from "../../lib/backend/kernels.ts";
-import type { NativePool } from "../../lib/backend/native_pool.ts";
-import { assertBitIdentical, forEachKernelPath, randomArray, setupBackends } from "./helpers.ts";
+import {
+  assertBitIdentical,
+  countCalls,
+  forEachKernelPath,
+  randomArray,
+  setupBackends,
+} from "./helpers.ts";
 
 await setupBackends();
 
@@ -35,22 +40,6 @@ const CASES: Case[] = [
   { shape: [1, 8, 10, 5], filter: [2, 3], strides: [1, 2], pad: "same" },
 ];
 
-/** Counts the pool's `max_pool` calls while `fn` runs. */
-function nativeCalls(pool: NativePool, fn: () => void): number {
-  let n = 0;
-  const run = pool.run;
-  (pool as { run: NativePool["run"] }).run = (name, options) => {
-    if (name === "max_pool") n++;
-    run.call(pool, name, options);
-  };
-  try {
-    fn();
-  } finally {
-    (pool as { run: NativePool["run"] }).run = run;
-  }
-  return n;
-}
-
 /** wasm's own (XNNPACK) MaxPool on `x`, read back. */
 function xnnpackMaxPool(x: tf.Tensor4D, c: Case): Float32Array {
   const original = originalWasmKernel("MaxPool");
@@ -72,12 +61,12 @@ Deno.test("MaxPool: native == XNNPACK bit for bit (±0 ties, NaN, ±inf), both k
     CASES.forEach((c, i) => {
       const x = tf.tensor4d(trickyValues(c.shape.reduce((p, d) => p * d, 1), 100 + i), c.shape);
       let got: Float32Array | undefined;
-      const calls = nativeCalls(pool, () => {
+      const calls = countCalls(pool, () => {
         const y = tf.maxPool(x, c.filter, c.strides, c.pad);
         got = y.dataSync() as Float32Array;
         y.dispose();
       });
-      assert.equal(calls, 1, `${path} case ${i}: ran natively`);
+      assert.equal(calls.get("max_pool"), 1, `${path} case ${i}: ran natively`);
       assertBitIdentical(got!, xnnpackMaxPool(x, c), `${path} case ${i} ${JSON.stringify(c)}`);
       x.dispose();
     });
@@ -91,12 +80,12 @@ Deno.test("MaxPool: windows over 9 elements go to XNNPACK unchanged", async () =
     const c: Case = { shape: [1, 8, 8, 6], filter: [4, 4], strides: [2, 2], pad: "same" };
     const x = tf.tensor4d(trickyValues(384, 9), c.shape);
     let got: Float32Array | undefined;
-    const calls = nativeCalls(pool, () => {
+    const calls = countCalls(pool, () => {
       const y = tf.maxPool(x, c.filter, c.strides, c.pad);
       got = y.dataSync() as Float32Array;
       y.dispose();
     });
-    assert.equal(calls, 0);
+    assert.equal(calls.get("max_pool"), undefined, "not run natively");
     assertBitIdentical(got!, xnnpackMaxPool(x, c), "4×4 window");
     x.dispose();
   });
