@@ -200,12 +200,21 @@ export function binaryConv(
 export function binaryDense(
   kernel: PopcountKernel,
   prep: PreparedBinary,
-  args: { input: Uint32Array; inFeatures: number; output: BinaryOutput },
+  args: {
+    input: Uint32Array;
+    inFeatures: number;
+    output: BinaryOutput;
+    /** From {@link prepareDenseThresholds}: thresholds applied inside the kernel. */
+    thresholds?: KernelThresholds;
+  },
 ): BinaryResult {
   const { input: x, inFeatures, output: out } = args;
   const k = prep.taps * prep.cw;
   prep.patch.fill(0);
   prep.patch.set(x.subarray(0, k));
+  if (args.thresholds) {
+    return { bits: kernel.gemmBits(prep.patch, prep.weights, args.thresholds).slice() };
+  }
   const cnt = kernel.gemm(prep.patch, 1, prep.weights);
   const e = emitter(out, prep.cout);
   const bits = e.bits ? new Uint32Array(wordsFor(prep.cout)) : new Uint32Array(0);
@@ -218,6 +227,29 @@ export function binaryDense(
   const corr = new Int32Array(prep.cout);
   emit(e, { cnt, at: 0, c: prep.cout, nValid: inFeatures, corr, float, p: 0 });
   return e.bits ? { bits } : { float };
+}
+
+/**
+ * Uploads the popcount bounds of a binary dense op with bit outputs (one position, every input
+ * valid), so that the kernel thresholds its popcounts directly ({@link binaryDense}
+ * `thresholds`): the same bits as `countBounds` + `emitBitsInterior`.
+ */
+export function prepareDenseThresholds(
+  kernel: PopcountKernel,
+  prep: PreparedBinary,
+  args: { inFeatures: number; output: BinaryOutput & { kind: "bits" } },
+): KernelThresholds {
+  const { cout } = prep, m = prep.weights.m;
+  const bd = countBounds(emitter(args.output, cout), args.inFeatures);
+  const bounds = new Int32Array(2 * m);
+  for (let co = 0; co < m; co++) {
+    bounds[co] = co < cout ? bd.lo[co] : 1; // padded channels: never (lo > hi)
+    bounds[m + co] = co < cout ? bd.hi[co] : 0;
+  }
+  return kernel.uploadThresholds({ patternOf: new Int32Array(1), bounds }, {
+    m,
+    cw: wordsFor(cout),
+  });
 }
 
 /** The key of the valid taps of every output position (Σ 2^t over taps t inside the image). */

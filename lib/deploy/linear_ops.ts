@@ -12,6 +12,7 @@ import {
   type BinaryResult,
   prepareBinary,
   prepareConvThresholds,
+  prepareDenseThresholds,
 } from "./binary_ops.ts";
 import { binarize } from "./bit_ops.ts";
 import { activate, convFloat, denseFloat, signFloat, window2d } from "./float_ops.ts";
@@ -213,6 +214,9 @@ export function compileDense(ctx: Ctx, spec: { op: DenseOp; shape: number[] }): 
       rows: 1,
     });
     const spec = outputSpec(op);
+    const thresholds = spec.kind === "bits"
+      ? prepareDenseThresholds(kernel, prep, { inFeatures: op.inFeatures, output: spec })
+      : undefined;
     return [(v) => {
       if (v.bits && v.group !== op.group) {
         throw new Error(
@@ -223,7 +227,12 @@ export function compileDense(ctx: Ctx, spec: { op: DenseOp; shape: number[] }): 
         binarizeOn(kernel, v.float!, { positions: taps, c: op.group }, eps);
       return finish(
         op,
-        binaryDense(kernel, prep, { input: bits, inFeatures: op.inFeatures, output: spec }),
+        binaryDense(kernel, prep, {
+          input: bits,
+          inFeatures: op.inFeatures,
+          output: spec,
+          thresholds,
+        }),
         out,
         op.units,
       );
