@@ -57,10 +57,15 @@ export interface DeployBenchOptions {
    * both sides use the same cores), 1 = no worker pool.
    */
   threads?: number;
-  /** Width multiplier of the model, for the stock measurement's child (default 1). */
+  /** Width multiplier of the model, for the child measurements (default 1). */
   width?: number;
-  /** Also time the section on stock tfjs-wasm in a child process ({@link measureStockSection}). */
+  /** Also time the section on stock tfjs-wasm in a child process ({@link measureChildSection}). */
   stock?: boolean;
+  /**
+   * Also time the section on the lab's tfjs-wasm with its portable wasm kernels in a child process
+   * (`BNN_NATIVE=0`, {@link measureChildSection}).
+   */
+  portable?: boolean;
 }
 
 /** Measured sizes and speeds (all from one run). */
@@ -91,6 +96,12 @@ export interface DeployBenchResult {
    * it; absent unless asked for ({@link DeployBenchOptions.stock}).
    */
   stock?: { tfjsMs: number; threads: number; speedup: number };
+  /**
+   * The lab's tfjs-wasm on its portable wasm kernels (`BNN_NATIVE=0`, child process, same
+   * threads: the configuration in which issue #14 measured its 5.5–6.6×), ms per image and
+   * `engineMs` against it; absent unless asked for ({@link DeployBenchOptions.portable}).
+   */
+  portable?: { tfjsMs: number; threads: number; speedup: number };
   /** Threads of tfjs (its wasm pool; 1 on other backends) and of the engine pool. */
   threads: { tfjs: number; engine: number };
   /** One engine on the calling thread (the per-core figure). */
@@ -138,15 +149,24 @@ function binarySection(model: tf.LayersModel): { sub: tf.LayersModel; inShape: n
   return { sub: tf.model({ inputs: inp, outputs: h }), inShape };
 }
 
+/** What {@link measureTfjsSection} measured, and on which kernels. */
+export interface TfjsSectionTime {
+  /** ms per image. */
+  ms: number;
+  threads: number;
+  /** The project kernels that ran ("none": stock tfjs-wasm). */
+  kernels: "native" | "wasm" | "none";
+}
+
 /**
  * ms per image of the binary section of `binaryVggSmall({ width })` on the active backend with
  * tfjs's float convolutions of the ±1 values (the lab's popcount forward off): the fastest of
  * `rounds` batched predicts of `batch` images after one warm-up. Run by {@link
- * measureStockSection}'s child process.
+ * measureChildSection}'s child process.
  */
 export function measureTfjsSection(
   options: { width: number; batch: number; rounds: number },
-): { ms: number; threads: number; projectKernels: boolean } {
+): TfjsSectionTime {
   const model = binaryVggSmall({ width: options.width });
   const section = binarySection(model);
   if (!section) throw new Error("deploy bench: the model has no binary layers");
@@ -158,7 +178,7 @@ export function measureTfjsSection(
     let best = Infinity;
     for (let r = 0; r < options.rounds; r++) best = Math.min(best, timed(run));
     const threads = Math.max(1, wasmThreads());
-    return { ms: best / options.batch, threads, projectKernels: kernelPath() !== undefined };
+    return { ms: best / options.batch, threads, kernels: kernelPath() ?? "none" };
   } finally {
     setBinaryForward(undefined);
     xs.dispose();
@@ -166,21 +186,35 @@ export function measureTfjsSection(
   }
 }
 
+/** The tfjs configurations {@link measureChildSection} runs, with their environments. */
+export const CHILD_SECTIONS = {
+  /** Stock tfjs-wasm: tfjs's own XNNPACK kernels, none of the project's. */
+  stock: { env: { BNN_NATIVE_KERNELS: "0" }, kernels: "none", label: "stock tfjs-wasm" },
+  /** The lab's tfjs-wasm on its portable wasm kernels instead of the native library. */
+  portable: { env: { BNN_NATIVE: "0" }, kernels: "wasm", label: "the lab's portable wasm kernels" },
+} as const;
+
 /**
- * {@link measureTfjsSection} on stock tfjs-wasm: a child process (`deno task bench
- * --deploy-worker`) with `BNN_NATIVE_KERNELS=0` (tfjs's own XNNPACK kernels on its own thread
- * pool, none of the project's kernels) and `BNN_THREADS=threads`.
+ * {@link measureTfjsSection} in a child process (`deno task bench --deploy-worker`) on the
+ * wasm backend with `BNN_THREADS=threads` and the environment of `config`
+ * ({@link CHILD_SECTIONS}); throws if the child ran other kernels than that configuration's.
  */
-export async function measureStockSection(
+export async function measureChildSection(
+  config: keyof typeof CHILD_SECTIONS,
   options: { width: number; batch: number; rounds: number; threads: number },
-): Promise<{ ms: number; threads: number; projectKernels: boolean }> {
+): Promise<TfjsSectionTime> {
+  const c = CHILD_SECTIONS[config];
   const flags = ["--deploy-worker", "--width", String(options.width)];
   flags.push("--batch", String(options.batch), "--steps", String(options.rounds));
-  const r = await runBenchWorker<{ ms: number; threads: number; projectKernels: boolean }>(flags, {
-    env: { BNN_BACKEND: "wasm", BNN_NATIVE_KERNELS: "0", BNN_THREADS: String(options.threads) },
-    label: "deploy, stock tfjs-wasm",
+  const r = await runBenchWorker<TfjsSectionTime>(flags, {
+    env: { BNN_BACKEND: "wasm", ...c.env, BNN_THREADS: String(options.threads) },
+    label: `deploy, ${c.label}`,
   });
-  if (r.projectKernels) throw new Error("deploy bench worker: project kernels ran on stock tfjs");
+  if (r.kernels !== c.kernels) {
+    throw new Error(
+      `deploy bench worker (${c.label}): expected project kernels "${c.kernels}", ran "${r.kernels}"`,
+    );
+  }
   return r;
 }
 
@@ -286,14 +320,15 @@ export async function benchDeploy(
     xt.dispose();
     xs?.dispose();
   }
-  const stock = options.stock
-    ? await measureStockSection({
+  const child = (config: keyof typeof CHILD_SECTIONS) =>
+    measureChildSection(config, {
       width: options.width ?? 1,
       batch,
       rounds,
       threads: Math.max(1, wasmThreads()),
-    })
-    : undefined;
+    });
+  const stock = options.stock ? await child("stock") : undefined;
+  const portable = options.portable ? await child("portable") : undefined;
   const binaryLayers = {
     engineMs: best.engineSection,
     tfjsMs: best.section,
@@ -316,6 +351,11 @@ export async function benchDeploy(
       tfjsMs: stock.ms,
       threads: stock.threads,
       speedup: stock.ms / binaryLayers.engineMs,
+    },
+    portable: portable && {
+      tfjsMs: portable.ms,
+      threads: portable.threads,
+      speedup: portable.ms / binaryLayers.engineMs,
     },
     threads: { tfjs: Math.max(1, wasmThreads()), engine: threads },
     single: { imagesPerSec: n / (best.single / 1000), binaryMs: best.singleSection },
@@ -344,6 +384,12 @@ export function formatDeployBench(r: DeployBenchResult): string {
           r.stock.tfjsMs.toFixed(3)
         } ms → ${r.stock.speedup.toFixed(1)}×`
         : ""
+    }${
+      r.portable
+        ? `, the lab's tfjs-wasm on its portable wasm kernels (BNN_NATIVE=0, ${r.portable.threads} threads) ${
+          r.portable.tfjsMs.toFixed(3)
+        } ms → ${r.portable.speedup.toFixed(1)}×`
+        : ""
     }`,
     `  one engine on one thread: ${r.single.imagesPerSec.toFixed(1)} img/s, binary layers ${
       r.single.binaryMs.toFixed(3)
@@ -364,6 +410,7 @@ registerBenchSection({
         batchSize: ctx.quick ? 8 : 32,
         width,
         stock: true,
+        portable: true,
       });
       const bl = r.binaryLayers;
       return {
@@ -384,14 +431,19 @@ registerBenchSection({
           binary_speedup_float: r.binaryLayerSpeedupFloat,
           binary_ms_tfjs_stock: r.stock?.tfjsMs ?? null,
           binary_speedup_stock: r.stock?.speedup ?? null,
+          binary_ms_tfjs_portable: r.portable?.tfjsMs ?? null,
+          binary_speedup_portable: r.portable?.speedup ?? null,
         }],
         notes: [
           "targets: size_ratio ≥ 20; binary layers ≥ 25× tfjs (issue #14, whose 5.5–6.6× was " +
-          "measured against tfjs's float convolutions of the ±1 values). Three baselines, same " +
-          "threads: binary_speedup_float = the lab's tfjs-wasm (its native Winograd/direct float " +
-          "convolutions, BNN_BINARY_FORWARD=0); binary_speedup = the lab's tfjs-wasm with its own " +
-          "XNOR–popcount forward; binary_speedup_stock = stock tfjs-wasm 4.22 (XNNPACK, no project " +
-          "kernels: BNN_NATIVE_KERNELS=0, child process)",
+          "measured against tfjs's float convolutions of the ±1 values on the lab's wasm kernels). " +
+          "Four baselines, same threads: binary_speedup_float = the lab's tfjs-wasm (its native " +
+          "Winograd/direct float convolutions, BNN_BINARY_FORWARD=0); binary_speedup = the lab's " +
+          "tfjs-wasm with its own XNOR–popcount forward; binary_speedup_portable = the lab's " +
+          "tfjs-wasm on its portable wasm kernels (BNN_NATIVE=0, the issue's configuration, child " +
+          "process); binary_speedup_stock = stock tfjs-wasm 4.22 (XNNPACK, no project kernels: " +
+          "BNN_NATIVE_KERNELS=0, child process). The machine's own ceiling against a float path " +
+          "at full speed: `deno task bench:peak`",
           "binary_ms_*: per image, first to last binary layer (BN and pools between included); " +
           "tfjs batched predict on its wasm thread pool, engine one image at a time per worker with " +
           "as many workers as tfjs has threads (engine section time = wall × the section's share of " +

@@ -6,7 +6,8 @@
  * `--webgpu` runs the "webgpu" section on a software adapter too (it runs by itself on a hardware
  * one). `--worker` is internal: one training measurement printed as a JSON line (used by the
  * "parallel" and "webgpu" sections); `--deploy-worker` too: the deploy section's tfjs binary layers
- * in ms per image (the section runs it with `BNN_NATIVE_KERNELS=0`: stock tfjs-wasm).
+ * in ms per image (the section runs it with `BNN_NATIVE_KERNELS=0`, stock tfjs-wasm, and with
+ * `BNN_NATIVE=0`, the lab's portable wasm kernels).
  *
  * @module
  */

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tf.ts";
 import { initBackend } from "../../lib/backend/mod.ts";
-import { benchDeploy, binaryVggSmall, formatDeployBench } from "../../lib/bench/deploy.ts";
+import {
+  benchDeploy,
+  binaryVggSmall,
+  CHILD_SECTIONS,
+  formatDeployBench,
+  measureChildSection,
+} from "../../lib/bench/deploy.ts";
 import { binaryForwardEnabled } from "../../lib/backend/binary_conv.ts";
 
 await initBackend({ backend: "wasm", quiet: true });
@@ -24,7 +30,7 @@ Deno.test("benchDeploy: sizes in closed form, both tfjs baselines timed, ratios 
   assert.equal(tf.getBackend(), "wasm");
 });
 
-Deno.test("benchDeploy stock: stock tfjs-wasm in a child process, without the project kernels", async () => {
+Deno.test("benchDeploy stock and portable: stock tfjs-wasm and the lab's wasm kernels in child processes", async () => {
   const model = binaryVggSmall({ width: 0.125 });
   try {
     const r = await benchDeploy(model, {
@@ -34,13 +40,30 @@ Deno.test("benchDeploy stock: stock tfjs-wasm in a child process, without the pr
       threads: 1,
       width: 0.125,
       stock: true,
+      portable: true,
     });
     assert.ok(r.stock, "stock measured");
     assert.ok(Number.isFinite(r.stock.tfjsMs) && r.stock.tfjsMs > 0, `${r.stock.tfjsMs}`);
     assert.ok(r.stock.threads >= 1);
     assert.equal(r.stock.speedup, r.stock.tfjsMs / r.binaryLayers.engineMs);
     assert.match(formatDeployBench(r), /stock tfjs-wasm \(XNNPACK, \d+ threads?\) [0-9.]+ ms → /);
+    assert.ok(r.portable, "portable measured");
+    assert.ok(Number.isFinite(r.portable.tfjsMs) && r.portable.tfjsMs > 0, `${r.portable.tfjsMs}`);
+    assert.equal(r.portable.speedup, r.portable.tfjsMs / r.binaryLayers.engineMs);
+    assert.match(
+      formatDeployBench(r),
+      /portable wasm kernels \(BNN_NATIVE=0, \d+ threads\) [0-9.]+ ms → /,
+    );
   } finally {
     model.dispose();
+  }
+});
+
+Deno.test("measureChildSection: each configuration runs the kernels it names, or throws", async () => {
+  const o = { width: 0.125, batch: 2, rounds: 1, threads: 1 };
+  for (const config of ["stock", "portable"] as const) {
+    const r = await measureChildSection(config, o);
+    assert.equal(r.kernels, CHILD_SECTIONS[config].kernels);
+    assert.ok(r.ms > 0 && r.threads >= 1, JSON.stringify(r));
   }
 });
