@@ -24,6 +24,10 @@ Deno.test("benchDeploy: sizes in closed form, both tfjs baselines timed, ratios 
     assert.equal(r.binaryLayerSpeedupFloat, bl.tfjsFloatMs / bl.engineMs);
     assert.equal(binaryForwardEnabled(), true, "the popcount forward is back on afterwards");
     assert.match(formatDeployBench(r), /with float convolutions → [0-9.]+×/);
+    await assert.rejects(
+      benchDeploy(model, { engineRepeat: 0 }),
+      /engineRepeat must be an integer ≥ 1, got 0/,
+    );
   } finally {
     model.dispose();
   }
