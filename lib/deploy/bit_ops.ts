@@ -51,10 +51,7 @@ export function poolBits(
 ): Uint32Array {
   const { window: g, channels: c, mode } = spec;
   const cw = wordsFor(c);
-  const orMask = new Uint32Array(cw).fill(0xffffffff);
-  if (mode) {
-    for (let ch = 0; ch < c; ch++) if (mode[ch] < 0) orMask[ch >>> 5] &= ~(1 << (ch & 31));
-  }
+  const orMask = poolOrMask(c, mode);
   const out = new Uint32Array(g.oh * g.ow * cw);
   const taps = new Int32Array(2 * g.kh * g.kw);
   for (let p = 0; p < g.oh * g.ow; p++) {
@@ -70,4 +67,16 @@ export function poolBits(
     }
   }
   return out;
+}
+
+/**
+ * The words of {@link poolBits}'s channel modes: bit c is 1 where channel c is pooled by OR (max),
+ * 0 where by AND (`mode[c] < 0`, min); bits past `channels` are 1.
+ */
+export function poolOrMask(channels: number, mode?: Int8Array): Uint32Array {
+  const orMask = new Uint32Array(wordsFor(channels)).fill(0xffffffff);
+  if (mode) {
+    for (let ch = 0; ch < channels; ch++) if (mode[ch] < 0) orMask[ch >>> 5] &= ~(1 << (ch & 31));
+  }
+  return orMask;
 }

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { poolBits } from "./bit_ops.ts";
+import { poolBits, poolOrMask } from "./bit_ops.ts";
 import { poolFloat, window2d } from "./float_ops.ts";
 import { type BnnLimits, type DeployModel, type DeployOp, validateModel } from "./format.ts";
 import {
@@ -67,11 +67,15 @@ function compileOp(ctx: Ctx, op: DeployOp, shape: number[]): [Step, number[]] {
         padding: op.padding,
       });
       const out = [g.oh, g.ow, shape[2]];
+      const orMask = poolOrMask(shape[2], op.mode);
+      const pg = { ...g, cw: orMask.length };
       return [
         (v) =>
           v.bits
             ? {
-              bits: poolBits(v.bits, { window: g, channels: shape[2], mode: op.mode }),
+              bits: ctx.kernel.poolBits
+                ? ctx.kernel.poolBits(v.bits, pg, orMask)
+                : poolBits(v.bits, { window: g, channels: shape[2], mode: op.mode }),
               shape: out,
               group: shape[2],
             }

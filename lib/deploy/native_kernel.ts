@@ -2,8 +2,8 @@
  * The deploy engine's popcount kernel on the project's native library (`lib/backend/ffi.ts`:
  * AVX-512 VPOPCNTDQ where the CPU has it, else a vpshufb nibble-table popcount; AVX2 with
  * POPCNT), through Deno FFI, on the engine's memory as the wasm kernel (`wasm.ts`, which holds
- * the engine code for both) with the weights in panels of 16 rows, plus sign packing and the float
- * first conv; the outputs (integers, or floats in `convFloat`'s order) are identical. One kernel
+ * the engine code for both) with the weights in panels of 16 rows, plus sign packing, bit pooling
+ * and the float first conv; the outputs (integers, or floats in `convFloat`'s order) are identical. One kernel
  * call is one synchronous FFI call on the calling thread (the engine's own threading stays as it
  * is).
  *
@@ -39,6 +39,7 @@ export const DEPLOY_NATIVE_KERNELS = [
   "bin_im2col",
   "bin_sign_pack",
   "dep_conv_f64",
+  "bin_pool_bits",
 ] as const;
 
 let pool: Deno.PointerObject | null | undefined;
@@ -57,7 +58,7 @@ export function createNativeKernel(): PopcountKernel | string {
   const lib = loadNativeLibrary();
   if (typeof lib === "string") return lib;
   const ids = DEPLOY_NATIVE_KERNELS.map((k) => lib.kernels.indexOf(k));
-  const [panelId, panelBitsId, im2colId, signPackId, convF64Id] = ids;
+  const [panelId, panelBitsId, im2colId, signPackId, convF64Id, poolBitsId] = ids;
   if (ids.some((id) => id < 0)) {
     return "the native library has no deploy kernels";
   }
@@ -99,6 +100,10 @@ export function createNativeKernel(): PopcountKernel | string {
       const a = [x, w, scale, shift, y, ties.a, ties.b, ties.near, g.h, g.w, cin, cout, g.kh, g.kw];
       a.push(g.sh, g.sw);
       run(convF64Id, [...a, g.padTop, g.padLeft, g.ow], g.oh * g.ow);
+    },
+    poolBits: (x, out, orMask, g) => {
+      const a = [x, out, orMask, g.h, g.w, g.cw, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft];
+      run(poolBitsId, [...a, g.ow], g.oh * g.ow);
     },
     im2col: (x, patch, g, rowWords) => {
       const a = [x, patch, g.h, g.w, g.cw, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, g.ow];

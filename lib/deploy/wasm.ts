@@ -89,6 +89,11 @@ export interface PopcountKernel {
    * rows of `w.kv·4` words), with no patch built in TypeScript.
    */
   convBits?(x: Uint32Array, g: PatchGeometry, w: KernelWeights, t: KernelThresholds): Uint32Array;
+  /**
+   * Optional (the native kernel): `poolBits` of `lib/deploy/bit_ops.ts` on packed bits `x`
+   * `[h][w][cw]` with the channel modes as `poolOrMask` words (same bits). Returns a new array.
+   */
+  poolBits?(x: Uint32Array, g: PatchGeometry, orMask: Uint32Array): Uint32Array;
 }
 
 /** Float conv weights uploaded once to a kernel ({@link PopcountKernel.uploadConvFloat}). */
@@ -236,6 +241,8 @@ export type MemoryKernelFunctions =
     ): void;
     /** Optional: builds the patch rows of {@link PopcountKernel.convBits} at `patch` from `x`. */
     im2col?(x: number, patch: number, g: PatchGeometry, rowWords: number): void;
+    /** Optional: {@link PopcountKernel.poolBits} from `x` to `out`, masks at `orMask`. */
+    poolBits?(x: number, out: number, orMask: number, g: PatchGeometry): void;
   }
   & (RowKernelFunctions | PanelKernelFunctions);
 
@@ -273,6 +280,7 @@ class WasmKernel implements PopcountKernel {
   #im2col: MemoryKernelFunctions["im2col"];
   #signPack: MemoryKernelFunctions["signPack"];
   #convF64: MemoryKernelFunctions["convF64"];
+  #poolBits: MemoryKernelFunctions["poolBits"];
   #floatConvs: { w: number; scale: number; shift: number; ta: number; tb: number }[] = [];
   constructor(name: string, f: MemoryKernelFunctions, start: number) {
     this.name = name;
@@ -282,10 +290,28 @@ class WasmKernel implements PopcountKernel {
     this.#im2col = f.im2col;
     this.#signPack = f.signPack;
     this.#convF64 = f.convF64;
+    this.#poolBits = f.poolBits;
     this.#top = start;
     if (!f.im2col) this.convBits = undefined;
     if (!f.signPack) this.binarize = undefined;
     if (!f.convF64) this.convFloat = this.uploadConvFloat = undefined;
+    if (!f.poolBits) this.poolBits = undefined;
+  }
+  poolBits?(x: Uint32Array, g: PatchGeometry, orMask: Uint32Array): Uint32Array {
+    const inWords = g.h * g.w * g.cw, outWords = g.oh * g.ow * g.cw;
+    if (x.length < inWords || orMask.length !== g.cw) {
+      throw new Error(
+        `pool bits: input holds ${x.length} words (expected ${inWords}), masks ${orMask.length} ` +
+          `(expected ${g.cw})`,
+      );
+    }
+    const xAt = this.#top, maskAt = xAt + Math.ceil(inWords / 4) * 16;
+    const outAt = maskAt + Math.ceil(g.cw / 4) * 16;
+    this.#reserve(outAt + outWords * 4);
+    new Uint32Array(this.#memory.buffer, xAt, inWords).set(x.subarray(0, inWords));
+    new Uint32Array(this.#memory.buffer, maskAt, g.cw).set(orMask);
+    this.#poolBits!(xAt, outAt, maskAt, g);
+    return new Uint32Array(this.#memory.buffer, outAt, outWords).slice();
   }
   convBits?(x: Uint32Array, g: PatchGeometry, w: KernelWeights, t: KernelThresholds): Uint32Array {
     const rows = g.oh * g.ow, rowWords = w.kv * 4;

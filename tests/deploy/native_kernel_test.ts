@@ -8,6 +8,7 @@ import { createKernel } from "../../lib/deploy/wasm.ts";
 import { createNativeKernel, setDeployVpopcnt } from "../../lib/deploy/native_kernel.ts";
 import { deployWorkload } from "../fixtures/deploy_workload.ts";
 import { convFloat, window2d } from "../../lib/deploy/float_ops.ts";
+import { poolBits, poolOrMask } from "../../lib/deploy/bit_ops.ts";
 import { nearTieBounds, prepareNearTies } from "../../lib/deploy/exact_ties.ts";
 
 function randomWords(n: number, seed: number): Uint32Array {
@@ -78,8 +79,34 @@ Deno.test("native convBits (patch built in C) equals gemmBits on a TypeScript-bu
   if (typeof native === "string") return;
   const k = createNativeKernel() as ReturnType<typeof createKernel>;
   assert.ok(k.convBits, "the native kernel builds conv patches");
-  // 3×2 kernel, strides (2, 1), 'same'-like padding (1, 0), 45 channels → cw = 2.
-  const g = { h: 7, w: 6, kh: 3, kw: 2, sh: 2, sw: 1, oh: 4, ow: 5, padTop: 1, padLeft: 0, cw: 2 };
+  // 3×2 kernel, strides (2, 1), padding (1, 0), cw = 2: kernel rows above the image, whole rows
+  // inside. 3×3, strides 1, padding (1, 1): taps left and right of the image too, cw = 2. 3×3,
+  // strides 2, padding (1, 1), cw = 1; 5×3 over 4 rows: no row inside at all for some positions.
+  const geometries = [
+    { h: 7, w: 6, kh: 3, kw: 2, sh: 2, sw: 1, oh: 4, ow: 5, padTop: 1, padLeft: 0, cw: 2 },
+    { h: 5, w: 6, kh: 3, kw: 3, sh: 1, sw: 1, oh: 5, ow: 6, padTop: 1, padLeft: 1, cw: 2 },
+    { h: 7, w: 7, kh: 3, kw: 3, sh: 2, sw: 2, oh: 4, ow: 4, padTop: 1, padLeft: 1, cw: 1 },
+    { h: 4, w: 5, kh: 5, kw: 3, sh: 1, sw: 1, oh: 4, ow: 5, padTop: 2, padLeft: 1, cw: 3 },
+  ];
+  for (const g of geometries) convBitsCase(k, g);
+});
+
+function convBitsCase(
+  k: ReturnType<typeof createKernel>,
+  g: {
+    h: number;
+    w: number;
+    kh: number;
+    kw: number;
+    sh: number;
+    sw: number;
+    oh: number;
+    ow: number;
+    padTop: number;
+    padLeft: number;
+    cw: number;
+  },
+): void {
   const m = 12, kv = Math.ceil((g.kh * g.kw * g.cw) / 4), rowWords = kv * 4;
   const x = randomWords(g.h * g.w * g.cw, 5), b = randomWords(m * rowWords, 6);
   const patch = new Uint32Array(g.oh * g.ow * rowWords);
@@ -97,16 +124,44 @@ Deno.test("native convBits (patch built in C) equals gemmBits on a TypeScript-bu
   }
   const P = g.oh * g.ow;
   const patternOf = new Int32Array(P);
-  const bounds = Int32Array.from({ length: 2 * m }, (_, i) => (i < m ? 150 + i : 210 - i % 5));
+  // Bounds around the mean count (half the row's bits), so that both bit values occur.
+  const mid = rowWords * 16;
+  const bounds = Int32Array.from(
+    { length: 2 * m },
+    (_, i) => (i < m ? mid - 20 + 2 * i : mid + 12),
+  );
   const w = k.upload(b, m, kv);
   const t = k.uploadThresholds({ patternOf, bounds }, { m, cw: 1 });
   const js = createKernel({ prefer: "js" });
   const jw = js.upload(b, m, kv);
   const jt = js.uploadThresholds({ patternOf, bounds }, { m, cw: 1 });
   const ref = Array.from(js.gemmBits(patch, jw, jt));
-  assert.deepEqual(Array.from(k.convBits!(x, g, w, t)), ref);
+  assert.deepEqual(Array.from(k.convBits!(x, g, w, t)), ref, JSON.stringify(g));
   assert.deepEqual(Array.from(k.gemmBits(patch, w, t)), ref);
-  assert.ok(ref.some((v) => v !== 0));
+  assert.ok(ref.some((v) => v !== 0) && ref.some((v) => v !== 0xfff), "both bit values occur");
+}
+
+Deno.test("native poolBits equals the TypeScript poolBits (max and min channels, padding, tails)", () => {
+  if (typeof native === "string") return;
+  const k = createNativeKernel() as ReturnType<typeof createKernel>;
+  assert.ok(k.poolBits, "the native kernel pools bits");
+  const cases: [number, number, number, number, "same" | "valid", number][] = [
+    [8, 8, 2, 2, "valid", 128],
+    [7, 5, 3, 2, "same", 45],
+    [6, 6, 3, 1, "same", 7],
+    [5, 7, 2, 1, "same", 70],
+  ];
+  cases.forEach(([h, w, kk, s, padding, c], i) => {
+    const window = window2d({ h, w }, { k: [kk, kk], strides: [s, s], padding });
+    const cw = Math.ceil(c / 32);
+    const x = randomWords(h * w * cw, 40 + i);
+    if (c % 32) { for (let p = 0; p < h * w; p++) x[p * cw + cw - 1] &= (1 << (c % 32)) - 1; }
+    for (const mode of [undefined, Int8Array.from({ length: c }, (_, ch) => (ch * 7) % 3 - 1)]) {
+      const want = poolBits(x, { window, channels: c, mode });
+      const got = k.poolBits!(x, { ...window, cw }, poolOrMask(c, mode));
+      assert.deepEqual(Array.from(got), Array.from(want), `case ${i}, mode ${!!mode}`);
+    }
+  });
 });
 
 Deno.test("native deploy workload (panels, fused thresholds, sign packing) equals the js kernel", () => {

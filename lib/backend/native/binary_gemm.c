@@ -175,30 +175,74 @@ void bin_gemm_panel_bits(const uint64_t* a, const uint64_t* panels, const int32_
   panel_gemm(a, panels, m, kv, vpop_ok, u0, u1, 0, 0, out, pos, anchor, cw);
 }
 
+// Copies n 32-bit words (no libc: the wasm builds have none).
+INLINE void copy_words(uint32_t* d, const uint32_t* s, int n) {
+  for (int k = 0; k < n; k++) d[k] = s[k];
+}
+
+INLINE void zero_words(uint32_t* d, int n) {
+  for (int k = 0; k < n; k++) d[k] = 0;
+}
+
 // The deploy engine's conv patch from packed input bits x[h][w][cw] (32-bit words): row p (output
 // position oy*ow + ox) of `patch` holds the taps in (ky, kx) order, cw words each, zero words for
-// taps in the padding, zeros up to row_words. Unit = one output position.
+// taps in the padding, zeros up to row_words. A kernel row whose taps are all inside the image is
+// kw*cw adjacent words of x, copied as one run. Unit = one output position.
 EXPORT("bin_im2col")
 void bin_im2col(const uint32_t* x, uint32_t* patch, int h, int w, int cw, int kh, int kw, int sh,
                 int sw, int pt, int pl, int ow, int row_words, int u0, int u1) {
+  const int span = kw * cw;
   for (int p = u0; p < u1; p++) {
     const int oy = p / ow, ox = p % ow;
+    const int ix0 = ox * sw - pl;
+    const int inside = ix0 >= 0 && ix0 + kw <= w;
     uint32_t* d = patch + (long)p * row_words;
-    int i = 0;
-    for (int ky = 0; ky < kh; ky++) {
+    for (int ky = 0; ky < kh; ky++, d += span) {
       const int iy = oy * sh + ky - pt;
-      for (int kx = 0; kx < kw; kx++) {
-        const int ix = ox * sw + kx - pl;
-        if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
-          const uint32_t* s = x + ((long)iy * w + ix) * cw;
-          for (int k = 0; k < cw; k++) d[i + k] = s[k];
-        } else {
-          for (int k = 0; k < cw; k++) d[i + k] = 0;
+      if (iy < 0 || iy >= h) {
+        zero_words(d, span);
+      } else if (inside) {
+        copy_words(d, x + ((long)iy * w + ix0) * cw, span);
+      } else {
+        for (int kx = 0; kx < kw; kx++) {
+          const int ix = ix0 + kx;
+          if (ix >= 0 && ix < w) {
+            copy_words(d + kx * cw, x + ((long)iy * w + ix) * cw, cw);
+          } else {
+            zero_words(d + kx * cw, cw);
+          }
         }
-        i += cw;
       }
     }
-    for (; i < row_words; i++) d[i] = 0;
+    zero_words(d, row_words - kh * span);
+  }
+}
+
+// The deploy engine's max-pool on packed bits (poolBits in lib/deploy/bit_ops.ts): word i of
+// output position p is (OR of the words of the window's taps inside the input & or_mask[i]) |
+// (their AND & ~or_mask[i]); a window with no tap inside gives OR 0 and AND all ones. The masks'
+// 0 bits are the channels pooled by min (a negative batch-norm slope folded before the pool).
+// Unit = one output position.
+EXPORT("bin_pool_bits")
+void bin_pool_bits(const uint32_t* x, uint32_t* out, const uint32_t* or_mask, int h, int w, int cw,
+                   int kh, int kw, int sh, int sw, int pt, int pl, int ow, int u0, int u1) {
+  for (int p = u0; p < u1; p++) {
+    const int oy = p / ow, ox = p % ow;
+    const int y0 = oy * sh - pt, x0 = ox * sw - pl;
+    const int ya = y0 < 0 ? 0 : y0, yb = y0 + kh > h ? h : y0 + kh;
+    const int xa = x0 < 0 ? 0 : x0, xb = x0 + kw > w ? w : x0 + kw;
+    uint32_t* o = out + (long)p * cw;
+    for (int i = 0; i < cw; i++) {
+      uint32_t or_ = 0, and_ = 0xffffffffu;
+      for (int iy = ya; iy < yb; iy++) {
+        for (int ix = xa; ix < xb; ix++) {
+          const uint32_t v = x[((long)iy * w + ix) * cw + i];
+          or_ |= v;
+          and_ &= v;
+        }
+      }
+      o[i] = (or_ & or_mask[i]) | (and_ & ~or_mask[i]);
+    }
   }
 }
 
