@@ -237,9 +237,9 @@ function engineSectionKeys(engine: BinaryEngine): Set<string> {
  * Measures `model` (a trained or freshly built binary chain model). tfjs, one engine and the
  * engine pool are timed alternately for `rounds` rounds and the fastest round of each is kept, so
  * that load from other processes affects all alike; the engines run `engineRepeat` batches in a
- * row per round. The binary-section time of an engine run is its
- * wall time × the share of the section in the engine's per-op profile (for the pool: summed over
- * workers), since the engine runs whole images.
+ * row per round. The binary-section time of an engine run is its wall time × the share of the
+ * section in the engine's per-op profile (for the pool: summed over workers), since the engine
+ * runs whole images.
  */
 export async function benchDeploy(
   model: tf.LayersModel,
