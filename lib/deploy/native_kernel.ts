@@ -3,9 +3,9 @@
  * AVX-512 VPOPCNTDQ where the CPU has it, else a vpshufb nibble-table popcount; AVX2 with
  * POPCNT), through Deno FFI, on the engine's memory as the wasm kernel (`wasm.ts`, which holds
  * the engine code for both) with the weights in panels of 16 rows, plus sign packing, bit pooling
- * and the float first conv; the outputs (integers, or floats in `convFloat`'s order) are identical. One kernel
- * call is one synchronous FFI call on the calling thread (the engine's own threading stays as it
- * is).
+ * and the float first conv; the outputs (integers, or floats in `convFloat`'s order) are
+ * identical. One kernel call is one synchronous FFI call on the calling thread (the engine's own
+ * threading stays as it is).
  *
  * Outside Deno, without FFI permission, with `BNN_NATIVE=0`, or where the library cannot load,
  * {@link createNativeKernel} returns the reason instead and the engine uses the wasm kernel.
