@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { popcount32 } from "../../lib/deploy/bits.ts";
-import { createKernel } from "../../lib/deploy/wasm.ts";
+import { createKernel, type PatchGeometry } from "../../lib/deploy/wasm.ts";
 import { createNativeKernel, setDeployVpopcnt } from "../../lib/deploy/native_kernel.ts";
 import { deployWorkload } from "../fixtures/deploy_workload.ts";
 import { convFloat, window2d } from "../../lib/deploy/float_ops.ts";
@@ -93,19 +93,7 @@ Deno.test("native convBits (patch built in C) equals gemmBits on a TypeScript-bu
 
 function convBitsCase(
   k: ReturnType<typeof createKernel>,
-  g: {
-    h: number;
-    w: number;
-    kh: number;
-    kw: number;
-    sh: number;
-    sw: number;
-    oh: number;
-    ow: number;
-    padTop: number;
-    padLeft: number;
-    cw: number;
-  },
+  g: PatchGeometry,
 ): void {
   const m = 12, kv = Math.ceil((g.kh * g.kw * g.cw) / 4), rowWords = kv * 4;
   const x = randomWords(g.h * g.w * g.cw, 5), b = randomWords(m * rowWords, 6);
